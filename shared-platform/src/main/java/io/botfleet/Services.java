@@ -1,0 +1,129 @@
+package io.botfleet;
+
+import io.botfleet.bot.BotTokens;
+import io.botfleet.config.ConfigException;
+import io.botfleet.config.Settings;
+import io.botfleet.deployment.BotDeploymentService;
+import io.botfleet.deployment.BotStore;
+import io.botfleet.deployment.CapacityLedger;
+import io.botfleet.deployment.CapacityReleasedPublisher;
+import io.botfleet.deployment.DeploymentQueue;
+import io.botfleet.deployment.SqsCapacityReleasedPublisher;
+import io.botfleet.platform.BotEnvironment;
+import io.botfleet.platform.HybridPlatformService;
+import io.botfleet.platform.HybridPlatformService.LimitedPlatform;
+import io.botfleet.platform.PlatformService;
+import io.botfleet.platform.local.LocalPlatformService;
+import io.botfleet.store.Databases;
+import io.botfleet.store.Sql;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.sqs.SqsClient;
+
+/**
+ * The composition root (the seed's "DI container"): the only place that reads settings and calls
+ * constructors. Built once per Lambda container, or once by the local runner; tests build the
+ * same graph with other parts through the public constructor.
+ */
+public final class Services {
+    private final Settings settings;
+    private final BotStore bots;
+    private final DeploymentQueue queue;
+    private final CapacityLedger ledger;
+    private final HybridPlatformService hybrid;
+    private final BotDeploymentService deployments;
+
+    public Services(Settings settings, Sql sql, List<PlatformService> platforms, CapacityReleasedPublisher publisher,
+                    Clock clock) {
+        this.settings = settings;
+        this.bots = new BotStore(sql, clock);
+        this.queue = new DeploymentQueue(sql, bots, clock);
+        this.ledger = new CapacityLedger(sql, clock);
+        List<LimitedPlatform> limited = new ArrayList<>();
+        for (PlatformService platform : platforms) {
+            Integer limit = settings.botLimits().get(platform.platformName());
+            if (limit == null) {
+                throw new ConfigException("platform " + platform.platformName() + " is not in PLATFORM_PRIORITY");
+            }
+            limited.add(new LimitedPlatform(platform, limit));
+        }
+        limited.sort((a, b) -> settings.platformPriority().indexOf(a.name()) - settings.platformPriority().indexOf(b.name()));
+        this.hybrid = new HybridPlatformService(limited, ledger, bots, queue, settings.platformCallTimeout(),
+                settings.queueLease(), settings.drainBatchSize());
+        this.deployments = new BotDeploymentService(bots, queue, hybrid, ledger, new BotTokens(settings.botTokenSecret()),
+                publisher, new BotDeploymentService.Policy(settings.globalQueueTimeout(), settings.scheduleLead(),
+                settings.queueLease(), settings.estimatedBotDuration()), clock);
+    }
+
+    /** The platforms {@code PLATFORM_PRIORITY} names, built from the settings. */
+    public static List<PlatformService> platforms(Settings settings, Path dataDirectory) {
+        BotEnvironment environment = new BotEnvironment(settings.callbackBaseUrl(), new BotTokens(settings.botTokenSecret()));
+        List<PlatformService> platforms = new ArrayList<>();
+        for (String name : settings.platformPriority()) {
+            platforms.add(switch (name) {
+                case "local" -> new LocalPlatformService(environment, new LocalPlatformService.Launch(
+                        settings.localBotCommand(), settings.botSimDuration(), settings.botHeartbeatInterval(),
+                        settings.localStopGrace(), dataDirectory.resolve("bot-logs")));
+                default -> throw new ConfigException("PLATFORM_PRIORITY names " + name
+                        + ", which this build cannot deploy to yet (available: local)");
+            });
+        }
+        return platforms;
+    }
+
+    /** The Lambda path: settings and the database from the environment, drains triggered through SQS. */
+    public static Services fromEnvironment(Map<String, String> environment) {
+        Settings settings = Settings.from(environment, Map.of());
+        String url = environment.get("DATABASE_URL");
+        if (url == null || url.isBlank()) {
+            throw new ConfigException("DATABASE_URL is required");
+        }
+        Sql sql = Databases.jdbc(Databases.pool(url, 2));
+        return new Services(settings, sql, platforms(settings, Path.of("/tmp/botfleet")), publisher(settings), Clock.systemUTC());
+    }
+
+    static CapacityReleasedPublisher publisher(Settings settings) {
+        if (settings.capacityQueueUrl() == null) {
+            return CapacityReleasedPublisher.NONE;
+        }
+        SqsClient sqs = SqsClient.builder()
+                .region(Region.of(settings.awsRegion()))
+                .credentialsProvider(EnvironmentVariableCredentialsProvider.create())
+                .httpClient(UrlConnectionHttpClient.builder()
+                        .connectionTimeout(java.time.Duration.ofSeconds(2))
+                        .socketTimeout(SqsCapacityReleasedPublisher.CALL_TIMEOUT).build())
+                .overrideConfiguration(c -> c.apiCallTimeout(SqsCapacityReleasedPublisher.CALL_TIMEOUT.multipliedBy(2)))
+                .build();
+        return new SqsCapacityReleasedPublisher(sqs, settings.capacityQueueUrl());
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
+    public BotDeploymentService deployments() {
+        return deployments;
+    }
+
+    public HybridPlatformService hybrid() {
+        return hybrid;
+    }
+
+    public BotStore bots() {
+        return bots;
+    }
+
+    public DeploymentQueue queue() {
+        return queue;
+    }
+
+    public CapacityLedger ledger() {
+        return ledger;
+    }
+}

@@ -1,0 +1,92 @@
+package io.botfleet.config;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The service's settings, read from the environment and validated once. The README's settings
+ * table lists each one.
+ *
+ * @param botLimits per platform in {@code PLATFORM_PRIORITY} order
+ */
+public record Settings(
+        Map<String, Integer> botLimits,
+        Duration globalQueueTimeout,
+        Duration scheduleLead,
+        Duration queueLease,
+        int drainBatchSize,
+        Duration platformCallTimeout,
+        Duration estimatedBotDuration,
+        String botTokenSecret,
+        String callbackBaseUrl,
+        String capacityQueueUrl,
+        String awsRegion,
+        Duration botSimDuration,
+        Duration botHeartbeatInterval,
+        String localBotCommand,
+        Duration localStopGrace) {
+
+    public static final Set<String> PLATFORMS = Set.of("coolify", "k8s", "aws", "local");
+
+    public List<String> platformPriority() {
+        return List.copyOf(botLimits.keySet());
+    }
+
+    /**
+     * @param defaults values a caller (the local runner) puts under the environment; the
+     *                 environment wins
+     */
+    public static Settings from(Map<String, String> environment, Map<String, String> defaults) {
+        Map<String, String> merged = new LinkedHashMap<>(defaults);
+        environment.forEach((k, v) -> { if (v != null && !v.isBlank()) merged.put(k, v); });
+        Env env = new Env(merged);
+
+        Map<String, Integer> limits = new LinkedHashMap<>();
+        for (String platform : env.list("PLATFORM_PRIORITY", "local")) {
+            String name = platform.toLowerCase(Locale.ROOT);
+            if (!PLATFORMS.contains(name)) {
+                env.problem("PLATFORM_PRIORITY names an unknown platform '" + platform + "' (known: coolify, k8s, aws, local)");
+                continue;
+            }
+            String limitName = name.toUpperCase(Locale.ROOT) + "_BOT_LIMIT";
+            if (!env.isSet(limitName)) {
+                env.problem(limitName + " is required because PLATFORM_PRIORITY names " + name);
+            }
+            limits.put(name, env.positiveInt(limitName, 1));
+        }
+        if (limits.isEmpty()) {
+            env.problem("PLATFORM_PRIORITY names no platform");
+        }
+        String secret = env.required("BOT_TOKEN_SECRET");
+        if (secret != null && secret.length() < 16) {
+            env.problem("BOT_TOKEN_SECRET must be at least 16 characters");
+        }
+        Duration callTimeout = env.duration("PLATFORM_CALL_TIMEOUT", "30s");
+        Duration lease = env.duration("QUEUE_LEASE", "2m");
+        if (lease.compareTo(callTimeout.multipliedBy(2)) < 0) {
+            env.problem("QUEUE_LEASE must be at least twice PLATFORM_CALL_TIMEOUT, so a live drainer keeps its lease");
+        }
+        Settings settings = new Settings(
+                limits,
+                env.duration("GLOBAL_QUEUE_TIMEOUT", "10m"),
+                env.duration("SCHEDULE_LEAD", "5m"),
+                lease,
+                env.positiveInt("DRAIN_BATCH_SIZE", 100),
+                callTimeout,
+                env.duration("ESTIMATED_BOT_DURATION", "30m"),
+                secret,
+                env.required("BOTFLEET_CALLBACK_URL"),
+                env.string("CAPACITY_QUEUE_URL", null),
+                env.string("AWS_REGION", "us-east-1"),
+                env.duration("BOT_SIM_DURATION", "30s"),
+                env.duration("BOT_HEARTBEAT_INTERVAL", "10s"),
+                env.string("LOCAL_BOT_COMMAND", null),
+                env.duration("LOCAL_STOP_GRACE", "10s"));
+        env.check();
+        return settings;
+    }
+}

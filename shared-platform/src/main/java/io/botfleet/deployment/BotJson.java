@@ -1,0 +1,60 @@
+package io.botfleet.deployment;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.botfleet.bot.AutomaticLeave;
+import io.botfleet.bot.Meeting;
+import io.botfleet.bot.MeetingPlatform;
+
+/** The JSON columns of {@code bots}: the meeting and the automatic-leave timeouts. */
+final class BotJson {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private BotJson() {
+    }
+
+    static String meeting(Meeting meeting) {
+        ObjectNode node = MAPPER.createObjectNode();
+        node.put("platform", meeting.platform().wireName());
+        node.put("url", meeting.url());
+        node.put("id", meeting.id());
+        node.put("password", meeting.password());
+        return node.toString();
+    }
+
+    static Meeting meeting(String json) {
+        JsonNode node = read(json);
+        return new Meeting(MeetingPlatform.fromWire(node.path("platform").asText()).orElseThrow(),
+                text(node, "url"), text(node, "id"), text(node, "password"));
+    }
+
+    static String automaticLeave(AutomaticLeave leave) {
+        ObjectNode node = MAPPER.createObjectNode();
+        node.put("waitingRoomTimeoutMs", leave.waitingRoomTimeoutMs());
+        node.put("noOneJoinedTimeoutMs", leave.noOneJoinedTimeoutMs());
+        node.put("everyoneLeftTimeoutMs", leave.everyoneLeftTimeoutMs());
+        node.put("inactivityTimeoutMs", leave.inactivityTimeoutMs());
+        return node.toString();
+    }
+
+    static AutomaticLeave automaticLeave(String json) {
+        JsonNode node = read(json);
+        return new AutomaticLeave(node.path("waitingRoomTimeoutMs").asLong(), node.path("noOneJoinedTimeoutMs").asLong(),
+                node.path("everyoneLeftTimeoutMs").asLong(), node.path("inactivityTimeoutMs").asLong());
+    }
+
+    private static String text(JsonNode node, String field) {
+        JsonNode value = node.get(field);
+        return value == null || value.isNull() ? null : value.asText();
+    }
+
+    private static JsonNode read(String json) {
+        try {
+            return MAPPER.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("unreadable JSON column", e);
+        }
+    }
+}

@@ -1,0 +1,112 @@
+package io.botfleet.deployment;
+
+import io.botfleet.store.Params;
+import io.botfleet.store.Row;
+import io.botfleet.store.Sql;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * The per-platform capacity ledger (invariant 1). {@code platform_capacity.used} moves only
+ * together with {@code bots.capacity_platform}, in the same statement: a claim sets both, a
+ * release clears the bot's marker and decrements once. Releasing twice finds no marker the second
+ * time, so it frees one unit.
+ */
+public final class CapacityLedger {
+
+    /**
+     * A CTE that gives back one unit per row of {@code source} whose {@code released_platform} is
+     * set. Every statement that clears {@code bots.capacity_platform} ends with this.
+     */
+    public static String releaseCte(String source) {
+        return """
+                freed AS (
+                  UPDATE platform_capacity c SET used = c.used - r.units
+                  FROM (SELECT released_platform, count(*) AS units FROM %s
+                        WHERE released_platform IS NOT NULL GROUP BY released_platform) r
+                  WHERE c.platform = r.released_platform)""".formatted(source);
+    }
+
+    // Bots are locked first (wanted), the ledger row second: the same order as every release.
+    private static final String CLAIM = """
+            WITH wanted AS (
+              SELECT b.id, r.ord
+              FROM unnest(string_to_array(:ids, ',')::bigint[]) WITH ORDINALITY AS r(id, ord)
+              JOIN bots b ON b.id = r.id
+              WHERE b.status = 'QUEUED' AND b.capacity_platform IS NULL
+              FOR UPDATE OF b),
+            granted AS (
+              UPDATE platform_capacity
+              SET used = used + LEAST((SELECT count(*) FROM wanted), :limit - used),
+                  last_grant = LEAST((SELECT count(*) FROM wanted), :limit - used)
+              WHERE platform = :platform AND used < :limit
+              RETURNING last_grant),
+            chosen AS (
+              SELECT id FROM wanted ORDER BY ord
+              LIMIT (SELECT COALESCE(max(last_grant), 0) FROM granted))
+            UPDATE bots b
+            SET status = 'DEPLOYING', capacity_platform = :platform, deployment_platform = :platform,
+                deploy_started_at = :now, deploy_attempts = b.deploy_attempts + 1, last_error = NULL, updated_at = :now
+            FROM chosen WHERE b.id = chosen.id
+            RETURNING b.id""";
+
+    private static final String REVERT = """
+            WITH prev AS (
+              SELECT id, capacity_platform FROM bots
+              WHERE id = :id AND status = 'DEPLOYING' AND capacity_platform = :platform AND platform_identifier IS NULL
+              FOR UPDATE),
+            moved AS (
+              UPDATE bots b SET status = 'QUEUED', capacity_platform = NULL, deployment_platform = NULL,
+                                last_error = :error, updated_at = :now
+              FROM prev WHERE b.id = prev.id
+              RETURNING b.id, prev.capacity_platform AS released_platform),
+            noted AS (
+              UPDATE deployment_queue q SET last_error = :error FROM moved WHERE q.bot_id = moved.id),
+            """ + releaseCte("moved") + """
+
+            SELECT id FROM moved""";
+
+    private final Sql sql;
+    private final Clock clock;
+
+    public CapacityLedger(Sql sql, Clock clock) {
+        this.sql = sql;
+        this.clock = clock;
+    }
+
+    /**
+     * Claims up to {@code limit - used} units of {@code platform} for these QUEUED bots, in the
+     * order given, in one statement; the granted bots move to DEPLOYING. Returns their ids.
+     */
+    public List<Long> claim(String platform, int limit, List<Long> botIds) {
+        if (botIds.isEmpty()) {
+            return List.of();
+        }
+        String ids = botIds.stream().map(String::valueOf).collect(Collectors.joining(","));
+        return sql.query(CLAIM, Params.of("ids", ids).and("limit", limit).and("platform", platform)
+                        .and("now", clock.instant()))
+                .stream().map(row -> row.getLong("id")).toList();
+    }
+
+    /** Undoes a claim whose platform call failed: the bot is QUEUED again and the unit is free. */
+    public boolean revert(long botId, String platform, String error) {
+        return !sql.query(REVERT, Params.of("id", botId).and("platform", platform).and("error", truncate(error))
+                .and("now", clock.instant())).isEmpty();
+    }
+
+    /** Units in use per platform, as the ledger has them. */
+    public Map<String, Integer> usage() {
+        Map<String, Integer> used = new HashMap<>();
+        for (Row row : sql.query("SELECT platform, used FROM platform_capacity", Params.of())) {
+            used.put(row.getString("platform"), row.getLong("used").intValue());
+        }
+        return used;
+    }
+
+    static String truncate(String error) {
+        return error == null || error.length() <= 1000 ? error : error.substring(0, 1000);
+    }
+}

@@ -1,0 +1,35 @@
+package io.botfleet.deployment;
+
+import io.botfleet.Log;
+import java.time.Duration;
+import java.util.Map;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.sqs.SqsClient;
+
+/**
+ * Sends a capacity-released message to the capacity queue, whose consumer is processQueue. A
+ * failed send is logged and swallowed: the scheduled drain is the backstop, and the release it
+ * reports has already been committed.
+ */
+public final class SqsCapacityReleasedPublisher implements CapacityReleasedPublisher {
+    public static final Duration CALL_TIMEOUT = Duration.ofSeconds(5);
+
+    private final SqsClient sqs;
+    private final String queueUrl;
+
+    public SqsCapacityReleasedPublisher(SqsClient sqs, String queueUrl) {
+        this.sqs = sqs;
+        this.queueUrl = queueUrl;
+    }
+
+    @Override
+    public void capacityReleased(String platform) {
+        String body = "{\"type\":\"capacity-released\",\"platform\":\"" + platform + "\"}";
+        try {
+            sqs.sendMessage(request -> request.queueUrl(queueUrl).messageBody(body));
+        } catch (SdkException e) {
+            Log.warn("capacity.publish_failed", Map.of("platform", platform, "error", String.valueOf(e.getMessage()),
+                    "retryable", e.retryable()));
+        }
+    }
+}

@@ -1,0 +1,79 @@
+package io.botfleet.store;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Applies the plain SQL files under {@code db/migration/} in order, each in one transaction,
+ * through the SQL port, so the JDBC and Data API paths share the files. Statements in a file are
+ * separated by a semicolon at the end of a line (the Data API runs one statement per call).
+ * A transaction-scoped advisory lock lets several instances start at once.
+ */
+public final class Migrations {
+    /** In order; a new migration is appended here. */
+    static final List<String> FILES = List.of("V1__schema.sql");
+
+    private static final long LOCK_KEY = 0x626f74666c656574L; // "botfleet"
+
+    private Migrations() {
+    }
+
+    public static void apply(Sql sql) {
+        sql.update("""
+                CREATE TABLE IF NOT EXISTS schema_migrations (
+                  version    integer PRIMARY KEY,
+                  file       text NOT NULL,
+                  applied_at timestamptz NOT NULL DEFAULT now())""", Params.of());
+        for (int i = 0; i < FILES.size(); i++) {
+            int version = i + 1;
+            String file = FILES.get(i);
+            sql.transaction(tx -> {
+                tx.query("SELECT pg_advisory_xact_lock(:key) AS locked", Params.of("key", LOCK_KEY));
+                if (tx.queryOne("SELECT version FROM schema_migrations WHERE version = :v", Params.of("v", version)) != null) {
+                    return;
+                }
+                for (String statement : statements(read(file))) {
+                    tx.update(statement, Params.of());
+                }
+                tx.update("INSERT INTO schema_migrations (version, file) VALUES (:v, :f)",
+                        Params.of("v", version).and("f", file));
+            });
+        }
+    }
+
+    static List<String> statements(String script) {
+        List<String> result = new ArrayList<>();
+        StringBuilder current = new StringBuilder();
+        for (String line : script.split("\n")) {
+            String trimmed = line.strip();
+            if (trimmed.startsWith("--") || trimmed.isEmpty()) {
+                continue;
+            }
+            current.append(line).append('\n');
+            if (trimmed.endsWith(";")) {
+                String statement = current.toString().strip();
+                result.add(statement.substring(0, statement.length() - 1));
+                current.setLength(0);
+            }
+        }
+        if (!current.toString().isBlank()) {
+            result.add(current.toString().strip());
+        }
+        return result;
+    }
+
+    private static String read(String file) {
+        String path = "/db/migration/" + file;
+        try (InputStream in = Migrations.class.getResourceAsStream(path)) {
+            if (in == null) {
+                throw new IllegalStateException("missing migration " + path);
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read " + path, e);
+        }
+    }
+}

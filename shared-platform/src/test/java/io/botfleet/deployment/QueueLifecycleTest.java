@@ -1,0 +1,241 @@
+package io.botfleet.deployment;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.botfleet.Services;
+import io.botfleet.bot.Bot;
+import io.botfleet.bot.BotStatus;
+import io.botfleet.bot.BotTokens;
+import io.botfleet.platform.PlatformDeployError;
+import io.botfleet.testing.FakePlatform;
+import io.botfleet.testing.Fixtures;
+import io.botfleet.testing.MutableClock;
+import io.botfleet.testing.TestDatabase;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Leases, failover, guards, expiry and scheduling, each against a real PostgreSQL. */
+class QueueLifecycleTest {
+    private final MutableClock clock = new MutableClock();
+    private final FakePlatform k8s = new FakePlatform("k8s");
+    private final FakePlatform aws = new FakePlatform("aws");
+    private final BotTokens tokens = new BotTokens(Fixtures.SECRET);
+    private TestDatabase db;
+    private Services services;
+
+    @BeforeEach
+    void start() {
+        db = TestDatabase.fresh();
+        services = Fixtures.services(Fixtures.twoPlatforms(2, 1), db.sql(4), List.of(k8s, aws), clock);
+    }
+
+    @AfterEach
+    void stop() {
+        db.close();
+    }
+
+    private DeployOutcome deploy() {
+        return services.deployments().deploy(Fixtures.config(), null);
+    }
+
+    private void fill() {
+        for (int i = 0; i < 3; i++) {
+            assertThat(deploy().status()).isEqualTo(BotStatus.DEPLOYING);
+        }
+    }
+
+    private void finish(long botId) {
+        k8s.exit(botId);
+        aws.exit(botId);
+        services.deployments().report(botId, tokens.tokenFor(botId), BotStatus.DONE, null, false);
+    }
+
+    private long used(String platform) {
+        return db.count("SELECT used AS n FROM platform_capacity WHERE platform = '" + platform + "'");
+    }
+
+    @Test
+    void aDrainerThatDiesLosesItsLeaseAndAnotherDeploysTheEntriesOnce() {
+        fill();
+        long a = deploy().botId();
+        long b = deploy().botId();
+        finish(1);
+        finish(2);
+        // the dead drainer claimed both entries, and capacity for one of them, then vanished
+        List<Bot> claimed = services.queue().claim("dead-drainer", 2, Duration.ofSeconds(30));
+        assertThat(claimed).extracting(Bot::id).containsExactly(a, b);
+        assertThat(services.ledger().claim("k8s", 2, List.of(a))).containsExactly(a);
+
+        assertThat(services.hybrid().processQueue("live-drainer", Duration.ofSeconds(10)).deployed())
+                .as("nothing to take while the lease is live").isZero();
+
+        clock.advance(Duration.ofSeconds(31));
+        HybridReport report = HybridReport.of(services.hybrid().processQueue("live-drainer", Duration.ofSeconds(10)));
+        assertThat(report.reclaimed()).isEqualTo(2);
+        assertThat(report.deployed()).isEqualTo(2);
+        assertThat(k8s.starts().get(a)).isEqualTo(1);
+        assertThat(k8s.starts().get(b)).isEqualTo(1);
+        assertThat(used("k8s")).isEqualTo(2);
+        assertThat(db.count("SELECT count(*) AS n FROM deployment_queue")).isZero();
+    }
+
+    @Test
+    void aTransientFailureFailsOverAndGivesTheFirstPlatformsUnitBack() {
+        k8s.failing(PlatformDeployError.Kind.TRANSIENT);
+        long before = used("k8s");
+        DeployOutcome outcome = deploy();
+        assertThat(outcome.status()).isEqualTo(BotStatus.DEPLOYING);
+        assertThat(outcome.platform()).isEqualTo("aws");
+        assertThat(used("k8s")).isEqualTo(before);
+        assertThat(used("aws")).isEqualTo(1);
+        assertThat(k8s.starts()).isEmpty();
+    }
+
+    @Test
+    void aPermanentFailureEndsTheBotFatalAndFreesItsUnit() {
+        k8s.failing(PlatformDeployError.Kind.PERMANENT);
+        DeployOutcome outcome = deploy();
+        assertThat(outcome.status()).isEqualTo(BotStatus.FATAL);
+        assertThat(outcome.reason()).startsWith("DEPLOY_FAILED");
+        assertThat(used("k8s")).isZero();
+        assertThat(db.count("SELECT count(*) AS n FROM deployment_queue")).isZero();
+    }
+
+    @Test
+    void aDoneBotThatReceivesInCallStaysDone() {
+        long id = deploy().botId();
+        finish(id);
+        var callback = services.deployments().report(id, tokens.tokenFor(id), BotStatus.IN_CALL, null, true);
+        assertThat(callback.result()).isEqualTo(BotDeploymentService.CallbackResult.CONFLICT);
+        assertThat(services.bots().find(id).status()).isEqualTo(BotStatus.DONE);
+        assertThat(used("k8s")).isZero();
+    }
+
+    @Test
+    void aFatalBotIsNeverDeployedFromTheQueue() {
+        fill();
+        long queued = deploy().botId();
+        services.bots().transition(queued, BotStatus.FATAL, "TEST", false);
+        finish(1);
+        services.hybrid().processQueue("drainer", Duration.ofSeconds(10));
+        assertThat(k8s.starts()).doesNotContainKey(queued);
+        assertThat(aws.starts()).doesNotContainKey(queued);
+        assertThat(services.bots().find(queued).status()).isEqualTo(BotStatus.FATAL);
+    }
+
+    @Test
+    void aStoppedQueuedBotLeavesTheQueueAndIsNeverDeployed() {
+        fill();
+        long queued = deploy().botId();
+        assertThat(services.deployments().stop(queued).result()).isEqualTo(BotDeploymentService.StopResult.STOPPED);
+        assertThat(db.count("SELECT count(*) AS n FROM deployment_queue")).isZero();
+        finish(1);
+        services.hybrid().processQueue("drainer", Duration.ofSeconds(10));
+        assertThat(k8s.starts()).doesNotContainKey(queued);
+        assertThat(services.bots().find(queued).status()).isEqualTo(BotStatus.DONE);
+    }
+
+    @Test
+    void stoppingARunningBotStopsItsContainerAndReleasesItsUnit() {
+        long id = deploy().botId();
+        assertThat(k8s.live()).contains(id);
+        assertThat(services.deployments().stop(id).status()).isEqualTo(BotStatus.DONE);
+        assertThat(k8s.live()).doesNotContain(id);
+        assertThat(used("k8s")).isZero();
+    }
+
+    @Test
+    void releasingTwiceFreesOneUnit() {
+        long first = deploy().botId();
+        deploy();
+        assertThat(used("k8s")).isEqualTo(2);
+        finish(first);
+        finish(first);
+        services.bots().transition(first, BotStatus.FATAL, "late", false);
+        assertThat(used("k8s")).isEqualTo(1);
+    }
+
+    @Test
+    void anEntryPastItsTimeoutEndsFatalWithQueueTimeout() {
+        fill();
+        long queued = deploy().botId();
+        clock.advance(Duration.ofMinutes(10).plusSeconds(1));
+        HybridReport report = HybridReport.of(services.hybrid().processQueue("drainer", Duration.ofSeconds(10)));
+        assertThat(report.expired()).containsExactly(queued);
+        Bot bot = services.bots().find(queued);
+        assertThat(bot.status()).isEqualTo(BotStatus.FATAL);
+        assertThat(bot.statusReason()).isEqualTo("QUEUE_TIMEOUT");
+        assertThat(db.count("SELECT count(*) AS n FROM deployment_queue")).isZero();
+    }
+
+    @Test
+    void aBotStartingInAnHourWaitsForItsNotBeforeAndGoesOutWithTheFirstDrainAfterIt() {
+        DeployOutcome outcome = services.deployments().deploy(Fixtures.config(clock.instant().plus(Duration.ofHours(1))), null);
+        assertThat(outcome.status()).isEqualTo(BotStatus.QUEUED);
+        assertThat(outcome.estimatedWait()).isGreaterThanOrEqualTo(Duration.ofMinutes(55));
+
+        clock.advance(Duration.ofMinutes(54));
+        services.hybrid().processQueue("drainer", Duration.ofSeconds(10));
+        assertThat(k8s.starts()).isEmpty();
+
+        clock.advance(Duration.ofMinutes(1).plusSeconds(1)); // past start - 5 min lead
+        services.hybrid().processQueue("drainer", Duration.ofSeconds(10));
+        assertThat(k8s.starts()).containsKey(outcome.botId());
+    }
+
+    @Test
+    void anIdempotencyKeyReturnsTheFirstAnswerAndStartsNothingNew() {
+        DeployOutcome first = services.deployments().deploy(Fixtures.config(), "key-1");
+        DeployOutcome again = services.deployments().deploy(Fixtures.config(), "key-1");
+        assertThat(again.botId()).isEqualTo(first.botId());
+        assertThat(again.replay()).isTrue();
+        assertThat(again.platformIdentifier()).isEqualTo(first.platformIdentifier());
+        assertThat(k8s.starts()).hasSize(1);
+        assertThat(db.count("SELECT count(*) AS n FROM bots")).isEqualTo(1);
+    }
+
+    @Test
+    void anIdempotencyKeyReusedForAnotherRequestIsRefused() {
+        services.deployments().deploy(Fixtures.config(), "key-2");
+        var other = Fixtures.config(clock.instant().plus(Duration.ofDays(1)));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> services.deployments().deploy(other, "key-2"))
+                .isInstanceOf(BotDeploymentService.IdempotencyConflict.class);
+    }
+
+    @Test
+    void aWrongTokenIsRefusedAndChangesNothing() {
+        long id = deploy().botId();
+        var callback = services.deployments().report(id, "forged", BotStatus.DONE, null, true);
+        assertThat(callback.result()).isEqualTo(BotDeploymentService.CallbackResult.UNAUTHORIZED);
+        assertThat(services.bots().find(id).status()).isEqualTo(BotStatus.DEPLOYING);
+        assertThat(services.bots().find(id).lastHeartbeat()).isNull();
+    }
+
+    @Test
+    void theQueueDrainsInPriorityThenArrivalOrder() {
+        fill();
+        long first = deploy().botId();
+        long urgent = services.deployments().deploy(withPriority(-5), null).botId();
+        long last = deploy().botId();
+        assertThat(services.queue().list(10)).extracting(QueueEntry::botId).containsExactly(urgent, first, last);
+        finish(1);
+        services.hybrid().processQueue("drainer", Duration.ofSeconds(10));
+        assertThat(k8s.starts()).containsKey(urgent).doesNotContainKeys(first, last);
+    }
+
+    private static io.botfleet.bot.BotConfig withPriority(int priority) {
+        var c = Fixtures.config();
+        return new io.botfleet.bot.BotConfig(c.meeting(), c.displayName(), c.imageUrl(), c.recordingEnabled(),
+                c.automaticLeave(), c.startTime(), c.endTime(), c.callbackUrl(), c.tenant(), priority);
+    }
+
+    /** Shorthand over the drain report. */
+    private record HybridReport(List<Long> expired, long reclaimed, int deployed) {
+        static HybridReport of(io.botfleet.platform.HybridPlatformService.DrainReport r) {
+            return new HybridReport(r.expired(), r.reclaimed(), r.deployed());
+        }
+    }
+}

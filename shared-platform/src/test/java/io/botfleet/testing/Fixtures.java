@@ -1,0 +1,54 @@
+package io.botfleet.testing;
+
+import io.botfleet.Services;
+import io.botfleet.bot.AutomaticLeave;
+import io.botfleet.bot.BotConfig;
+import io.botfleet.bot.Meeting;
+import io.botfleet.bot.MeetingPlatform;
+import io.botfleet.config.Settings;
+import io.botfleet.deployment.CapacityReleasedPublisher;
+import io.botfleet.platform.PlatformService;
+import io.botfleet.store.Sql;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Settings, configs and service graphs for tests. */
+public final class Fixtures {
+    public static final String SECRET = "test-secret-at-least-16-chars";
+
+    private Fixtures() {
+    }
+
+    /** Settings for fake platforms {@code a} and {@code b}... are not known names, so tests use real names. */
+    public static Settings settings(Map<String, String> overrides) {
+        Map<String, String> env = new HashMap<>(Map.of(
+                "BOT_TOKEN_SECRET", SECRET,
+                "BOTFLEET_CALLBACK_URL", "http://127.0.0.1:1",
+                "PLATFORM_CALL_TIMEOUT", "5s",
+                "QUEUE_LEASE", "30s"));
+        env.putAll(overrides);
+        return Settings.from(env, Map.of());
+    }
+
+    /** Two platforms, k8s then aws, with these limits. */
+    public static Settings twoPlatforms(int k8sLimit, int awsLimit) {
+        return settings(Map.of("PLATFORM_PRIORITY", "k8s,aws",
+                "K8S_BOT_LIMIT", Integer.toString(k8sLimit), "AWS_BOT_LIMIT", Integer.toString(awsLimit)));
+    }
+
+    public static Services services(Settings settings, Sql sql, List<PlatformService> platforms, Clock clock) {
+        return new Services(settings, sql, platforms, CapacityReleasedPublisher.NONE, clock);
+    }
+
+    public static BotConfig config() {
+        return config(null);
+    }
+
+    public static BotConfig config(Instant startTime) {
+        return new BotConfig(new Meeting(MeetingPlatform.ZOOM, "https://zoom.us/j/123456789", "123456789", null),
+                "Notetaker", null, false, AutomaticLeave.DEFAULT, startTime, null, null, "default", 0);
+    }
+}
