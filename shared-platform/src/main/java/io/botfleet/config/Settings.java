@@ -28,7 +28,8 @@ public record Settings(
         Duration botSimDuration,
         Duration botHeartbeatInterval,
         String localBotCommand,
-        Duration localStopGrace) {
+        Duration localStopGrace,
+        String apiToken) {
 
     public static final Set<String> PLATFORMS = Set.of("coolify", "k8s", "aws", "local");
 
@@ -85,7 +86,8 @@ public record Settings(
                 env.duration("BOT_SIM_DURATION", "30s"),
                 env.duration("BOT_HEARTBEAT_INTERVAL", "10s"),
                 env.string("LOCAL_BOT_COMMAND", null),
-                env.duration("LOCAL_STOP_GRACE", "10s"));
+                env.duration("LOCAL_STOP_GRACE", "10s"),
+                env.string("BOTFLEET_API_TOKEN", null));
         env.check();
         return settings;
     }

@@ -1,5 +1,6 @@
 package io.botfleet.deployment;
 
+import com.fasterxml.jackson.databind.node.TextNode;
 import io.botfleet.Log;
 import java.time.Duration;
 import java.util.Map;
@@ -24,7 +25,7 @@ public final class SqsCapacityReleasedPublisher implements CapacityReleasedPubli
 
     @Override
     public void capacityReleased(String platform) {
-        String body = "{\"type\":\"capacity-released\",\"platform\":\"" + platform + "\"}";
+        String body = "{\"type\":\"capacity-released\",\"platform\":" + TextNode.valueOf(platform) + "}";
         try {
             sqs.sendMessage(request -> request.queueUrl(queueUrl).messageBody(body));
         } catch (SdkException e) {

@@ -1,0 +1,97 @@
+package io.botfleet.functions;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.botfleet.Services;
+import io.botfleet.bot.BotStatus;
+import io.botfleet.deployment.BotDeploymentService;
+import io.botfleet.deployment.BotDeploymentService.Callback;
+import io.botfleet.functions.http.HttpApi;
+import io.botfleet.functions.http.HttpRequest;
+import io.botfleet.functions.http.HttpResponses;
+import io.botfleet.functions.http.Json;
+import io.botfleet.functions.http.Problem;
+import io.botfleet.functions.http.Views;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The status routes: a bot's view, the bot's own callbacks (authenticated by its per-bot token
+ * in {@code X-Bot-Token}), and the fleet's capacity and queue.
+ */
+public final class BotStatusHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
+    private final HttpApi api;
+
+    public BotStatusHandler() {
+        this(FunctionServices.get());
+    }
+
+    public BotStatusHandler(Services services) {
+        BotDeploymentService deployments = services.deployments();
+        this.api = new HttpApi(Map.of(
+                "GET /bots/{id}", request -> HttpResponses.json(200, Views.bot(deployments.view(request.id())
+                        .orElseThrow(() -> Problem.notFound("no bot " + request.id())))),
+                "POST /bots/{id}/status", request -> callback(deployments, request),
+                "GET /capacity", request -> HttpResponses.json(200, Views.capacity(deployments.capacity())),
+                "GET /queue", request -> HttpResponses.json(200,
+                        Views.queue(deployments.waiting(request.intQuery("limit", 100, 1, 1000))))),
+                services.settings().apiToken());
+    }
+
+    /** The API Gateway route keys this function serves. */
+    public java.util.Set<String> routeKeys() {
+        return api.routeKeys();
+    }
+
+    @Override
+    public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
+        return api.handle(event, context);
+    }
+
+    private static APIGatewayV2HTTPResponse callback(BotDeploymentService deployments, HttpRequest request) {
+        long id = request.id();
+        JsonNode body = request.jsonBody();
+        BotStatus status = reportedStatus(body);
+        boolean heartbeat = body.path("heartbeat").asBoolean(false);
+        String reason = body.hasNonNull("reason") ? body.get("reason").asText() : null;
+        if (status == null && !heartbeat) {
+            throw Problem.invalid("send a status, a heartbeat, or both",
+                    List.of(new Problem.FieldError("/status", "is required when heartbeat is not true")));
+        }
+        if (reason != null && reason.length() > 200) {
+            throw Problem.invalid("reason is too long", List.of(new Problem.FieldError("/reason", "at most 200 characters")));
+        }
+        Callback result = deployments.report(id, request.header("X-Bot-Token"), status, reason, heartbeat);
+        return switch (result.result()) {
+            case UNAUTHORIZED -> throw new Problem(401, "invalid-bot-token", "Invalid bot token",
+                    "X-Bot-Token is missing or is not this bot's token");
+            case NOT_FOUND -> throw Problem.notFound("no bot " + id);
+            case CONFLICT -> throw new Problem(409, "invalid-transition", "Status cannot move backwards",
+                    "the bot is " + result.status() + (status == null ? "" : "; it cannot become " + status),
+                    List.of(), Map.of("currentStatus", result.status().name()));
+            case ACCEPTED -> HttpResponses.json(200, Json.object().put("id", id)
+                    .put("status", result.status() == null ? null : result.status().name()));
+        };
+    }
+
+    private static BotStatus reportedStatus(JsonNode body) {
+        JsonNode node = body.get("status");
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        try {
+            BotStatus status = BotStatus.valueOf(node.asText());
+            if (status.isReportable() && node.isTextual()) {
+                return status;
+            }
+        } catch (IllegalArgumentException ignored) {
+            // answered below
+        }
+        throw Problem.invalid("status " + node + " is not one a bot can report",
+                List.of(new Problem.FieldError("/status", "must be one of JOINING_CALL, IN_WAITING_ROOM, IN_CALL, "
+                        + "LEAVING, CALL_ENDED, DONE, FATAL")));
+    }
+}

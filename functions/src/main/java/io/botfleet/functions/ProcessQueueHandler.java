@@ -1,0 +1,65 @@
+package io.botfleet.functions;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
+import com.amazonaws.services.lambda.runtime.events.SQSEvent;
+import com.amazonaws.services.lambda.runtime.events.ScheduledEvent;
+import io.botfleet.Log;
+import io.botfleet.Services;
+import io.botfleet.platform.HybridPlatformService;
+import io.botfleet.platform.HybridPlatformService.DrainReport;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * processQueue, for both of its triggers: the EventBridge schedule ({@link #handleRequest}) and
+ * capacity-released messages from SQS ({@link #handleCapacityReleased}, handler string
+ * {@code io.botfleet.functions.ProcessQueueHandler::handleCapacityReleased}). A batch of messages
+ * means one drain: the messages only say "look again".
+ */
+public final class ProcessQueueHandler implements RequestHandler<ScheduledEvent, Map<String, Object>> {
+    /** Kept back from the Lambda's remaining time for the statements after the last round. */
+    static final Duration MARGIN = Duration.ofSeconds(5);
+    /** When there is no Lambda context (a direct call). */
+    static final Duration DEFAULT_BUDGET = Duration.ofSeconds(60);
+
+    private final HybridPlatformService hybrid;
+
+    public ProcessQueueHandler() {
+        this(FunctionServices.get());
+    }
+
+    public ProcessQueueHandler(Services services) {
+        this.hybrid = services.hybrid();
+    }
+
+    @Override
+    public Map<String, Object> handleRequest(ScheduledEvent event, Context context) {
+        DrainReport report = drain(context);
+        return Map.of("expired", report.expired().size(), "reclaimed", report.reclaimed(),
+                "claimed", report.claimed(), "deployed", report.deployed(), "failed", report.failed());
+    }
+
+    public SQSBatchResponse handleCapacityReleased(SQSEvent event, Context context) {
+        try {
+            drain(context);
+            return new SQSBatchResponse(List.of());
+        } catch (RuntimeException e) {
+            // every message comes back after its visibility timeout, and the drain with it
+            Log.error("queue.drain_failed", Map.of("error", e.toString()));
+            return new SQSBatchResponse(event.getRecords().stream()
+                    .map(m -> new SQSBatchResponse.BatchItemFailure(m.getMessageId())).toList());
+        }
+    }
+
+    private DrainReport drain(Context context) {
+        String requestId = context == null ? UUID.randomUUID().toString() : context.getAwsRequestId();
+        Log.setRequestId(requestId);
+        Duration budget = context == null ? DEFAULT_BUDGET
+                : Duration.ofMillis(context.getRemainingTimeInMillis()).minus(MARGIN);
+        return hybrid.processQueue("drain-" + requestId, budget);
+    }
+}

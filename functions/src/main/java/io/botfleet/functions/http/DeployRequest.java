@@ -1,0 +1,221 @@
+package io.botfleet.functions.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.botfleet.bot.AutomaticLeave;
+import io.botfleet.bot.BotConfig;
+import io.botfleet.bot.Meeting;
+import io.botfleet.bot.MeetingPlatform;
+import java.net.URI;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Reads and validates the body of {@code POST /bots}. Every problem is reported at once, each
+ * with a JSON pointer; unknown fields are refused, so a misspelt field is an error, not a default.
+ */
+public final class DeployRequest {
+    private static final Set<String> FIELDS = Set.of("meeting", "displayName", "imageUrl", "recordingEnabled",
+            "automaticLeave", "startTime", "endTime", "callbackUrl", "tenant", "priority");
+    private static final Set<String> MEETING_FIELDS = Set.of("platform", "url", "id", "password");
+    private static final Set<String> LEAVE_FIELDS = Set.of("waitingRoomTimeoutMs", "noOneJoinedTimeoutMs",
+            "everyoneLeftTimeoutMs", "inactivityTimeoutMs");
+    private static final Pattern TENANT = Pattern.compile("[A-Za-z0-9._-]{1,128}");
+    private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[\\x21-\\x7E]{1,255}");
+    private static final long MAX_LEAVE_MS = 24L * 60 * 60 * 1000;
+
+    private final List<Problem.FieldError> errors = new ArrayList<>();
+
+    private DeployRequest() {
+    }
+
+    /** The validated configuration, or a 400 problem naming every invalid field. */
+    public static BotConfig parse(JsonNode body) {
+        DeployRequest request = new DeployRequest();
+        BotConfig config = request.read(body);
+        if (!request.errors.isEmpty()) {
+            throw Problem.invalid(request.errors.size() + " invalid field(s)", request.errors);
+        }
+        return config;
+    }
+
+    /** The Idempotency-Key header: absent, or 1-255 visible ASCII characters. */
+    public static String idempotencyKey(String header) {
+        if (header != null && !IDEMPOTENCY_KEY.matcher(header).matches()) {
+            throw Problem.invalid("Idempotency-Key must be 1 to 255 visible ASCII characters",
+                    List.of(new Problem.FieldError("/headers/idempotency-key", "must be 1 to 255 visible ASCII characters")));
+        }
+        return header;
+    }
+
+    private BotConfig read(JsonNode body) {
+        if (!body.isObject()) {
+            error("", "must be a JSON object");
+            return null;
+        }
+        unknownFields(body, FIELDS, "");
+        Meeting meeting = meeting(body.get("meeting"));
+        String displayName = text(body, "displayName", "", 255, false);
+        String imageUrl = url(body, "imageUrl", "");
+        Boolean recording = bool(body, "recordingEnabled");
+        AutomaticLeave leave = automaticLeave(body.get("automaticLeave"));
+        Instant start = instant(body, "startTime");
+        Instant end = instant(body, "endTime");
+        if (start != null && end != null && !end.isAfter(start)) {
+            error("/endTime", "must be after startTime");
+        }
+        String callbackUrl = url(body, "callbackUrl", "");
+        String tenant = text(body, "tenant", "", 128, false);
+        if (tenant != null && !TENANT.matcher(tenant).matches()) {
+            error("/tenant", "may contain only letters, digits, '.', '_' and '-'");
+        }
+        int priority = 0;
+        JsonNode p = body.get("priority");
+        if (p != null && !p.isNull()) {
+            if (!p.canConvertToInt() || !p.isIntegralNumber() || p.asInt() < -100 || p.asInt() > 100) {
+                error("/priority", "must be a whole number from -100 to 100 (lower goes first)");
+            } else {
+                priority = p.asInt();
+            }
+        }
+        return new BotConfig(meeting, displayName == null ? "botfleet" : displayName, imageUrl,
+                recording != null && recording, leave, start, end, callbackUrl, tenant == null ? "default" : tenant, priority);
+    }
+
+    private Meeting meeting(JsonNode node) {
+        if (node == null || node.isNull()) {
+            error("/meeting", "is required");
+            return null;
+        }
+        if (!node.isObject()) {
+            error("/meeting", "must be an object");
+            return null;
+        }
+        unknownFields(node, MEETING_FIELDS, "/meeting");
+        MeetingPlatform platform = null;
+        JsonNode p = node.get("platform");
+        if (p == null || p.isNull()) {
+            error("/meeting/platform", "is required (zoom, microsoft-teams or google-meet)");
+        } else {
+            platform = MeetingPlatform.fromWire(p.asText()).orElse(null);
+            if (platform == null || !p.isTextual()) {
+                error("/meeting/platform", "must be zoom, microsoft-teams or google-meet, got " + p);
+            }
+        }
+        String url = null;
+        if (node.get("url") == null || node.get("url").isNull()) {
+            error("/meeting/url", "is required");
+        } else {
+            url = url(node, "url", "/meeting");
+        }
+        return new Meeting(platform, url, text(node, "id", "/meeting", 255, false),
+                text(node, "password", "/meeting", 255, false));
+    }
+
+    private AutomaticLeave automaticLeave(JsonNode node) {
+        if (node == null || node.isNull()) {
+            return AutomaticLeave.DEFAULT;
+        }
+        if (!node.isObject()) {
+            error("/automaticLeave", "must be an object");
+            return AutomaticLeave.DEFAULT;
+        }
+        unknownFields(node, LEAVE_FIELDS, "/automaticLeave");
+        AutomaticLeave d = AutomaticLeave.DEFAULT;
+        return new AutomaticLeave(millis(node, "waitingRoomTimeoutMs", d.waitingRoomTimeoutMs()),
+                millis(node, "noOneJoinedTimeoutMs", d.noOneJoinedTimeoutMs()),
+                millis(node, "everyoneLeftTimeoutMs", d.everyoneLeftTimeoutMs()),
+                millis(node, "inactivityTimeoutMs", d.inactivityTimeoutMs()));
+    }
+
+    private long millis(JsonNode parent, String field, long fallback) {
+        JsonNode node = parent.get(field);
+        if (node == null || node.isNull()) {
+            return fallback;
+        }
+        if (!node.isIntegralNumber() || node.asLong() < 1 || node.asLong() > MAX_LEAVE_MS) {
+            error("/automaticLeave/" + field, "must be a whole number of milliseconds from 1 to " + MAX_LEAVE_MS);
+            return fallback;
+        }
+        return node.asLong();
+    }
+
+    private String text(JsonNode parent, String field, String prefix, int maxLength, boolean required) {
+        JsonNode node = parent.get(field);
+        if (node == null || node.isNull()) {
+            if (required) {
+                error(prefix + "/" + field, "is required");
+            }
+            return null;
+        }
+        if (!node.isTextual()) {
+            error(prefix + "/" + field, "must be a string");
+            return null;
+        }
+        String value = node.asText();
+        if (value.isBlank() || value.length() > maxLength) {
+            error(prefix + "/" + field, "must be 1 to " + maxLength + " characters");
+            return null;
+        }
+        return value;
+    }
+
+    private String url(JsonNode parent, String field, String prefix) {
+        String value = text(parent, field, prefix, 2048, false);
+        if (value == null) {
+            return null;
+        }
+        try {
+            URI uri = new URI(value);
+            if (("https".equals(uri.getScheme()) || "http".equals(uri.getScheme())) && uri.getHost() != null) {
+                return value;
+            }
+        } catch (java.net.URISyntaxException ignored) {
+            // reported below
+        }
+        error(prefix + "/" + field, "must be an absolute http or https URL");
+        return null;
+    }
+
+    private Boolean bool(JsonNode parent, String field) {
+        JsonNode node = parent.get(field);
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isBoolean()) {
+            error("/" + field, "must be true or false");
+            return null;
+        }
+        return node.asBoolean();
+    }
+
+    private Instant instant(JsonNode parent, String field) {
+        String value = text(parent, field, "", 64, false);
+        if (value == null) {
+            return null;
+        }
+        try {
+            return java.time.OffsetDateTime.parse(value).toInstant();
+        } catch (DateTimeParseException e) {
+            error("/" + field, "must be an ISO-8601 date-time with an offset, such as 2026-11-28T15:00:00Z");
+            return null;
+        }
+    }
+
+    private void unknownFields(JsonNode node, Set<String> known, String prefix) {
+        for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!known.contains(name)) {
+                error(prefix + "/" + name, "is not a known field");
+            }
+        }
+    }
+
+    private void error(String pointer, String detail) {
+        errors.add(new Problem.FieldError(pointer, detail));
+    }
+}

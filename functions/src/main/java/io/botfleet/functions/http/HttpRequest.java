@@ -1,0 +1,96 @@
+package io.botfleet.functions.http;
+
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+
+/** Typed, validated access to an API Gateway v2 request: body, headers, path and query parameters. */
+public final class HttpRequest {
+    /** Bodies over 64 KiB are refused before they are parsed. */
+    public static final int MAX_BODY_BYTES = 64 * 1024;
+
+    private final APIGatewayV2HTTPEvent event;
+
+    public HttpRequest(APIGatewayV2HTTPEvent event) {
+        this.event = event;
+    }
+
+    public String routeKey() {
+        return event.getRouteKey();
+    }
+
+    /** A header, by case-insensitive name (API Gateway v2 lower-cases them; the local runner too). */
+    public String header(String name) {
+        Map<String, String> headers = event.getHeaders();
+        if (headers == null) {
+            return null;
+        }
+        for (var entry : headers.entrySet()) {
+            if (entry.getKey().equalsIgnoreCase(name)) {
+                return entry.getValue();
+            }
+        }
+        return null;
+    }
+
+    /** The {@code {id}} path parameter as a positive whole number. */
+    public long id() {
+        String raw = event.getPathParameters() == null ? null : event.getPathParameters().get("id");
+        try {
+            long id = Long.parseLong(raw);
+            if (id > 0) {
+                return id;
+            }
+        } catch (NumberFormatException ignored) {
+            // answered below
+        }
+        throw Problem.invalid("the bot id must be a positive whole number, got '" + raw + "'",
+                List.of(new Problem.FieldError("/id", "must be a positive whole number")));
+    }
+
+    /** A query parameter as a whole number in [min, max], or the fallback when absent. */
+    public int intQuery(String name, int fallback, int min, int max) {
+        String raw = event.getQueryStringParameters() == null ? null : event.getQueryStringParameters().get(name);
+        if (raw == null) {
+            return fallback;
+        }
+        try {
+            int value = Integer.parseInt(raw);
+            if (value >= min && value <= max) {
+                return value;
+            }
+        } catch (NumberFormatException ignored) {
+            // answered below
+        }
+        throw Problem.invalid(name + " must be a whole number from " + min + " to " + max,
+                List.of(new Problem.FieldError("/" + name, "must be a whole number from " + min + " to " + max)));
+    }
+
+    /** The body parsed as JSON; refused when too large or malformed. An empty body is an empty object. */
+    public JsonNode jsonBody() {
+        String body = event.getBody();
+        if (body == null || body.isBlank()) {
+            return Json.object();
+        }
+        byte[] bytes = event.getIsBase64Encoded() ? Base64.getDecoder().decode(body) : body.getBytes(StandardCharsets.UTF_8);
+        if (bytes.length > MAX_BODY_BYTES) {
+            throw new Problem(400, "body-too-large", "The request body is too large",
+                    "the body is " + bytes.length + " bytes; at most " + MAX_BODY_BYTES + " are accepted");
+        }
+        try {
+            return Json.MAPPER.readTree(bytes);
+        } catch (JsonProcessingException e) {
+            String reason = e.getOriginalMessage();
+            int detailStart = reason.indexOf(" (");
+            throw new Problem(400, "malformed-json", "The body is not valid JSON",
+                    "line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ": "
+                            + (detailStart > 0 ? reason.substring(0, detailStart) : reason));
+        } catch (java.io.IOException e) {
+            throw new Problem(400, "malformed-json", "The body is not valid JSON", e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,18 @@
+package io.botfleet.functions.http;
+
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import java.util.Map;
+
+/** JSON responses. */
+public final class HttpResponses {
+    private HttpResponses() {
+    }
+
+    public static APIGatewayV2HTTPResponse json(int status, Object body) {
+        return APIGatewayV2HTTPResponse.builder()
+                .withStatusCode(status)
+                .withHeaders(Map.of("Content-Type", "application/json"))
+                .withBody(Json.write(body))
+                .build();
+    }
+}

@@ -1,0 +1,82 @@
+package io.botfleet.functions.http;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.botfleet.bot.Bot;
+import io.botfleet.deployment.BotDeploymentService.CapacityView;
+import io.botfleet.deployment.BotDeploymentService.Waiting;
+import io.botfleet.deployment.BotView;
+import io.botfleet.deployment.DeployOutcome;
+import java.time.Instant;
+import java.util.List;
+
+/** The JSON shapes of the API's answers, in one place. */
+public final class Views {
+    private Views() {
+    }
+
+    public static ObjectNode deployed(DeployOutcome outcome) {
+        ObjectNode node = Json.object();
+        node.put("id", outcome.botId());
+        node.put("status", outcome.status().name());
+        if (outcome.queuePosition() != null) {
+            node.put("queuePosition", outcome.queuePosition());
+            node.put("estimatedWaitMs", outcome.estimatedWait().toMillis());
+        } else {
+            node.put("platform", outcome.platform());
+            node.put("platformIdentifier", outcome.platformIdentifier());
+        }
+        if (outcome.reason() != null) {
+            node.put("reason", outcome.reason());
+        }
+        return node;
+    }
+
+    public static ObjectNode bot(BotView view) {
+        Bot bot = view.bot();
+        ObjectNode node = Json.object();
+        node.put("id", bot.id());
+        node.put("status", bot.status().name());
+        node.put("statusReason", bot.statusReason());
+        node.put("platform", bot.deploymentPlatform());
+        node.put("platformIdentifier", bot.platformIdentifier());
+        if (view.platformStatus() != null) {
+            node.put("platformStatus", view.platformStatus().name());
+        }
+        if (view.queueEntry() != null) {
+            node.put("queuePosition", view.queueEntry().position());
+            node.put("estimatedWaitMs", view.estimatedWait().toMillis());
+        }
+        node.put("lastHeartbeat", text(bot.lastHeartbeat()));
+        node.put("createdAt", text(bot.createdAt()));
+        node.put("deployedAt", text(bot.deployedAt()));
+        node.put("endedAt", text(bot.endedAt()));
+        return node;
+    }
+
+    public static ObjectNode capacity(CapacityView view) {
+        ObjectNode node = Json.object();
+        ArrayNode platforms = node.putArray("platforms");
+        view.platforms().forEach(p -> platforms.addObject().put("platform", p.platform()).put("limit", p.limit())
+                .put("used", p.used()));
+        node.putObject("queue").put("waiting", view.queue().waiting())
+                .put("oldestQueuedAt", text(view.queue().oldestQueuedAt()));
+        return node;
+    }
+
+    public static ObjectNode queue(List<Waiting> waiting) {
+        ObjectNode node = Json.object();
+        ArrayNode list = node.putArray("waiting");
+        for (Waiting w : waiting) {
+            list.addObject().put("botId", w.entry().botId()).put("position", w.entry().position())
+                    .put("priority", w.entry().priority()).put("queuedAt", text(w.entry().queuedAt()))
+                    .put("notBefore", text(w.entry().notBefore())).put("timeoutAt", text(w.entry().timeoutAt()))
+                    .put("estimatedWaitMs", w.estimatedWait().toMillis());
+        }
+        return node;
+    }
+
+    private static String text(Instant instant) {
+        return instant == null ? null : instant.toString();
+    }
+}

@@ -1,0 +1,148 @@
+package io.botfleet.local;
+
+import com.amazonaws.services.lambda.runtime.events.ScheduledEvent;
+import io.botfleet.Services;
+import io.botfleet.config.ConfigException;
+import io.botfleet.config.Env;
+import io.botfleet.config.Settings;
+import io.botfleet.functions.BotStatusHandler;
+import io.botfleet.functions.DeployBotHandler;
+import io.botfleet.functions.ProcessQueueHandler;
+import io.botfleet.functions.StopBotHandler;
+import io.botfleet.store.Databases;
+import io.botfleet.store.Migrations;
+import io.botfleet.store.Sql;
+import com.zaxxer.hikari.HikariDataSource;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code java -jar functions/target/botfleet.jar}: the whole system in one process on the
+ * embedded default. The same handlers as in AWS get the same events: HTTP requests as API Gateway
+ * v2 events, a timer as the EventBridge schedule, releases as SQS-shaped capacity messages.
+ */
+public final class LocalRunner implements AutoCloseable {
+    private final List<AutoCloseable> resources = new ArrayList<>();
+    private int port;
+
+    public static void main(String[] args) {
+        try {
+            LocalRunner runner = start(System.getenv());
+            Runtime.getRuntime().addShutdownHook(new Thread(runner::close));
+        } catch (ConfigException e) {
+            System.err.println("botfleet: " + e.getMessage());
+            System.exit(2);
+        } catch (IOException e) {
+            System.err.println("botfleet: cannot start: " + e.getMessage());
+            System.exit(1);
+        }
+    }
+
+    /** Starts everything; {@code PORT=0} picks a free port (tests). */
+    public static LocalRunner start(Map<String, String> environment) throws IOException {
+        Env env = new Env(environment);
+        int port = env.port("PORT", 8080);
+        Duration scheduleInterval = env.duration("SCHEDULE_INTERVAL", "10s");
+        Path dataDirectory = Path.of(env.string("BOTFLEET_DATA_DIR", ".botfleet"));
+        String databaseUrl = env.string("DATABASE_URL", null);
+        Duration simDuration = env.duration("BOT_SIM_DURATION", "30s");
+        env.check();
+
+        LocalRunner runner = new LocalRunner();
+        try {
+            LocalHttpServer http = new LocalHttpServer(port);
+            runner.port = http.port();
+            Map<String, String> defaults = new HashMap<>(Map.of(
+                    "PLATFORM_PRIORITY", "local",
+                    "LOCAL_BOT_LIMIT", "5",
+                    "BOTFLEET_CALLBACK_URL", "http://127.0.0.1:" + runner.port,
+                    "ESTIMATED_BOT_DURATION", simDuration.toMillis() + "ms"));
+            if (!environment.containsKey("BOT_TOKEN_SECRET")) {
+                defaults.put("BOT_TOKEN_SECRET", persistentSecret(dataDirectory));
+            }
+            Settings settings = Settings.from(environment, defaults);
+
+            if (databaseUrl == null) {
+                EmbeddedDatabase embedded = EmbeddedDatabase.start(dataDirectory);
+                runner.resources.add(embedded);
+                databaseUrl = embedded.jdbcUrl();
+            }
+            HikariDataSource pool = Databases.pool(databaseUrl, 10);
+            runner.resources.add(pool);
+            Sql sql = Databases.jdbc(pool);
+            Migrations.apply(sql);
+
+            InProcessCapacityReleased capacityReleased = new InProcessCapacityReleased();
+            runner.resources.add(capacityReleased::close);
+            Services services = new Services(settings, sql, Services.platforms(settings, dataDirectory),
+                    capacityReleased, Clock.systemUTC());
+            ProcessQueueHandler processQueue = new ProcessQueueHandler(services);
+            capacityReleased.deliverTo(processQueue);
+
+            DeployBotHandler deploy = new DeployBotHandler(services);
+            StopBotHandler stop = new StopBotHandler(services);
+            BotStatusHandler status = new BotStatusHandler(services);
+            http.route(deploy.routeKeys(), deploy);
+            http.route(stop.routeKeys(), stop);
+            http.route(status.routeKeys(), status);
+            http.start();
+            runner.resources.add(http::stop);
+
+            ScheduledExecutorService schedule = Executors.newSingleThreadScheduledExecutor();
+            runner.resources.add(schedule::shutdownNow);
+            schedule.scheduleWithFixedDelay(() -> processQueue.handleRequest(new ScheduledEvent(),
+                            new LocalContext("processQueue", Duration.ofMinutes(1))),
+                    scheduleInterval.toMillis(), scheduleInterval.toMillis(), TimeUnit.MILLISECONDS);
+
+            System.out.printf("botfleet is listening on http://127.0.0.1:%d (platforms %s, data in %s)%n",
+                    runner.port, settings.botLimits(), dataDirectory.toAbsolutePath());
+            return runner;
+        } catch (RuntimeException | IOException e) {
+            runner.close();
+            throw e;
+        }
+    }
+
+    public int port() {
+        return port;
+    }
+
+    /** The callback secret survives restarts, so bots started before one can still call back. */
+    private static String persistentSecret(Path dataDirectory) throws IOException {
+        Path file = dataDirectory.resolve("bot-token-secret");
+        if (Files.exists(file)) {
+            return Files.readString(file, StandardCharsets.UTF_8).strip();
+        }
+        byte[] bytes = new byte[32];
+        new SecureRandom().nextBytes(bytes);
+        String secret = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+        Files.createDirectories(dataDirectory);
+        Files.writeString(file, secret, StandardCharsets.UTF_8);
+        return secret;
+    }
+
+    @Override
+    public void close() {
+        for (int i = resources.size() - 1; i >= 0; i--) {
+            try {
+                resources.get(i).close();
+            } catch (Exception e) {
+                System.err.println("botfleet: while stopping: " + e);
+            }
+        }
+        resources.clear();
+    }
+}
