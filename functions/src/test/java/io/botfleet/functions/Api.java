@@ -1,0 +1,92 @@
+package io.botfleet.functions;
+
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import com.amazonaws.services.lambda.runtime.tests.EventLoader;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.botfleet.Services;
+import io.botfleet.functions.http.Json;
+import io.botfleet.testing.FakePlatform;
+import io.botfleet.testing.Fixtures;
+import io.botfleet.testing.TestDatabase;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The four functions over one fresh database and two fake platforms (k8s limit 2, aws limit 1). */
+final class Api implements AutoCloseable {
+    final TestDatabase db = TestDatabase.fresh();
+    final FakePlatform k8s = new FakePlatform("k8s");
+    final FakePlatform aws = new FakePlatform("aws");
+    final Services services;
+    final DeployBotHandler deploy;
+    final StopBotHandler stop;
+    final BotStatusHandler status;
+    final ProcessQueueHandler processQueue;
+
+    Api(Map<String, String> settings) {
+        Map<String, String> env = new HashMap<>(Map.of("PLATFORM_PRIORITY", "k8s,aws", "K8S_BOT_LIMIT", "2",
+                "AWS_BOT_LIMIT", "1"));
+        env.putAll(settings);
+        services = Fixtures.services(Fixtures.settings(env), db.sql(4), List.of(k8s, aws), Clock.systemUTC());
+        deploy = new DeployBotHandler(services);
+        stop = new StopBotHandler(services);
+        status = new BotStatusHandler(services);
+        processQueue = new ProcessQueueHandler(services);
+    }
+
+    Api() {
+        this(Map.of());
+    }
+
+    static APIGatewayV2HTTPEvent event(String fixture) {
+        return EventLoader.loadApiGatewayHttpEvent(fixture);
+    }
+
+    /** The fixture with another body. */
+    static APIGatewayV2HTTPEvent withBody(String fixture, String body) {
+        APIGatewayV2HTTPEvent event = event(fixture);
+        event.setBody(body);
+        return event;
+    }
+
+    /** The fixture for another bot id. */
+    static APIGatewayV2HTTPEvent forBot(String fixture, String id) {
+        APIGatewayV2HTTPEvent event = event(fixture);
+        event.setPathParameters(Map.of("id", id));
+        return event;
+    }
+
+    APIGatewayV2HTTPResponse call(APIGatewayV2HTTPEvent event) {
+        if (deploy.routeKeys().contains(event.getRouteKey())) {
+            return deploy.handleRequest(event, null);
+        }
+        if (stop.routeKeys().contains(event.getRouteKey())) {
+            return stop.handleRequest(event, null);
+        }
+        return status.handleRequest(event, null);
+    }
+
+    static JsonNode body(APIGatewayV2HTTPResponse response) {
+        try {
+            return Json.MAPPER.readTree(response.getBody());
+        } catch (Exception e) {
+            throw new AssertionError("not JSON: " + response.getBody(), e);
+        }
+    }
+
+    /** A digest of every row of the tables a request could change. */
+    String tables() {
+        return db.sql(1).queryOne("""
+                SELECT (SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t.id), '')) FROM bots t)
+                    || (SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t.id), '')) FROM deployment_queue t)
+                    || (SELECT md5(string_agg(t::text, '|' ORDER BY t.platform)) FROM platform_capacity t) AS n""",
+                io.botfleet.store.Params.of()).getString("n");
+    }
+
+    @Override
+    public void close() {
+        db.close();
+    }
+}

@@ -1,0 +1,190 @@
+package io.botfleet.functions;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
+import com.amazonaws.services.lambda.runtime.events.SQSEvent;
+import com.amazonaws.services.lambda.runtime.events.ScheduledEvent;
+import com.amazonaws.services.lambda.runtime.tests.annotations.Event;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.botfleet.bot.BotTokens;
+import io.botfleet.testing.Fixtures;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+
+/** Every route and trigger, driven by the real-shaped fixtures under events/. */
+class HttpContractTest {
+    private final Api api = new Api();
+
+    @AfterEach
+    void close() {
+        api.close();
+    }
+
+    private long deployOne() {
+        APIGatewayV2HTTPResponse response = api.call(Api.event("apigw/deploy-bot.json"));
+        return Api.body(response).get("id").asLong();
+    }
+
+    @ParameterizedTest
+    @Event(value = "apigw/deploy-bot.json", type = APIGatewayV2HTTPEvent.class)
+    void deployAnswers201WithThePlatformAnd202WhenQueued(APIGatewayV2HTTPEvent event) {
+        APIGatewayV2HTTPResponse first = api.call(event);
+        assertThat(first.getStatusCode()).isEqualTo(201);
+        JsonNode body = Api.body(first);
+        assertThat(body.get("status").asText()).isEqualTo("DEPLOYING");
+        assertThat(body.get("platform").asText()).isEqualTo("k8s");
+        assertThat(body.get("platformIdentifier").asText()).isEqualTo("k8s-" + body.get("id").asLong());
+
+        for (int i = 0; i < 2; i++) {
+            event.getHeaders().put("idempotency-key", "other-" + i);
+            assertThat(api.call(event).getStatusCode()).isEqualTo(201);
+        }
+        event.getHeaders().put("idempotency-key", "queued");
+        APIGatewayV2HTTPResponse queued = api.call(event);
+        assertThat(queued.getStatusCode()).isEqualTo(202);
+        assertThat(Api.body(queued).get("status").asText()).isEqualTo("QUEUED");
+        assertThat(Api.body(queued).get("queuePosition").asLong()).isEqualTo(1);
+        assertThat(Api.body(queued).get("estimatedWaitMs").asLong()).isPositive();
+    }
+
+    @ParameterizedTest
+    @Event(value = "apigw/deploy-bot.json", type = APIGatewayV2HTTPEvent.class)
+    void aRepeatedIdempotencyKeyReplaysTheFirstAnswer(APIGatewayV2HTTPEvent event) {
+        APIGatewayV2HTTPResponse first = api.call(event);
+        APIGatewayV2HTTPResponse again = api.call(Api.event("apigw/deploy-bot.json"));
+        assertThat(again.getStatusCode()).isEqualTo(first.getStatusCode());
+        assertThat(Api.body(again)).isEqualTo(Api.body(first));
+        assertThat(again.getHeaders()).containsEntry("Idempotent-Replayed", "true");
+        assertThat(api.k8s.starts()).hasSize(1);
+
+        event.setBody(event.getBody().replace("Notetaker", "Someone else"));
+        APIGatewayV2HTTPResponse reused = api.call(event);
+        assertThat(reused.getStatusCode()).isEqualTo(422);
+        assertThat(Api.body(reused).get("type").asText()).isEqualTo("urn:botfleet:problem:idempotency-key-reused");
+    }
+
+    @ParameterizedTest
+    @Event(value = "apigw/get-bot.json", type = APIGatewayV2HTTPEvent.class)
+    void getBotShowsStatusPlatformAndHeartbeat(APIGatewayV2HTTPEvent event) {
+        deployOne();
+        APIGatewayV2HTTPResponse response = api.call(event);
+        assertThat(response.getStatusCode()).isEqualTo(200);
+        JsonNode body = Api.body(response);
+        assertThat(body.get("id").asLong()).isEqualTo(1);
+        assertThat(body.get("status").asText()).isEqualTo("DEPLOYING");
+        assertThat(body.get("platformStatus").asText()).isEqualTo("RUNNING");
+        assertThat(body.has("lastHeartbeat")).isTrue();
+        assertThat(api.call(Api.forBot("apigw/get-bot.json", "999")).getStatusCode()).isEqualTo(404);
+    }
+
+    @ParameterizedTest
+    @Event(value = "apigw/bot-status-callback.json", type = APIGatewayV2HTTPEvent.class)
+    void theBotsCallbackNeedsItsOwnTokenAndMovesStatusForwardOnly(APIGatewayV2HTTPEvent event) {
+        long id = deployOne();
+        String before = api.tables();
+        APIGatewayV2HTTPResponse forged = api.call(event); // the fixture carries a placeholder token
+        assertThat(forged.getStatusCode()).isEqualTo(401);
+        assertThat(api.tables()).isEqualTo(before);
+
+        event.getHeaders().put("x-bot-token", new BotTokens(Fixtures.SECRET).tokenFor(id));
+        assertThat(api.call(event).getStatusCode()).isEqualTo(200);
+        assertThat(Api.body(api.call(Api.event("apigw/get-bot.json"))).get("status").asText()).isEqualTo("IN_CALL");
+
+        event.setBody("{\"status\":\"DONE\"}");
+        assertThat(api.call(event).getStatusCode()).isEqualTo(200);
+        event.setBody("{\"status\":\"IN_CALL\"}");
+        APIGatewayV2HTTPResponse late = api.call(event);
+        assertThat(late.getStatusCode()).isEqualTo(409);
+        assertThat(Api.body(late).get("currentStatus").asText()).isEqualTo("DONE");
+    }
+
+    @ParameterizedTest
+    @Event(value = "apigw/stop-bot.json", type = APIGatewayV2HTTPEvent.class)
+    void stopAnswers202AndFreesTheUnit(APIGatewayV2HTTPEvent event) {
+        deployOne();
+        APIGatewayV2HTTPResponse response = api.call(event);
+        assertThat(response.getStatusCode()).isEqualTo(202);
+        assertThat(Api.body(response).get("status").asText()).isEqualTo("DONE");
+        assertThat(api.k8s.live()).isEmpty();
+        assertThat(api.call(event).getStatusCode()).as("a second stop is a no-op").isEqualTo(202);
+    }
+
+    @ParameterizedTest
+    @Event(value = "apigw/get-capacity.json", type = APIGatewayV2HTTPEvent.class)
+    void capacityShowsLimitsUseAndTheQueue(APIGatewayV2HTTPEvent event) {
+        deployOne();
+        JsonNode body = Api.body(api.call(event));
+        assertThat(body.get("platforms").get(0).get("platform").asText()).isEqualTo("k8s");
+        assertThat(body.get("platforms").get(0).get("limit").asInt()).isEqualTo(2);
+        assertThat(body.get("platforms").get(0).get("used").asInt()).isEqualTo(1);
+        assertThat(body.get("platforms").get(1).get("platform").asText()).isEqualTo("aws");
+        assertThat(body.get("queue").get("waiting").asLong()).isZero();
+    }
+
+    @ParameterizedTest
+    @Event(value = "apigw/get-queue.json", type = APIGatewayV2HTTPEvent.class)
+    void queueListsWaitingBotsWithPositionAndEta(APIGatewayV2HTTPEvent event) {
+        for (int i = 0; i < 5; i++) {
+            APIGatewayV2HTTPEvent deploy = Api.event("apigw/deploy-bot.json");
+            deploy.getHeaders().remove("idempotency-key");
+            api.call(deploy);
+        }
+        JsonNode waiting = Api.body(api.call(event)).get("waiting");
+        assertThat(waiting).hasSize(2);
+        assertThat(waiting.get(0).get("botId").asLong()).isEqualTo(4);
+        assertThat(waiting.get(1).get("position").asLong()).isEqualTo(2);
+        assertThat(waiting.get(1).get("estimatedWaitMs").asLong()).isPositive();
+    }
+
+    @ParameterizedTest
+    @Event(value = "schedule/process-queue.json", type = ScheduledEvent.class)
+    void theScheduleDrainsWhatFits(ScheduledEvent event) {
+        for (int i = 0; i < 4; i++) {
+            APIGatewayV2HTTPEvent deploy = Api.event("apigw/deploy-bot.json");
+            deploy.getHeaders().remove("idempotency-key");
+            api.call(deploy);
+        }
+        api.call(Api.event("apigw/stop-bot.json"));
+        Map<String, Object> report = api.processQueue.handleRequest(event, null);
+        assertThat(report).containsEntry("deployed", 1);
+        assertThat(api.k8s.starts()).containsKey(4L);
+    }
+
+    @ParameterizedTest
+    @Event(value = "sqs/capacity-released.json", type = SQSEvent.class)
+    void capacityReleasedMessagesDrainOnceAndReportNoFailures(SQSEvent event) {
+        for (int i = 0; i < 4; i++) {
+            APIGatewayV2HTTPEvent deploy = Api.event("apigw/deploy-bot.json");
+            deploy.getHeaders().remove("idempotency-key");
+            api.call(deploy);
+        }
+        api.call(Api.event("apigw/stop-bot.json"));
+        SQSBatchResponse response = api.processQueue.handleCapacityReleased(event, null);
+        assertThat(response.getBatchItemFailures()).isEmpty();
+        assertThat(api.k8s.starts()).containsKey(4L);
+    }
+
+    @Test
+    void withAnApiTokenEveryRouteButTheCallbackNeedsIt() {
+        try (Api secured = new Api(Map.of("BOTFLEET_API_TOKEN", "local-api-token"))) {
+            APIGatewayV2HTTPEvent deploy = Api.event("apigw/deploy-bot.json");
+            assertThat(secured.call(deploy).getStatusCode()).isEqualTo(201);
+            deploy.getHeaders().put("authorization", "Bearer wrong");
+            APIGatewayV2HTTPResponse refused = secured.call(deploy);
+            assertThat(refused.getStatusCode()).isEqualTo(401);
+            assertThat(refused.getHeaders()).containsEntry("Content-Type", "application/problem+json");
+            APIGatewayV2HTTPEvent capacity = Api.event("apigw/get-capacity.json");
+            capacity.getHeaders().remove("authorization");
+            assertThat(secured.call(capacity).getStatusCode()).isEqualTo(401);
+
+            APIGatewayV2HTTPEvent callback = Api.event("apigw/bot-status-callback.json");
+            callback.getHeaders().put("x-bot-token", new BotTokens(Fixtures.SECRET).tokenFor(1));
+            assertThat(secured.call(callback).getStatusCode()).isEqualTo(200);
+        }
+    }
+}

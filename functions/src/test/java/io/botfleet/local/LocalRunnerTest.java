@@ -1,0 +1,75 @@
+package io.botfleet.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.botfleet.functions.http.Json;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The README walk-through as a test: the runner on the embedded default, five simulated bots
+ * (real child processes calling back over HTTP) with a limit of two; then a restart keeps state.
+ */
+class LocalRunnerTest {
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @TempDir
+    Path data;
+
+    @Test
+    void fiveBotsWithALimitOfTwoAllFinishAndARestartKeepsThem() throws Exception {
+        Map<String, String> env = Map.of("PORT", "0", "BOTFLEET_DATA_DIR", data.toString(), "LOCAL_BOT_LIMIT", "2",
+                "BOT_SIM_DURATION", "1s", "BOT_HEARTBEAT_INTERVAL", "300ms", "SCHEDULE_INTERVAL", "500ms");
+        List<Integer> codes = new ArrayList<>();
+        try (LocalRunner runner = LocalRunner.start(env)) {
+            String base = "http://127.0.0.1:" + runner.port();
+            for (int i = 0; i < 5; i++) {
+                codes.add(post(base + "/bots", "{\"meeting\":{\"platform\":\"zoom\",\"url\":\"https://zoom.us/j/1\"}}").statusCode());
+            }
+            assertThat(codes).containsExactly(201, 201, 202, 202, 202);
+            assertThat(get(base + "/capacity").get("platforms").get(0).get("used").asInt()).isEqualTo(2);
+
+            long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+            while (!allDone(base)) {
+                assertThat(System.nanoTime()).as("all five bots finish").isLessThan(deadline);
+                Thread.sleep(250);
+            }
+            JsonNode capacity = get(base + "/capacity");
+            assertThat(capacity.get("platforms").get(0).get("used").asInt()).isZero();
+            assertThat(capacity.get("queue").get("waiting").asInt()).isZero();
+        }
+        try (LocalRunner again = LocalRunner.start(env)) {
+            JsonNode bot = get("http://127.0.0.1:" + again.port() + "/bots/5");
+            assertThat(bot.get("status").asText()).isEqualTo("DONE");
+        }
+    }
+
+    private boolean allDone(String base) throws Exception {
+        for (int id = 1; id <= 5; id++) {
+            if (!"DONE".equals(get(base + "/bots/" + id).get("status").asText())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private HttpResponse<String> post(String url, String body) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private JsonNode get(String url) throws Exception {
+        return Json.MAPPER.readTree(http.send(HttpRequest.newBuilder(URI.create(url)).build(),
+                HttpResponse.BodyHandlers.ofString()).body());
+    }
+}

@@ -1,0 +1,58 @@
+package io.botfleet.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class SettingsTest {
+    private static final Map<String, String> REQUIRED = Map.of("BOT_TOKEN_SECRET", "0123456789abcdef",
+            "BOTFLEET_CALLBACK_URL", "http://127.0.0.1:8080");
+
+    @Test
+    void durationsAreWrittenWithAUnit() {
+        assertThat(Env.parseDuration("500ms")).isEqualTo(Duration.ofMillis(500));
+        assertThat(Env.parseDuration("30s")).isEqualTo(Duration.ofSeconds(30));
+        assertThat(Env.parseDuration("5m")).isEqualTo(Duration.ofMinutes(5));
+        assertThat(Env.parseDuration("1h")).isEqualTo(Duration.ofHours(1));
+    }
+
+    @Test
+    void defaultsAreTheDocumentedOnes() {
+        Settings settings = Settings.from(REQUIRED, Map.of("LOCAL_BOT_LIMIT", "5"));
+        assertThat(settings.platformPriority()).containsExactly("local");
+        assertThat(settings.botLimits()).containsEntry("local", 5);
+        assertThat(settings.globalQueueTimeout()).isEqualTo(Duration.ofMinutes(10));
+        assertThat(settings.scheduleLead()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(settings.botSimDuration()).isEqualTo(Duration.ofSeconds(30));
+    }
+
+    @Test
+    void everyMalformedSettingIsNamedInOneMessage() {
+        Map<String, String> env = new java.util.HashMap<>(REQUIRED);
+        env.putAll(Map.of("PLATFORM_PRIORITY", "k8s,mainframe", "K8S_BOT_LIMIT", "zero",
+                "GLOBAL_QUEUE_TIMEOUT", "10 minutes", "SCHEDULE_LEAD", "5"));
+        assertThatThrownBy(() -> Settings.from(env, Map.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("K8S_BOT_LIMIT must be a whole number of 1 or more, got 'zero'")
+                .hasMessageContaining("GLOBAL_QUEUE_TIMEOUT must be a duration")
+                .hasMessageContaining("SCHEDULE_LEAD must be a duration")
+                .hasMessageContaining("unknown platform 'mainframe'");
+    }
+
+    @Test
+    void aPlatformInThePriorityNeedsItsLimitAndTheSecretIsRequired() {
+        assertThatThrownBy(() -> Settings.from(Map.of("PLATFORM_PRIORITY", "aws"), Map.of()))
+                .hasMessageContaining("AWS_BOT_LIMIT is required")
+                .hasMessageContaining("BOT_TOKEN_SECRET is required");
+    }
+
+    @Test
+    void aLeaseShorterThanTwoPlatformCallsIsRefused() {
+        Map<String, String> env = new java.util.HashMap<>(REQUIRED);
+        env.putAll(Map.of("LOCAL_BOT_LIMIT", "1", "QUEUE_LEASE", "30s", "PLATFORM_CALL_TIMEOUT", "30s"));
+        assertThatThrownBy(() -> Settings.from(env, Map.of())).hasMessageContaining("QUEUE_LEASE");
+    }
+}
