@@ -13,6 +13,10 @@ import java.util.Map;
 public final class Log {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final ThreadLocal<String> REQUEST_ID = new ThreadLocal<>();
+    private static final java.util.List<String> LEVELS = java.util.List.of("INFO", "WARN", "ERROR");
+    /** {@code LOG_LEVEL} (environment) or {@code botfleet.log.level} (system property): INFO, WARN or ERROR. */
+    private static final int MINIMUM = Math.max(0, LEVELS.indexOf(
+            System.getProperty("botfleet.log.level", System.getenv().getOrDefault("LOG_LEVEL", "INFO"))));
 
     private Log() {
     }
@@ -34,6 +38,9 @@ public final class Log {
     }
 
     private static void write(String level, String event, Map<String, ?> fields) {
+        if (LEVELS.indexOf(level) < MINIMUM) {
+            return;
+        }
         ObjectNode line = MAPPER.createObjectNode();
         line.put("time", Instant.now().toString());
         line.put("level", level);

@@ -101,6 +101,9 @@ public final class HybridPlatformService {
             }
         }
         DrainReport report = new DrainReport(expired, reclaimed, claimed, deployed, failed, rounds);
+        if (expired.isEmpty() && reclaimed == 0 && claimed == 0) {
+            return report; // an idle schedule tick is not news
+        }
         Log.info("queue.drained", Map.of("owner", owner, "expired", expired.size(), "reclaimed", reclaimed,
                 "claimed", claimed, "deployed", deployed, "failed", failed, "rounds", rounds));
         return report;
