@@ -62,6 +62,8 @@ CREATE INDEX deployment_queue_waiting ON deployment_queue (priority, not_before,
 
 CREATE INDEX deployment_queue_leases ON deployment_queue (lease_expires_at) WHERE status = 'PROCESSING';
 
+CREATE INDEX deployment_queue_timeouts ON deployment_queue (timeout_at);
+
 -- The capacity ledger: one row per platform. A claim is a guarded increment, a release a decrement
 -- tied to clearing bots.capacity_platform in the same statement (see CapacityLedger).
 CREATE TABLE platform_capacity (

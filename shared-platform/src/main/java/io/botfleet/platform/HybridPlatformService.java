@@ -68,9 +68,10 @@ public final class HybridPlatformService {
 
     /**
      * The drain. Reconciles first (expired entries end FATAL, expired leases return to WAITING),
-     * then claims as many due entries as there is free capacity for, in priority then FIFO order,
-     * and places them; repeats until the batch is spent, nothing more fits, or {@code budget}
-     * (the Lambda's remaining time, less a margin) runs out.
+     * then, round after round, claims as many due entries as there is free capacity for (at most
+     * {@code batchSize} a round), in priority then FIFO order, and places them. Stops when no
+     * capacity or no due entry is left, when a round places nothing, or when {@code budget} (the
+     * Lambda's remaining time, less a margin) cannot fit another round.
      */
     public DrainReport processQueue(String owner, Duration budget) {
         long deadline = System.nanoTime() + budget.toNanos();
@@ -81,18 +82,21 @@ public final class HybridPlatformService {
         int failed = 0;
         int rounds = 0;
         // a round needs time for the platform calls and the statements around them
-        while (deployed + failed < batchSize && deadline - System.nanoTime() > callTimeout.toNanos()) {
-            int wanted = Math.min(freeCapacity(), batchSize - deployed - failed);
-            if (wanted == 0) {
+        while (deadline - System.nanoTime() > callTimeout.toNanos()) {
+            Map<String, Integer> used = ledger.usage();
+            List<LimitedPlatform> withRoom = platforms.stream()
+                    .filter(p -> p.limit() > used.getOrDefault(p.name(), 0)).toList();
+            int free = withRoom.stream().mapToInt(p -> p.limit() - used.getOrDefault(p.name(), 0)).sum();
+            if (free == 0) {
                 break;
             }
-            List<Bot> entries = queue.claim(owner, wanted, lease);
+            List<Bot> entries = queue.claim(owner, Math.min(free, batchSize), lease);
             if (entries.isEmpty()) {
                 break;
             }
             rounds++;
             claimed += entries.size();
-            Placement placement = place(entries);
+            Placement placement = place(entries, withRoom);
             queue.releaseLeases(owner, placement.unplaced().stream().map(Bot::id).toList());
             deployed += placement.deployed().size();
             failed += placement.failed().size();
@@ -121,19 +125,24 @@ public final class HybridPlatformService {
         return platforms.stream().mapToInt(LimitedPlatform::limit).sum();
     }
 
-    /** Free units across the configured platforms, as the ledger has them now. */
-    public int freeCapacity() {
-        Map<String, Integer> used = ledger.usage();
-        return platforms.stream().mapToInt(p -> Math.max(0, p.limit() - used.getOrDefault(p.name(), 0))).sum();
+    /** Places QUEUED bots whose queue entries the caller holds leases on, trying every platform. */
+    public Placement place(List<Bot> candidates) {
+        return place(candidates, platforms);
     }
 
-    /** Places QUEUED bots whose queue entries the caller holds leases on. */
-    public Placement place(List<Bot> candidates) {
+    /**
+     * Places bots on {@code candidatePlatforms} (in priority order), skipping those the caller
+     * already knows are full: on the Data API every claim that grants nothing is still a round trip.
+     */
+    private Placement place(List<Bot> candidates, List<LimitedPlatform> candidatePlatforms) {
         Map<Long, Bot> unplaced = new LinkedHashMap<>();
         candidates.forEach(bot -> unplaced.put(bot.id(), bot));
+        // a call that timed out may have started the container: never offer that bot to another
+        // platform in this pass; the next drain tries this platform first, where deploys are idempotent
+        Map<Long, Bot> outcomeUnknown = new LinkedHashMap<>();
         List<Deployment> deployed = new ArrayList<>();
         List<Long> failed = new ArrayList<>();
-        for (LimitedPlatform platform : platforms) {
+        for (LimitedPlatform platform : candidatePlatforms) {
             if (unplaced.isEmpty()) {
                 break;
             }
@@ -157,12 +166,17 @@ public final class HybridPlatformService {
                         unplaced.remove(id);
                     } else {
                         ledger.revert(id, platform.name(), e.getMessage());
+                        if (e.outcomeUnknown()) {
+                            outcomeUnknown.put(id, unplaced.remove(id));
+                        }
                     }
                 }
             }
         }
         List<Deployment> recorded = record(deployed);
-        return new Placement(recorded, failed, List.copyOf(unplaced.values()));
+        List<Bot> left = new ArrayList<>(unplaced.values());
+        left.addAll(outcomeUnknown.values());
+        return new Placement(recorded, failed, left);
     }
 
     /**
@@ -206,8 +220,7 @@ public final class HybridPlatformService {
             return call.get(callTimeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             call.cancel(true);
-            throw new PlatformDeployError(PlatformDeployError.Kind.TRANSIENT, platform,
-                    "no answer within " + callTimeout.toMillis() + " ms");
+            throw PlatformDeployError.timedOut(platform, callTimeout);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof PlatformDeployError error) {
                 throw error;

@@ -14,15 +14,32 @@ public final class PlatformDeployError extends Exception {
 
     private final Kind kind;
     private final String platform;
+    private final boolean outcomeUnknown;
+
+    /** No answer in time: TRANSIENT, and the container may have started anyway. */
+    public static PlatformDeployError timedOut(String platform, java.time.Duration timeout) {
+        return new PlatformDeployError(Kind.TRANSIENT, platform, "no answer within " + timeout.toMillis() + " ms",
+                null, true);
+    }
 
     public PlatformDeployError(Kind kind, String platform, String message) {
         this(kind, platform, message, null);
     }
 
     public PlatformDeployError(Kind kind, String platform, String message, Throwable cause) {
+        this(kind, platform, message, cause, false);
+    }
+
+    private PlatformDeployError(Kind kind, String platform, String message, Throwable cause, boolean outcomeUnknown) {
         super(platform + ": " + message, cause);
         this.kind = kind;
         this.platform = platform;
+        this.outcomeUnknown = outcomeUnknown;
+    }
+
+    /** True when the platform may have acted although the call failed (a timeout). */
+    public boolean outcomeUnknown() {
+        return outcomeUnknown;
     }
 
     public Kind kind() {

@@ -95,6 +95,34 @@ class QueueLifecycleTest {
     }
 
     @Test
+    void aTimedOutCallIsNotFailedOverBecauseTheContainerMayHaveStarted() {
+        Services impatient = Fixtures.services(Fixtures.settings(java.util.Map.of("PLATFORM_PRIORITY", "k8s,aws",
+                        "K8S_BOT_LIMIT", "2", "AWS_BOT_LIMIT", "1", "PLATFORM_CALL_TIMEOUT", "200ms", "QUEUE_LEASE", "1s")),
+                db.sql(2), List.of(k8s.slow(1_000), aws), clock);
+        DeployOutcome outcome = impatient.deployments().deploy(Fixtures.config(), null);
+        assertThat(outcome.status()).isEqualTo(BotStatus.QUEUED);
+        assertThat(aws.starts()).as("not offered to the next platform").isEmpty();
+        assertThat(used("k8s")).isZero();
+        assertThat(services.queue().list(10)).extracting(QueueEntry::botId).containsExactly(outcome.botId());
+    }
+
+    @Test
+    void oneDrainGoesOnRoundAfterRoundWhileCapacityLasts() {
+        Services small = Fixtures.services(Fixtures.settings(java.util.Map.of("PLATFORM_PRIORITY", "k8s,aws",
+                "K8S_BOT_LIMIT", "3", "AWS_BOT_LIMIT", "2", "DRAIN_BATCH_SIZE", "2")), db.sql(2), List.of(k8s, aws), clock);
+        for (int i = 0; i < 10; i++) {
+            small.deployments().deploy(Fixtures.config(), null);
+        }
+        for (long id = 1; id <= 5; id++) {
+            finish(id);
+        }
+        var report = small.hybrid().processQueue("drainer", Duration.ofSeconds(10));
+        assertThat(report.deployed()).isEqualTo(5);
+        assertThat(report.rounds()).isEqualTo(3);
+        assertThat(db.count("SELECT count(*) AS n FROM deployment_queue")).isZero();
+    }
+
+    @Test
     void aPermanentFailureEndsTheBotFatalAndFreesItsUnit() {
         k8s.failing(PlatformDeployError.Kind.PERMANENT);
         DeployOutcome outcome = deploy();
