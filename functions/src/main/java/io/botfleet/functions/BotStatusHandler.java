@@ -1,15 +1,12 @@
 package io.botfleet.functions;
 
-import com.amazonaws.services.lambda.runtime.Context;
-import com.amazonaws.services.lambda.runtime.RequestHandler;
-import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.botfleet.Services;
 import io.botfleet.bot.BotStatus;
 import io.botfleet.deployment.BotDeploymentService;
 import io.botfleet.deployment.BotDeploymentService.Callback;
-import io.botfleet.functions.http.HttpApi;
+import io.botfleet.functions.http.HttpFunction;
 import io.botfleet.functions.http.HttpRequest;
 import io.botfleet.functions.http.HttpResponses;
 import io.botfleet.functions.http.Json;
@@ -22,33 +19,25 @@ import java.util.Map;
  * The status routes: a bot's view, the bot's own callbacks (authenticated by its per-bot token
  * in {@code X-Bot-Token}), and the fleet's capacity and queue.
  */
-public final class BotStatusHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
-    private final HttpApi api;
+public final class BotStatusHandler extends HttpFunction {
 
     public BotStatusHandler() {
         this(FunctionServices.get());
     }
 
     public BotStatusHandler(Services services) {
-        BotDeploymentService deployments = services.deployments();
-        this.api = new HttpApi(Map.of(
+        this(services.deployments(), services.settings().apiToken());
+    }
+
+    private BotStatusHandler(BotDeploymentService deployments, String apiToken) {
+        super(Map.of(
                 "GET /bots/{id}", request -> HttpResponses.json(200, Views.bot(deployments.view(request.id())
                         .orElseThrow(() -> Problem.notFound("no bot " + request.id())))),
                 "POST /bots/{id}/status", request -> callback(deployments, request),
                 "GET /capacity", request -> HttpResponses.json(200, Views.capacity(deployments.capacity())),
                 "GET /queue", request -> HttpResponses.json(200,
                         Views.queue(deployments.waiting(request.intQuery("limit", 100, 1, 1000))))),
-                services.settings().apiToken());
-    }
-
-    /** The API Gateway route keys this function serves. */
-    public java.util.Set<String> routeKeys() {
-        return api.routeKeys();
-    }
-
-    @Override
-    public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
-        return api.handle(event, context);
+                apiToken);
     }
 
     private static APIGatewayV2HTTPResponse callback(BotDeploymentService deployments, HttpRequest request) {

@@ -1,13 +1,10 @@
 package io.botfleet.functions;
 
-import com.amazonaws.services.lambda.runtime.Context;
-import com.amazonaws.services.lambda.runtime.RequestHandler;
-import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import io.botfleet.Services;
 import io.botfleet.deployment.BotDeploymentService;
 import io.botfleet.deployment.BotDeploymentService.Stop;
-import io.botfleet.functions.http.HttpApi;
+import io.botfleet.functions.http.HttpFunction;
 import io.botfleet.functions.http.HttpRequest;
 import io.botfleet.functions.http.HttpResponses;
 import io.botfleet.functions.http.Json;
@@ -18,27 +15,15 @@ import java.util.Map;
  * {@code POST /bots/{id}/stop}: 202 with the bot's status. Stopping a bot that already ended is
  * a no-op, so a retried stop is safe.
  */
-public final class StopBotHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
-    private final HttpApi api;
+public final class StopBotHandler extends HttpFunction {
 
     public StopBotHandler() {
         this(FunctionServices.get());
     }
 
     public StopBotHandler(Services services) {
-        BotDeploymentService deployments = services.deployments();
-        this.api = new HttpApi(Map.of("POST /bots/{id}/stop", request -> stop(deployments, request)),
+        super(Map.of("POST /bots/{id}/stop", request -> stop(services.deployments(), request)),
                 services.settings().apiToken());
-    }
-
-    /** The API Gateway route keys this function serves. */
-    public java.util.Set<String> routeKeys() {
-        return api.routeKeys();
-    }
-
-    @Override
-    public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
-        return api.handle(event, context);
     }
 
     private static APIGatewayV2HTTPResponse stop(BotDeploymentService deployments, HttpRequest request) {

@@ -58,6 +58,15 @@ final class Api implements AutoCloseable {
         return event;
     }
 
+    /** Deploys {@code n} bots from the fixture, without its idempotency key. */
+    void deployMany(int n) {
+        for (int i = 0; i < n; i++) {
+            APIGatewayV2HTTPEvent deploy = event("apigw/deploy-bot.json");
+            deploy.getHeaders().remove("idempotency-key");
+            call(deploy);
+        }
+    }
+
     APIGatewayV2HTTPResponse call(APIGatewayV2HTTPEvent event) {
         if (deploy.routeKeys().contains(event.getRouteKey())) {
             return deploy.handleRequest(event, null);

@@ -129,11 +129,7 @@ class HttpContractTest {
     @ParameterizedTest
     @Event(value = "apigw/get-queue.json", type = APIGatewayV2HTTPEvent.class)
     void queueListsWaitingBotsWithPositionAndEta(APIGatewayV2HTTPEvent event) {
-        for (int i = 0; i < 5; i++) {
-            APIGatewayV2HTTPEvent deploy = Api.event("apigw/deploy-bot.json");
-            deploy.getHeaders().remove("idempotency-key");
-            api.call(deploy);
-        }
+        api.deployMany(5);
         JsonNode waiting = Api.body(api.call(event)).get("waiting");
         assertThat(waiting).hasSize(2);
         assertThat(waiting.get(0).get("botId").asLong()).isEqualTo(4);
@@ -144,11 +140,7 @@ class HttpContractTest {
     @ParameterizedTest
     @Event(value = "schedule/process-queue.json", type = ScheduledEvent.class)
     void theScheduleDrainsWhatFits(ScheduledEvent event) {
-        for (int i = 0; i < 4; i++) {
-            APIGatewayV2HTTPEvent deploy = Api.event("apigw/deploy-bot.json");
-            deploy.getHeaders().remove("idempotency-key");
-            api.call(deploy);
-        }
+        api.deployMany(4);
         api.call(Api.event("apigw/stop-bot.json"));
         Map<String, Object> report = api.processQueue.handleRequest(event, null);
         assertThat(report).containsEntry("deployed", 1);
@@ -158,11 +150,7 @@ class HttpContractTest {
     @ParameterizedTest
     @Event(value = "sqs/capacity-released.json", type = SQSEvent.class)
     void capacityReleasedMessagesDrainOnceAndReportNoFailures(SQSEvent event) {
-        for (int i = 0; i < 4; i++) {
-            APIGatewayV2HTTPEvent deploy = Api.event("apigw/deploy-bot.json");
-            deploy.getHeaders().remove("idempotency-key");
-            api.call(deploy);
-        }
+        api.deployMany(4);
         api.call(Api.event("apigw/stop-bot.json"));
         SQSBatchResponse response = api.processQueue.handleCapacityReleased(event, null);
         assertThat(response.getBatchItemFailures()).isEmpty();

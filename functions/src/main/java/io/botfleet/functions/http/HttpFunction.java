@@ -1,6 +1,7 @@
 package io.botfleet.functions.http;
 
 import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import io.botfleet.Log;
@@ -10,10 +11,11 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * What every HTTP handler shares: a routing table keyed by API Gateway's route key, the optional
- * API token, and the mapping of every failure to problem+json.
+ * What every HTTP function shares: a routing table keyed by API Gateway's route key (data, not
+ * an if-chain), the optional API token, and the mapping of every failure to problem+json.
+ * A function only declares its routes.
  */
-public final class HttpApi {
+public abstract class HttpFunction implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
 
     /** One route: decode, call one service method, encode. */
     @FunctionalInterface
@@ -27,16 +29,18 @@ public final class HttpApi {
     private final Map<String, Route> routes;
     private final String apiToken;
 
-    public HttpApi(Map<String, Route> routes, String apiToken) {
+    protected HttpFunction(Map<String, Route> routes, String apiToken) {
         this.routes = Map.copyOf(routes);
         this.apiToken = apiToken;
     }
 
-    public Set<String> routeKeys() {
+    /** The API Gateway route keys this function serves. */
+    public final Set<String> routeKeys() {
         return routes.keySet();
     }
 
-    public APIGatewayV2HTTPResponse handle(APIGatewayV2HTTPEvent event, Context context) {
+    @Override
+    public final APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
         Log.setRequestId(context == null ? null : context.getAwsRequestId());
         try {
             Route route = routes.get(event.getRouteKey());
