@@ -14,6 +14,7 @@ import io.botfleet.platform.HybridPlatformService;
 import io.botfleet.platform.HybridPlatformService.LimitedPlatform;
 import io.botfleet.platform.PlatformService;
 import io.botfleet.platform.local.LocalPlatformService;
+import io.botfleet.store.DatabaseSettings;
 import io.botfleet.store.Databases;
 import io.botfleet.store.Sql;
 import java.nio.file.Path;
@@ -77,14 +78,13 @@ public final class Services {
         return platforms;
     }
 
-    /** The Lambda path: settings and the database from the environment, drains triggered through SQS. */
+    /**
+     * The Lambda path: settings and the database (the Data API, or JDBC) from the environment,
+     * drains triggered through SQS.
+     */
     public static Services fromEnvironment(Map<String, String> environment) {
         Settings settings = Settings.from(environment, Map.of());
-        String url = environment.get("DATABASE_URL");
-        if (url == null || url.isBlank()) {
-            throw new ConfigException("DATABASE_URL is required");
-        }
-        Sql sql = Databases.jdbc(Databases.pool(url, 2));
+        Sql sql = Databases.open(DatabaseSettings.from(environment), null, 2).sql();
         return new Services(settings, sql, platforms(settings, Path.of("/tmp/botfleet")), publisher(settings), Clock.systemUTC());
     }
 

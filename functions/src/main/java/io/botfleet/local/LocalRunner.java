@@ -9,10 +9,10 @@ import io.botfleet.functions.BotStatusHandler;
 import io.botfleet.functions.DeployBotHandler;
 import io.botfleet.functions.ProcessQueueHandler;
 import io.botfleet.functions.StopBotHandler;
+import io.botfleet.store.DatabaseSettings;
 import io.botfleet.store.Databases;
 import io.botfleet.store.Migrations;
 import io.botfleet.store.Sql;
-import com.zaxxer.hikari.HikariDataSource;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -57,7 +57,6 @@ public final class LocalRunner implements AutoCloseable {
         int port = env.port("PORT", 8080);
         Duration scheduleInterval = env.duration("SCHEDULE_INTERVAL", "10s");
         Path dataDirectory = Path.of(env.string("BOTFLEET_DATA_DIR", ".botfleet"));
-        String databaseUrl = env.string("DATABASE_URL", null);
         Duration simDuration = env.duration("BOT_SIM_DURATION", "30s");
         env.check();
 
@@ -74,15 +73,17 @@ public final class LocalRunner implements AutoCloseable {
                 defaults.put("BOT_TOKEN_SECRET", persistentSecret(dataDirectory));
             }
             Settings settings = Settings.from(environment, defaults);
+            DatabaseSettings database = DatabaseSettings.from(environment);
 
-            if (databaseUrl == null) {
+            String embeddedUrl = null;
+            if (database.mode() == DatabaseSettings.Mode.EMBEDDED) {
                 EmbeddedDatabase embedded = EmbeddedDatabase.start(dataDirectory);
                 runner.resources.add(embedded);
-                databaseUrl = embedded.jdbcUrl();
+                embeddedUrl = embedded.jdbcUrl();
             }
-            HikariDataSource pool = Databases.pool(databaseUrl, 10);
-            runner.resources.add(pool);
-            Sql sql = Databases.jdbc(pool);
+            Databases.Opened opened = Databases.open(database, embeddedUrl, 10);
+            runner.resources.add(opened.resource());
+            Sql sql = opened.sql();
             Migrations.apply(sql);
 
             InProcessCapacityReleased capacityReleased = new InProcessCapacityReleased();

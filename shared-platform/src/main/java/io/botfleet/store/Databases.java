@@ -5,9 +5,17 @@ import com.zaxxer.hikari.HikariDataSource;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import io.botfleet.config.ConfigException;
+import java.time.Duration;
 import javax.sql.DataSource;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.rdsdata.RdsDataClient;
+import software.amazon.awssdk.services.rdsdata.RdsDataClientBuilder;
 
-/** Builds the JDBC pool for a PostgreSQL URL. */
+/** Opens the database the settings name: a JDBC pool, or the RDS Data API client. */
 public final class Databases {
     private Databases() {
     }
@@ -46,5 +54,59 @@ public final class Databases {
 
     public static Sql jdbc(DataSource dataSource) {
         return new JdbcSql(dataSource);
+    }
+
+    /** An open database: the SQL port and what to close when done. */
+    public record Opened(Sql sql, AutoCloseable resource) {
+    }
+
+    /**
+     * Opens what the settings name. The embedded database lives in the local runner, which
+     * passes its URL; elsewhere embedded is a setting error.
+     *
+     * @param poolSize JDBC connections (a Lambda container serves one request at a time: 2)
+     */
+    public static Opened open(DatabaseSettings settings, String embeddedUrl, int poolSize) {
+        return switch (settings.mode()) {
+            case DATA_API -> {
+                RdsDataClient client = dataApiClient(settings.region(),
+                        settings.dataApiEndpoint() == null ? null : URI.create(settings.dataApiEndpoint()));
+                yield new Opened(new DataApiSql(client, settings.target(), DataApiRetry.standard()), client);
+            }
+            case JDBC -> {
+                HikariDataSource pool = pool(settings.url(), poolSize);
+                yield new Opened(new JdbcSql(pool), pool);
+            }
+            case EMBEDDED -> {
+                if (embeddedUrl == null) {
+                    throw new ConfigException("DB_MODE=embedded runs only in the local runner (botfleet.jar); "
+                            + "set DB_MODE=data-api (with DB_CLUSTER_ARN, DB_SECRET_ARN, DB_NAME) or DB_MODE=jdbc (with DATABASE_URL)");
+                }
+                HikariDataSource pool = pool(embeddedUrl, poolSize);
+                yield new Opened(new JdbcSql(pool), pool);
+            }
+        };
+    }
+
+    /**
+     * The Data API client: explicit region, the URL-connection HTTP client, timeouts above the
+     * API's 45 s statement limit, and no SDK retries (see {@link DataApiRetry} for why).
+     */
+    public static RdsDataClient dataApiClient(String region, URI endpoint) {
+        RdsDataClientBuilder builder = RdsDataClient.builder()
+                .region(Region.of(region))
+                .credentialsProvider(System.getenv("AWS_LAMBDA_FUNCTION_NAME") != null
+                        ? EnvironmentVariableCredentialsProvider.create() : DefaultCredentialsProvider.builder().build())
+                .httpClient(UrlConnectionHttpClient.builder()
+                        .connectionTimeout(Duration.ofSeconds(5))
+                        .socketTimeout(Duration.ofSeconds(55))
+                        .build())
+                .overrideConfiguration(o -> o.apiCallAttemptTimeout(Duration.ofSeconds(55))
+                        .apiCallTimeout(Duration.ofSeconds(60))
+                        .retryStrategy(r -> r.maxAttempts(1)));
+        if (endpoint != null) {
+            builder.endpointOverride(endpoint);
+        }
+        return builder.build();
     }
 }

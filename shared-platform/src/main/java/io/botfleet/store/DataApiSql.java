@@ -1,0 +1,161 @@
+package io.botfleet.store;
+
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeFormatterBuilder;
+import java.time.temporal.ChronoField;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import software.amazon.awssdk.services.rdsdata.RdsDataClient;
+import software.amazon.awssdk.services.rdsdata.model.ColumnMetadata;
+import software.amazon.awssdk.services.rdsdata.model.ExecuteStatementResponse;
+import software.amazon.awssdk.services.rdsdata.model.Field;
+import software.amazon.awssdk.services.rdsdata.model.SqlParameter;
+import software.amazon.awssdk.services.rdsdata.model.TypeHint;
+
+/**
+ * The SQL port over the RDS Data API: every statement is one ExecuteStatement, an HTTPS call
+ * with no connection to hold, which is why Lambda functions need neither a VPC nor a pool.
+ *
+ * <p>Results are read as typed fields with column metadata rather than as JSON records: the
+ * metadata names each column and its type, so a timestamptz (a string on the wire) becomes an
+ * Instant and a bigint stays a Long, exactly as the JDBC adapter returns them. Arrays are not
+ * sent as parameters (the API does not accept them); statements take id lists as text and
+ * batches as one JSON parameter instead, which is also why BatchExecuteStatement is not needed.
+ */
+public final class DataApiSql implements Sql {
+    /** Instants go out as UTC timestamps; Data API sessions run in UTC. */
+    private static final DateTimeFormatter TIMESTAMP = new DateTimeFormatterBuilder()
+            .appendPattern("yyyy-MM-dd HH:mm:ss")
+            .optionalStart().appendFraction(ChronoField.NANO_OF_SECOND, 0, 9, true).optionalEnd()
+            .toFormatter();
+
+    /** Which database: the Aurora cluster, the secret holding its credentials, the database name. */
+    public record Target(String clusterArn, String secretArn, String database) {
+    }
+
+    private final RdsDataClient client;
+    private final Target target;
+    private final DataApiRetry retry;
+    private final String transactionId;
+
+    public DataApiSql(RdsDataClient client, Target target, DataApiRetry retry) {
+        this(client, target, retry, null);
+    }
+
+    private DataApiSql(RdsDataClient client, Target target, DataApiRetry retry, String transactionId) {
+        this.client = client;
+        this.target = target;
+        this.retry = retry;
+        this.transactionId = transactionId;
+    }
+
+    @Override
+    public List<Row> query(String statement, Params params) {
+        ExecuteStatementResponse response = execute(statement, params);
+        List<ColumnMetadata> columns = response.columnMetadata();
+        List<Row> rows = new ArrayList<>(response.records().size());
+        for (List<Field> record : response.records()) {
+            Map<String, Object> values = new LinkedHashMap<>();
+            for (int c = 0; c < columns.size(); c++) {
+                ColumnMetadata column = columns.get(c);
+                values.put(column.label() == null ? column.name() : column.label(), read(record.get(c), column.typeName()));
+            }
+            rows.add(new Row(values));
+        }
+        return rows;
+    }
+
+    @Override
+    public int update(String statement, Params params) {
+        return Math.toIntExact(execute(statement, params).numberOfRecordsUpdated());
+    }
+
+    /** One transaction: Begin, the work's statements one after another, then Commit (or Rollback). */
+    @Override
+    public void transaction(Consumer<Sql> work) {
+        if (transactionId != null) {
+            throw new IllegalStateException("transactions do not nest");
+        }
+        String id = call(() -> client.beginTransaction(r -> r.resourceArn(target.clusterArn())
+                .secretArn(target.secretArn()).database(target.database())).transactionId(), "BEGIN");
+        try {
+            work.accept(new DataApiSql(client, target, retry, id));
+        } catch (RuntimeException e) {
+            try {
+                call(() -> client.rollbackTransaction(r -> r.resourceArn(target.clusterArn())
+                        .secretArn(target.secretArn()).transactionId(id)), "ROLLBACK");
+            } catch (RuntimeException rollbackFailure) {
+                e.addSuppressed(rollbackFailure); // the API rolls an idle transaction back after 3 minutes anyway
+            }
+            throw e;
+        }
+        call(() -> client.commitTransaction(r -> r.resourceArn(target.clusterArn())
+                .secretArn(target.secretArn()).transactionId(id)), "COMMIT");
+    }
+
+    private ExecuteStatementResponse execute(String statement, Params params) {
+        List<SqlParameter> parameters = new ArrayList<>();
+        params.asMap().forEach((name, value) -> parameters.add(parameter(name, value)));
+        return call(() -> client.executeStatement(r -> r.resourceArn(target.clusterArn())
+                .secretArn(target.secretArn())
+                .database(target.database())
+                .transactionId(transactionId)
+                .sql(statement)
+                .parameters(parameters)
+                .includeResultMetadata(true)), statement);
+    }
+
+    private <T> T call(Supplier<T> request, String statement) {
+        return retry.run(request, statement);
+    }
+
+    static SqlParameter parameter(String name, Object value) {
+        SqlParameter.Builder p = SqlParameter.builder().name(name);
+        return switch (value) {
+            case null -> p.value(Field.fromIsNull(true)).build();
+            case String s -> p.value(Field.fromStringValue(s)).build();
+            case Long l -> p.value(Field.fromLongValue(l)).build();
+            case Integer i -> p.value(Field.fromLongValue(i.longValue())).build();
+            case Boolean b -> p.value(Field.fromBooleanValue(b)).build();
+            case Double d -> p.value(Field.fromDoubleValue(d)).build();
+            case Instant t -> p.value(Field.fromStringValue(TIMESTAMP.format(t.atOffset(ZoneOffset.UTC))))
+                    .typeHint(TypeHint.TIMESTAMP).build();
+            case UUID u -> p.value(Field.fromStringValue(u.toString())).typeHint(TypeHint.UUID).build();
+            default -> throw new IllegalArgumentException("no Data API type for parameter :" + name + " ("
+                    + value.getClass().getSimpleName() + ")");
+        };
+    }
+
+    /** A field as the JDBC adapter would give it: Long, Double, Boolean, String or Instant. */
+    static Object read(Field field, String typeName) {
+        if (Boolean.TRUE.equals(field.isNull())) {
+            return null;
+        }
+        if (field.longValue() != null) {
+            return field.longValue();
+        }
+        if (field.doubleValue() != null) {
+            return field.doubleValue();
+        }
+        if (field.booleanValue() != null) {
+            return field.booleanValue();
+        }
+        if (field.stringValue() != null) {
+            String text = field.stringValue();
+            return switch (typeName == null ? "" : typeName) {
+                case "timestamptz", "timestamp" -> LocalDateTime.parse(text, TIMESTAMP).toInstant(ZoneOffset.UTC);
+                case "numeric" -> Double.valueOf(text);
+                default -> text;
+            };
+        }
+        throw new IllegalArgumentException("unsupported Data API field " + field.type() + " for " + typeName);
+    }
+}
