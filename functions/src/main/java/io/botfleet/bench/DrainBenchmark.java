@@ -26,7 +26,7 @@ import java.util.stream.Stream;
 public final class DrainBenchmark {
     private static final int IMMEDIATE_BOTS = 500;
     private static final int DRAINED_BOTS = 2_000;
-    private static final int DRAIN_BATCH_SIZE = 100; // the setting's default
+    private static final int DRAIN_BATCH_SIZE = io.botfleet.config.Settings.MAX_DRAIN_BATCH_SIZE; // the setting's default
     /** What ProcessQueueHandler gives a drain without a Lambda context. */
     private static final Duration DRAIN_BUDGET = Duration.ofSeconds(60);
 

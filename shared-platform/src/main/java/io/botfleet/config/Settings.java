@@ -33,6 +33,21 @@ public record Settings(
 
     public static final Set<String> PLATFORMS = Set.of("coolify", "k8s", "aws", "local");
 
+    /**
+     * At most 80: a round's claim returns the bots' whole configurations in one response, and
+     * 80 of the largest configurations the API accepts stay under the Data API's 1 MiB limit.
+     */
+    public static final int MAX_DRAIN_BATCH_SIZE = 80;
+
+    private static int drainBatchSize(Env env) {
+        int size = env.positiveInt("DRAIN_BATCH_SIZE", MAX_DRAIN_BATCH_SIZE);
+        if (size > MAX_DRAIN_BATCH_SIZE) {
+            env.problem("DRAIN_BATCH_SIZE must be at most " + MAX_DRAIN_BATCH_SIZE
+                    + " (a claimed batch must fit one 1 MiB Data API response), got " + size);
+        }
+        return size;
+    }
+
     public List<String> platformPriority() {
         return List.copyOf(botLimits.keySet());
     }
@@ -76,7 +91,7 @@ public record Settings(
                 env.duration("GLOBAL_QUEUE_TIMEOUT", "10m"),
                 env.duration("SCHEDULE_LEAD", "5m"),
                 lease,
-                env.positiveInt("DRAIN_BATCH_SIZE", 100),
+                drainBatchSize(env),
                 callTimeout,
                 env.duration("ESTIMATED_BOT_DURATION", "30m"),
                 secret,

@@ -22,16 +22,17 @@ public final class Migrations {
     }
 
     public static void apply(Sql sql) {
-        sql.update("""
-                CREATE TABLE IF NOT EXISTS schema_migrations (
-                  version    integer PRIMARY KEY,
-                  file       text NOT NULL,
-                  applied_at timestamptz NOT NULL DEFAULT now())""", Params.of());
         for (int i = 0; i < FILES.size(); i++) {
             int version = i + 1;
             String file = FILES.get(i);
             sql.transaction(tx -> {
                 tx.query("SELECT pg_advisory_xact_lock(:key) AS locked", Params.of("key", LOCK_KEY));
+                // under the lock: CREATE TABLE IF NOT EXISTS is not safe against a concurrent twin
+                tx.update("""
+                        CREATE TABLE IF NOT EXISTS schema_migrations (
+                          version    integer PRIMARY KEY,
+                          file       text NOT NULL,
+                          applied_at timestamptz NOT NULL DEFAULT now())""", Params.of());
                 if (tx.queryOne("SELECT version FROM schema_migrations WHERE version = :v", Params.of("v", version)) != null) {
                     return;
                 }

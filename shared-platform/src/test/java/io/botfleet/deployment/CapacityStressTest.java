@@ -23,21 +23,31 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.RepeatedTest;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Invariants 1 and 2 under the load many Lambda containers make: four service instances, each
  * with its own connection pool, fifty threads each, against two platforms with limits 7 and 5;
  * then three concurrent drainers while bots finish. Modelled on db-scheduler's ClusterTests.
  */
+@ParameterizedClass
+@EnumSource(TestDatabase.Adapter.class)
 class CapacityStressTest {
     private static final int INSTANCES = 4;
     private static final int THREADS_PER_INSTANCE = 50;
     private static final int BOTS = 400;
     private static final int DRAINERS = 3;
 
+    private final TestDatabase.Adapter adapter;
+
+    CapacityStressTest(TestDatabase.Adapter adapter) {
+        this.adapter = adapter;
+    }
+
     @RepeatedTest(5)
     void limitsHoldAndEveryBotIsDeployedExactlyOnce() throws Exception {
-        try (TestDatabase db = TestDatabase.fresh()) {
+        try (TestDatabase db = TestDatabase.fresh(adapter)) {
             FakePlatform k8s = new FakePlatform("k8s");
             FakePlatform aws = new FakePlatform("aws");
             Settings settings = Fixtures.twoPlatforms(7, 5);
@@ -63,6 +73,9 @@ class CapacityStressTest {
             assertThat(db.count("SELECT count(*) AS n FROM deployment_queue")).as("queue").isZero();
             assertThat(db.count("SELECT sum(used) AS n FROM platform_capacity")).as("ledger").isZero();
             assertThat(db.count("SELECT count(*) AS n FROM bots WHERE status <> 'DONE'")).isZero();
+            if (adapter == TestDatabase.Adapter.DATA_API) {
+                assertThat(db.dataApi().calls("ExecuteStatement")).as("through the Data API").isGreaterThan(BOTS);
+            }
         }
     }
 

@@ -16,24 +16,36 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
-/** Leases, failover, guards, expiry and scheduling, each against a real PostgreSQL. */
+/** Leases, failover, guards, expiry and scheduling, each against a real PostgreSQL, through both adapters. */
+@ParameterizedClass
+@EnumSource(TestDatabase.Adapter.class)
 class QueueLifecycleTest {
     private final MutableClock clock = new MutableClock();
     private final FakePlatform k8s = new FakePlatform("k8s");
     private final FakePlatform aws = new FakePlatform("aws");
     private final BotTokens tokens = new BotTokens(Fixtures.SECRET);
+    private final TestDatabase.Adapter adapter;
     private TestDatabase db;
     private Services services;
 
+    QueueLifecycleTest(TestDatabase.Adapter adapter) {
+        this.adapter = adapter;
+    }
+
     @BeforeEach
     void start() {
-        db = TestDatabase.fresh();
+        db = TestDatabase.fresh(adapter);
         services = Fixtures.services(Fixtures.twoPlatforms(2, 1), db.sql(4), List.of(k8s, aws), clock);
     }
 
     @AfterEach
     void stop() {
+        if (adapter == TestDatabase.Adapter.DATA_API) {
+            assertThat(db.dataApi().calls("ExecuteStatement")).as("statements went through the Data API").isPositive();
+        }
         db.close();
     }
 

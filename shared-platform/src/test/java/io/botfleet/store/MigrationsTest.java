@@ -9,12 +9,16 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 class MigrationsTest {
 
-    @Test
-    void applyingAgainFromSeveralInstancesAtOnceChangesNothing() throws Exception {
-        try (TestDatabase db = TestDatabase.fresh()) { // already migrated, from the template
+    /** The same files build the schema through JDBC and through the Data API, from several instances at once. */
+    @ParameterizedTest
+    @EnumSource(TestDatabase.Adapter.class)
+    void anEmptyDatabaseMigratesOnceWhenSeveralInstancesStartTogether(TestDatabase.Adapter adapter) throws Exception {
+        try (TestDatabase db = TestDatabase.empty(adapter)) {
             ExecutorService threads = Executors.newFixedThreadPool(4);
             List<Future<?>> runs = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
@@ -27,6 +31,12 @@ class MigrationsTest {
             threads.shutdown();
             assertThat(db.count("SELECT count(*) AS n FROM schema_migrations")).isEqualTo(Migrations.FILES.size());
             assertThat(db.count("SELECT count(*) AS n FROM platform_capacity")).isEqualTo(4);
+            if (adapter == TestDatabase.Adapter.DATA_API) {
+                assertThat(db.dataApi().calls("BeginTransaction")).as("each instance ran its migrations in a transaction")
+                        .isGreaterThanOrEqualTo(4);
+            }
+            assertThat(db.count("SELECT count(*) AS n FROM information_schema.tables WHERE table_name IN "
+                    + "('bots', 'deployment_queue', 'bot_pool_slots', 'platform_capacity')")).isEqualTo(4);
         }
     }
 

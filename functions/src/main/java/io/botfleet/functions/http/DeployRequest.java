@@ -171,13 +171,15 @@ public final class DeployRequest {
         }
         try {
             URI uri = new URI(value);
-            if (("https".equals(uri.getScheme()) || "http".equals(uri.getScheme())) && uri.getHost() != null) {
+            // ASCII only (percent-encode the rest, as RFC 3986 wants): it also bounds a row's bytes
+            if (("https".equals(uri.getScheme()) || "http".equals(uri.getScheme())) && uri.getHost() != null
+                    && value.chars().allMatch(c -> c < 128)) {
                 return value;
             }
         } catch (java.net.URISyntaxException ignored) {
             // reported below
         }
-        error(prefix + "/" + field, "must be an absolute http or https URL");
+        error(prefix + "/" + field, "must be an absolute http or https URL in ASCII (percent-encoded)");
         return null;
     }
 

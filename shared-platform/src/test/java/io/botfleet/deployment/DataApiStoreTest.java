@@ -1,0 +1,100 @@
+package io.botfleet.deployment;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.botfleet.Services;
+import io.botfleet.bot.AutomaticLeave;
+import io.botfleet.bot.Bot;
+import io.botfleet.bot.BotConfig;
+import io.botfleet.bot.BotStatus;
+import io.botfleet.bot.Meeting;
+import io.botfleet.bot.MeetingPlatform;
+import io.botfleet.store.JdbcSql;
+import io.botfleet.store.SqlException;
+import io.botfleet.testing.FakePlatform;
+import io.botfleet.testing.Fixtures;
+import io.botfleet.testing.MutableClock;
+import io.botfleet.testing.TestDatabase;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** What only the Data API path can get wrong: a cluster that is resuming, and the types on the wire. */
+class DataApiStoreTest {
+    private final TestDatabase db = TestDatabase.fresh(TestDatabase.Adapter.DATA_API);
+    private final FakePlatform k8s = new FakePlatform("k8s");
+    private final MutableClock clock = new MutableClock();
+    private final Services services = Fixtures.services(Fixtures.twoPlatforms(2, 1), db.sql(2),
+            List.of(k8s, new FakePlatform("aws")), clock);
+
+    @AfterEach
+    void close() {
+        db.close();
+    }
+
+    @Test
+    void aResumingClusterIsWaitedForAndTheDeployHappensOnce() {
+        db.dataApi().failNext(2, "DatabaseResumingException");
+        DeployOutcome outcome = services.deployments().deploy(Fixtures.config(), "resume-1");
+
+        assertThat(outcome.status()).isEqualTo(BotStatus.DEPLOYING);
+        assertThat(db.dataApi().calls("ExecuteStatement")).as("2 refused + admit, claim, record").isEqualTo(5);
+        assertThat(db.count("SELECT count(*) AS n FROM bots")).isEqualTo(1);
+        assertThat(k8s.starts()).containsExactly(java.util.Map.entry(outcome.botId(), 1));
+        assertThat(db.count("SELECT used AS n FROM platform_capacity WHERE platform = 'k8s'")).isEqualTo(1);
+    }
+
+    @Test
+    void aFailureThatMayHaveRunTheStatementIsNotRetried() {
+        db.dataApi().failNext(1, "InternalServerErrorException");
+        assertThatThrownBy(() -> services.deployments().deploy(Fixtures.config(), "ambiguous-1"))
+                .isInstanceOf(SqlException.class).hasMessageContaining("1 attempt");
+        assertThat(db.dataApi().calls("ExecuteStatement")).isEqualTo(1);
+        // the caller retries with its Idempotency-Key: one bot, one container
+        DeployOutcome retried = services.deployments().deploy(Fixtures.config(), "ambiguous-1");
+        assertThat(retried.status()).isEqualTo(BotStatus.DEPLOYING);
+        assertThat(db.count("SELECT count(*) AS n FROM bots")).isEqualTo(1);
+        assertThat(k8s.starts()).hasSize(1);
+    }
+
+    @Test
+    void aFullRoundOfTheLargestConfigurationsFitsOneDataApiResponse() {
+        String url = "https://zoom.us/j/" + "9".repeat(2048 - "https://zoom.us/j/".length());
+        String controls = "\u0001".repeat(255); // stored JSON escapes each as six bytes
+        BotConfig largest = new BotConfig(new Meeting(MeetingPlatform.ZOOM, url, controls, controls), "€".repeat(255),
+                url, true, AutomaticLeave.DEFAULT, null, null, url, "t".repeat(128), 0);
+        int round = io.botfleet.config.Settings.MAX_DRAIN_BATCH_SIZE;
+        for (int i = 0; i < round; i++) {
+            services.bots().admit(largest, null, "f".repeat(64),
+                    new BotStore.Admission(null, java.time.Duration.ofMinutes(10), null, null));
+        }
+        List<Bot> claimed = services.queue().claim("drainer", round, java.time.Duration.ofMinutes(1));
+        assertThat(claimed).hasSize(round);
+        assertThat(claimed.get(round - 1).config()).isEqualTo(largest);
+    }
+
+    @Test
+    void everyColumnTypeRoundTripsThroughTheDataApi() {
+        String longUrl = "https://meet.google.com/" + "a".repeat(2048 - "https://meet.google.com/".length());
+        Instant start = OffsetDateTime.parse("2026-12-24T18:30:00.123456+05:30").toInstant();
+        BotConfig config = new BotConfig(
+                new Meeting(MeetingPlatform.GOOGLE_MEET, longUrl, "abc-defg-hij", "pässwörd \"quoted\" \\ ✓"),
+                "N".repeat(255), longUrl, true, new AutomaticLeave(1, 2, 3, 86_400_000), start, start.plusSeconds(3600),
+                longUrl, "tenant.with-dots_1", -100);
+
+        Long id = services.bots().admit(config, "k".repeat(255), "f".repeat(64),
+                new BotStore.Admission(start.minusSeconds(300), java.time.Duration.ofMinutes(10), null, null));
+        Bot viaDataApi = services.bots().find(id);
+        Bot viaJdbc = new BotStore(new JdbcSql(db.pool(1)), clock).find(id);
+
+        assertThat(viaDataApi.config()).isEqualTo(config);
+        assertThat(viaDataApi).isEqualTo(viaJdbc);
+        assertThat(viaDataApi.createdAt()).isEqualTo(clock.instant());
+        assertThat(viaDataApi.lastHeartbeat()).isNull();
+        assertThat(viaDataApi.config().startTime()).isEqualTo(Instant.parse("2026-12-24T13:00:00.123456Z"));
+        assertThat(services.queue().find(id).notBefore()).isEqualTo(start.minusSeconds(300));
+    }
+}
