@@ -55,8 +55,9 @@ public final class Services {
             limited.add(new LimitedPlatform(platform, limit));
         }
         limited.sort((a, b) -> settings.platformPriority().indexOf(a.name()) - settings.platformPriority().indexOf(b.name()));
-        this.hybrid = new HybridPlatformService(limited, ledger, bots, queue, settings.platformCallTimeout(),
-                settings.queueLease(), settings.drainBatchSize());
+        this.hybrid = new HybridPlatformService(limited, ledger, bots, queue, new HybridPlatformService.DrainPolicy(
+                settings.platformCallTimeout(), settings.queueLease(), settings.drainBatchSize(), settings.deployTimeout(),
+                settings.heartbeatTimeout()));
         this.deployments = new BotDeploymentService(bots, queue, hybrid, ledger, new BotTokens(settings.botTokenSecret()),
                 publisher, new BotDeploymentService.Policy(settings.globalQueueTimeout(), settings.scheduleLead(),
                 settings.queueLease(), settings.estimatedBotDuration()), clock);

@@ -40,6 +40,9 @@ CREATE UNIQUE INDEX bots_idempotency_key ON bots (tenant, idempotency_key) WHERE
 
 CREATE INDEX bots_platform_status ON bots (deployment_platform, status);
 
+-- the drain's search for deployed bots gone silent
+CREATE INDEX bots_alive_heartbeat ON bots (last_heartbeat, deployed_at) WHERE capacity_platform IS NOT NULL;
+
 -- The global queue: one row per bot that is not yet running.
 -- Order is priority (lower first), then not_before (when the bot became eligible), then id.
 CREATE TABLE deployment_queue (

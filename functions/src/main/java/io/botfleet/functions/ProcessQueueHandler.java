@@ -39,7 +39,7 @@ public final class ProcessQueueHandler implements RequestHandler<ScheduledEvent,
     @Override
     public Map<String, Object> handleRequest(ScheduledEvent event, Context context) {
         DrainReport report = drain(context);
-        return Map.of("expired", report.expired().size(), "reclaimed", report.reclaimed(),
+        return Map.of("expired", report.expired().size(), "reclaimed", report.reclaimed(), "silent", report.silent(),
                 "claimed", report.claimed(), "deployed", report.deployed(), "failed", report.failed());
     }
 

@@ -29,7 +29,9 @@ public record Settings(
         Duration botHeartbeatInterval,
         String localBotCommand,
         Duration localStopGrace,
-        String apiToken) {
+        String apiToken,
+        Duration deployTimeout,
+        Duration heartbeatTimeout) {
 
     public static final Set<String> PLATFORMS = Set.of("coolify", "k8s", "aws", "local");
 
@@ -102,7 +104,9 @@ public record Settings(
                 env.duration("BOT_HEARTBEAT_INTERVAL", "10s"),
                 env.string("LOCAL_BOT_COMMAND", null),
                 env.duration("LOCAL_STOP_GRACE", "10s"),
-                env.string("BOTFLEET_API_TOKEN", null));
+                env.string("BOTFLEET_API_TOKEN", null),
+                env.duration("DEPLOY_TIMEOUT", "15m"),
+                env.duration("HEARTBEAT_TIMEOUT", "5m"));
         env.check();
         return settings;
     }

@@ -60,6 +60,26 @@ public final class BotStore {
               DELETE FROM deployment_queue q USING recorded WHERE q.bot_id = recorded.id)
             SELECT id, status FROM recorded""";
 
+    // Deployed bots that never called back, or went quiet; the oldest first, a bounded batch.
+    private static final String END_SILENT = """
+            WITH silent AS (
+              SELECT id, capacity_platform, deployment_platform, platform_identifier,
+                     CASE WHEN last_heartbeat IS NULL THEN 'DEPLOY_TIMEOUT' ELSE 'HEARTBEAT_TIMEOUT' END AS reason
+              FROM bots
+              WHERE status IN (%s) AND platform_identifier IS NOT NULL
+                AND ((last_heartbeat IS NULL AND deployed_at < :deployCutoff) OR last_heartbeat < :heartbeatCutoff)
+              ORDER BY id LIMIT :limit
+              FOR UPDATE SKIP LOCKED),
+            moved AS (
+              UPDATE bots b SET status = 'FATAL', status_reason = silent.reason, capacity_platform = NULL,
+                                ended_at = :now, updated_at = :now
+              FROM silent WHERE b.id = silent.id
+              RETURNING b.id, silent.capacity_platform AS released_platform, silent.deployment_platform,
+                        silent.platform_identifier, silent.reason),
+            %s
+            SELECT id, deployment_platform, platform_identifier, reason FROM moved"""
+            .formatted(BotStatus.sqlList(BotStatus.capacityHolding()), CapacityLedger.releaseCte("moved"));
+
     private static final String HEARTBEAT = """
             UPDATE bots SET last_heartbeat = :now, updated_at = :now
             WHERE id = :id AND status NOT IN ('DONE', 'FATAL')""";
@@ -140,6 +160,19 @@ public final class BotStore {
         return new Transition(row.getBoolean("applied"), BotStatus.valueOf(row.getString("previous_status")),
                 row.getString("released_platform"), row.getString("deployment_platform"),
                 row.getString("platform_identifier"));
+    }
+
+    /** A bot given up for silence: where it ran, so its container can be stopped. */
+    public record Silent(long botId, String platform, String identifier, String reason) {
+    }
+
+    /** Ends FATAL the deployed bots silent for longer than allowed, releasing their units. */
+    public List<Silent> endSilent(Duration deployTimeout, Duration heartbeatTimeout, int limit) {
+        Instant now = clock.instant();
+        return sql.query(END_SILENT, Params.of("deployCutoff", now.minus(deployTimeout))
+                        .and("heartbeatCutoff", now.minus(heartbeatTimeout)).and("limit", limit).and("now", now))
+                .stream().map(r -> new Silent(r.getLong("id"), r.getString("deployment_platform"),
+                        r.getString("platform_identifier"), r.getString("reason"))).toList();
     }
 
     public boolean heartbeat(long id) {

@@ -42,33 +42,41 @@ public final class HybridPlatformService {
     public record Placement(List<Deployment> deployed, List<Long> failed, List<Bot> unplaced) {
     }
 
+    /**
+     * How the drain works: the timeout of one platform call, the lease on claimed entries, the
+     * entries per round, and how long a deployed bot may stay silent before it is given up.
+     *
+     * @param deployTimeout   from the recorded deploy to the bot's first callback
+     * @param heartbeatTimeout between two callbacks of a bot that has called back
+     */
+    public record DrainPolicy(Duration callTimeout, Duration lease, int batchSize, Duration deployTimeout,
+                              Duration heartbeatTimeout) {
+    }
+
     /** What one {@link #processQueue} call did. */
-    public record DrainReport(List<Long> expired, long reclaimed, int claimed, int deployed, int failed, int rounds) {
+    public record DrainReport(List<Long> expired, long reclaimed, int silent, int claimed, int deployed, int failed,
+                              int rounds) {
     }
 
     private final List<LimitedPlatform> platforms;
     private final CapacityLedger ledger;
     private final BotStore bots;
     private final DeploymentQueue queue;
-    private final Duration lease;
-    private final int batchSize;
-    private final Duration callTimeout;
+    private final DrainPolicy policy;
     private final ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor();
 
     public HybridPlatformService(List<LimitedPlatform> platforms, CapacityLedger ledger, BotStore bots,
-                                 DeploymentQueue queue, Duration callTimeout, Duration lease, int batchSize) {
+                                 DeploymentQueue queue, DrainPolicy policy) {
         this.platforms = List.copyOf(platforms);
         this.ledger = ledger;
         this.bots = bots;
         this.queue = queue;
-        this.callTimeout = callTimeout;
-        this.lease = lease;
-        this.batchSize = batchSize;
+        this.policy = policy;
     }
 
     /**
-     * The drain. Reconciles first (expired entries end FATAL, expired leases return to WAITING),
-     * then, round after round, claims as many due entries as there is free capacity for (at most
+     * The drain. Reconciles first (expired entries end FATAL, expired leases return to WAITING,
+     * deployed bots silent for too long end FATAL and are stopped), then, round after round, claims as many due entries as there is free capacity for (at most
      * {@code batchSize} a round), in priority then FIFO order, and places them. Stops when no
      * capacity or no due entry is left, when a round places nothing, or when {@code budget} (the
      * Lambda's remaining time, less a margin) cannot fit another round.
@@ -77,12 +85,13 @@ public final class HybridPlatformService {
         long deadline = System.nanoTime() + budget.toNanos();
         List<Long> expired = queue.expire();
         long reclaimed = queue.reclaimExpiredLeases();
+        int silent = endSilentBots();
         int claimed = 0;
         int deployed = 0;
         int failed = 0;
         int rounds = 0;
         // a round needs time for the platform calls and the statements around them
-        while (deadline - System.nanoTime() > callTimeout.toNanos()) {
+        while (deadline - System.nanoTime() > policy.callTimeout().toNanos()) {
             Map<String, Integer> used = ledger.usage();
             List<LimitedPlatform> withRoom = platforms.stream()
                     .filter(p -> p.limit() > used.getOrDefault(p.name(), 0)).toList();
@@ -90,7 +99,7 @@ public final class HybridPlatformService {
             if (free == 0) {
                 break;
             }
-            List<Bot> entries = queue.claim(owner, Math.min(free, batchSize), lease);
+            List<Bot> entries = queue.claim(owner, Math.min(free, policy.batchSize()), policy.lease());
             if (entries.isEmpty()) {
                 break;
             }
@@ -104,13 +113,27 @@ public final class HybridPlatformService {
                 break; // every platform refused: waiting for a release is all that helps
             }
         }
-        DrainReport report = new DrainReport(expired, reclaimed, claimed, deployed, failed, rounds);
-        if (expired.isEmpty() && reclaimed == 0 && claimed == 0) {
+        DrainReport report = new DrainReport(expired, reclaimed, silent, claimed, deployed, failed, rounds);
+        if (expired.isEmpty() && reclaimed == 0 && silent == 0 && claimed == 0) {
             return report; // an idle schedule tick is not news
         }
         Log.info("queue.drained", Map.of("owner", owner, "expired", expired.size(), "reclaimed", reclaimed,
-                "claimed", claimed, "deployed", deployed, "failed", failed, "rounds", rounds));
+                "silent", silent, "claimed", claimed, "deployed", deployed, "failed", failed, "rounds", rounds));
         return report;
+    }
+
+    /**
+     * A deployed bot that never called back, or stopped calling back, holds a unit that nothing
+     * else would free: it ends FATAL (its unit released in the same statement) and its container
+     * is stopped, since it may still be running.
+     */
+    private int endSilentBots() {
+        List<BotStore.Silent> silent = bots.endSilent(policy.deployTimeout(), policy.heartbeatTimeout(), policy.batchSize());
+        for (BotStore.Silent bot : silent) {
+            Log.warn("bot.silent", Map.of("botId", bot.botId(), "platform", bot.platform(), "reason", bot.reason()));
+            stopQuietly(new Deployment(bot.botId(), bot.platform(), bot.identifier()), bot.reason());
+        }
+        return silent.size();
     }
 
     public List<LimitedPlatform> platforms() {
@@ -217,10 +240,10 @@ public final class HybridPlatformService {
 
     private PlatformDeployResult await(Future<PlatformDeployResult> call, String platform) throws PlatformDeployError {
         try {
-            return call.get(callTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            return call.get(policy.callTimeout().toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             call.cancel(true);
-            throw PlatformDeployError.timedOut(platform, callTimeout);
+            throw PlatformDeployError.timedOut(platform, policy.callTimeout());
         } catch (ExecutionException e) {
             if (e.getCause() instanceof PlatformDeployError error) {
                 throw error;

@@ -6,6 +6,7 @@ import io.botfleet.Services;
 import io.botfleet.bot.Bot;
 import io.botfleet.bot.BotStatus;
 import io.botfleet.bot.BotTokens;
+import io.botfleet.platform.HybridPlatformService;
 import io.botfleet.platform.PlatformDeployError;
 import io.botfleet.testing.FakePlatform;
 import io.botfleet.testing.Fixtures;
@@ -196,6 +197,28 @@ class QueueLifecycleTest {
         finish(first);
         services.bots().transition(first, BotStatus.FATAL, "late", false);
         assertThat(used("k8s")).isEqualTo(1);
+    }
+
+    @Test
+    void aDeployedBotThatNeverCallsBackIsGivenUpStoppedAndReleased() {
+        long silent = deploy().botId();
+        long talking = deploy().botId();
+        clock.advance(Duration.ofMinutes(12));
+        services.deployments().report(talking, tokens.tokenFor(talking), BotStatus.IN_CALL, null, true);
+        clock.advance(Duration.ofMinutes(3).plusSeconds(1)); // 15 min since the deploy, 3 since the heartbeat
+
+        HybridPlatformService.DrainReport report = services.hybrid().processQueue("drainer", Duration.ofSeconds(10));
+        assertThat(report.silent()).isEqualTo(1);
+        assertThat(services.bots().find(silent).status()).isEqualTo(BotStatus.FATAL);
+        assertThat(services.bots().find(silent).statusReason()).isEqualTo("DEPLOY_TIMEOUT");
+        assertThat(k8s.live()).containsExactly(talking);
+        assertThat(used("k8s")).isEqualTo(1);
+
+        clock.advance(Duration.ofMinutes(5)); // the talking bot now went quiet for over HEARTBEAT_TIMEOUT
+        services.hybrid().processQueue("drainer", Duration.ofSeconds(10));
+        assertThat(services.bots().find(talking).statusReason()).isEqualTo("HEARTBEAT_TIMEOUT");
+        assertThat(k8s.live()).isEmpty();
+        assertThat(used("k8s")).isZero();
     }
 
     @Test
