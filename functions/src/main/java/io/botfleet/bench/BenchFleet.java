@@ -92,7 +92,7 @@ final class BenchFleet implements AutoCloseable {
 
     /** The bot's own "I am done" callback, token and all: its unit is released as in production. */
     void finish(long botId) {
-        var callback = services.deployments().report(botId, tokens.tokenFor(botId), BotStatus.DONE, "BENCH_FINISHED", false);
+        var callback = services.deployments().report(botId, tokens.tokenFor(botId), BotStatus.DONE, "BENCH_FINISHED");
         if (callback.result() != CallbackResult.ACCEPTED) {
             throw new IllegalStateException("bot " + botId + " could not finish: " + callback);
         }

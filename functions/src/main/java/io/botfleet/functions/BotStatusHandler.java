@@ -53,7 +53,7 @@ public final class BotStatusHandler extends HttpFunction {
         if (reason != null && reason.length() > 200) {
             throw Problem.invalid("reason is too long", List.of(new Problem.FieldError("/reason", "at most 200 characters")));
         }
-        Callback result = deployments.report(id, request.header("X-Bot-Token"), status, reason, heartbeat);
+        Callback result = deployments.report(id, request.header("X-Bot-Token"), status, reason);
         return switch (result.result()) {
             case UNAUTHORIZED -> throw new Problem(401, "invalid-bot-token", "Invalid bot token",
                     "X-Bot-Token is missing or is not this bot's token");

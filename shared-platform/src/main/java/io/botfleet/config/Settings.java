@@ -84,9 +84,12 @@ public record Settings(
             env.problem("BOT_TOKEN_SECRET must be at least 16 characters");
         }
         Duration callTimeout = env.duration("PLATFORM_CALL_TIMEOUT", "30s");
-        Duration lease = env.duration("QUEUE_LEASE", "2m");
-        if (lease.compareTo(callTimeout.multipliedBy(2)) < 0) {
-            env.problem("QUEUE_LEASE must be at least twice PLATFORM_CALL_TIMEOUT, so a live drainer keeps its lease");
+        Duration lease = env.duration("QUEUE_LEASE", "5m");
+        // a round calls each platform in turn, each group under one timeout, then records
+        Duration round = callTimeout.multipliedBy(limits.size() + 1L);
+        if (lease.compareTo(round) < 0) {
+            env.problem("QUEUE_LEASE must be at least (platforms + 1) x PLATFORM_CALL_TIMEOUT = " + round.toSeconds()
+                    + "s, so a live drainer keeps its lease for a whole round");
         }
         Settings settings = new Settings(
                 limits,

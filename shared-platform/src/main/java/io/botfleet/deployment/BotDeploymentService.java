@@ -90,15 +90,16 @@ public final class BotDeploymentService {
         }
         Bot bot = new Bot(id, config, BotStatus.QUEUED, null, null, null, now, null, null, null);
         Placement placement = hybrid.place(List.of(bot));
+        queue.releaseLeases(owner, placement.waiting());
         if (!placement.deployed().isEmpty()) {
             BotStore.Deployment d = placement.deployed().get(0);
             return new DeployOutcome(id, BotStatus.DEPLOYING, d.platform(), d.identifier(), null, null, null, false);
         }
-        if (!placement.failed().isEmpty()) {
-            Bot failed = bots.find(id);
-            return new DeployOutcome(id, BotStatus.FATAL, null, null, null, null, failed.statusReason(), false);
+        if (!placement.pinned().isEmpty()) {
+            // the platform did not answer in time; the next drain finds out there whether it started
+            return new DeployOutcome(id, BotStatus.DEPLOYING, placement.pinned().get(0).platform(), null, null, null,
+                    "the platform did not answer in time; the deploy is being confirmed", false);
         }
-        queue.releaseLeases(owner, List.of(id));
         return queued(id, false);
     }
 
@@ -118,10 +119,16 @@ public final class BotDeploymentService {
                 null, null, bot.statusReason(), true);
     }
 
+    /** The answer for a bot in the queue, or, if it has left it meanwhile, for where it is now. */
     private DeployOutcome queued(long id, boolean replay) {
         QueueEntry entry = queue.find(id);
-        long position = entry == null ? 1 : entry.position();
-        return new DeployOutcome(id, BotStatus.QUEUED, null, null, position, estimateWait(entry), null, replay);
+        Bot bot = entry == null ? bots.find(id) : null;
+        if (bot != null && bot.status() != BotStatus.QUEUED) {
+            return new DeployOutcome(id, bot.status(), bot.deploymentPlatform(), bot.platformIdentifier(), null, null,
+                    bot.statusReason(), replay);
+        }
+        return new DeployOutcome(id, BotStatus.QUEUED, null, null, entry == null ? 1 : entry.position(),
+                estimateWait(entry), null, replay);
     }
 
     /**
@@ -176,8 +183,11 @@ public final class BotDeploymentService {
         return new Stop(StopResult.STOPPED, done.applied() ? BotStatus.DONE : bot.status(), null);
     }
 
-    /** A bot's own callback: a heartbeat, a status, or both. The token is checked before anything else. */
-    public Callback report(long id, String token, BotStatus status, String reason, boolean heartbeat) {
+    /**
+     * A bot's own callback: a status, or (with none) a bare heartbeat; any callback is a sign of
+     * life. The token is checked before anything else.
+     */
+    public Callback report(long id, String token, BotStatus status, String reason) {
         if (!tokens.isValid(id, token)) {
             return new Callback(CallbackResult.UNAUTHORIZED, null);
         }
@@ -189,7 +199,7 @@ public final class BotDeploymentService {
             return bot == null ? new Callback(CallbackResult.NOT_FOUND, null)
                     : new Callback(CallbackResult.CONFLICT, bot.status());
         }
-        BotStore.Transition t = bots.transition(id, status, reason, heartbeat);
+        BotStore.Transition t = bots.transition(id, status, reason, true);
         if (t == null) {
             return new Callback(CallbackResult.NOT_FOUND, null);
         }

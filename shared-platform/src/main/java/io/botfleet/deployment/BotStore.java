@@ -47,18 +47,25 @@ public final class BotStore {
     private static final String BY_KEY = """
             SELECT id, request_fingerprint FROM bots WHERE tenant = :tenant AND idempotency_key = :key""";
 
+    // The bots are locked first, so what this reads is what the update acts on, even when a
+    // concurrent stop or another drainer's record committed a moment ago.
     private static final String RECORD_DEPLOYMENTS = """
             WITH deployed AS (
               SELECT * FROM jsonb_to_recordset(:deployments::jsonb) AS d(bot_id bigint, platform text, identifier text)),
+            current AS (
+              SELECT b.id, b.status, b.capacity_platform, b.platform_identifier FROM bots b
+              JOIN deployed ON deployed.bot_id = b.id
+              FOR UPDATE OF b),
             recorded AS (
               UPDATE bots b SET platform_identifier = deployed.identifier, deployed_at = :now, updated_at = :now
-              FROM deployed
-              WHERE b.id = deployed.bot_id AND b.deployment_platform = deployed.platform AND b.platform_identifier IS NULL
-                AND b.capacity_platform = deployed.platform
-              RETURNING b.id, b.status),
+              FROM deployed JOIN current ON current.id = deployed.bot_id
+              WHERE b.id = deployed.bot_id AND current.platform_identifier IS NULL
+                AND current.capacity_platform = deployed.platform
+              RETURNING b.id),
             gone AS (
               DELETE FROM deployment_queue q USING recorded WHERE q.bot_id = recorded.id)
-            SELECT id, status FROM recorded""";
+            SELECT c.id, c.status, (r.id IS NOT NULL) AS recorded, c.platform_identifier
+            FROM current c LEFT JOIN recorded r ON r.id = c.id""";
 
     // Deployed bots that never called back, or went quiet; the oldest first, a bounded batch.
     private static final String END_SILENT = """
@@ -66,8 +73,9 @@ public final class BotStore {
               SELECT id, capacity_platform, deployment_platform, platform_identifier,
                      CASE WHEN last_heartbeat IS NULL THEN 'DEPLOY_TIMEOUT' ELSE 'HEARTBEAT_TIMEOUT' END AS reason
               FROM bots
-              WHERE status IN (%s) AND platform_identifier IS NOT NULL
-                AND ((last_heartbeat IS NULL AND deployed_at < :deployCutoff) OR last_heartbeat < :heartbeatCutoff)
+              WHERE status IN (%s) AND capacity_platform IS NOT NULL
+                AND ((last_heartbeat IS NULL AND COALESCE(deployed_at, deploy_started_at) < :deployCutoff)
+                     OR last_heartbeat < :heartbeatCutoff)
               ORDER BY id LIMIT :limit
               FOR UPDATE SKIP LOCKED),
             moved AS (
@@ -76,6 +84,8 @@ public final class BotStore {
               FROM silent WHERE b.id = silent.id
               RETURNING b.id, silent.capacity_platform AS released_platform, silent.deployment_platform,
                         silent.platform_identifier, silent.reason),
+            dequeued AS (
+              DELETE FROM deployment_queue q USING moved WHERE q.bot_id = moved.id),
             %s
             SELECT id, deployment_platform, platform_identifier, reason FROM moved"""
             .formatted(BotStatus.sqlList(BotStatus.capacityHolding()), CapacityLedger.releaseCte("moved"));
@@ -183,14 +193,17 @@ public final class BotStore {
     public record Deployment(long botId, String platform, String identifier) {
     }
 
-    /** What recording found: the bot's status now, or absent if it no longer holds that claim. */
-    public record Recorded(long botId, BotStatus status) {
+    /**
+     * What recording found for one deployment: whether it was recorded, the bot's status, and the
+     * identifier the bot already had if another caller recorded it first.
+     */
+    public record Recorded(long botId, BotStatus status, boolean recorded, String existingIdentifier) {
     }
 
     /**
      * Records platform identifiers and removes the bots' queue entries, in one statement. A bot
-     * that lost its claim meanwhile (stopped, or its lease was reclaimed) is not in the result: its
-     * container must be stopped by the caller.
+     * that lost its claim meanwhile is returned unrecorded: unless another caller recorded the very
+     * same container, the caller must stop the one it started.
      */
     public List<Recorded> recordDeployments(List<Deployment> deployments) {
         if (deployments.isEmpty()) {
@@ -206,7 +219,8 @@ public final class BotStore {
         }
         json.append(']');
         return sql.query(RECORD_DEPLOYMENTS, Params.of("deployments", json.toString()).and("now", clock.instant()))
-                .stream().map(r -> new Recorded(r.getLong("id"), BotStatus.valueOf(r.getString("status")))).toList();
+                .stream().map(r -> new Recorded(r.getLong("id"), BotStatus.valueOf(r.getString("status")),
+                        r.getBoolean("recorded"), r.getString("platform_identifier"))).toList();
     }
 
     public Bot toBot(Row row) {
@@ -225,7 +239,8 @@ public final class BotStore {
         boolean releases = !to.holdsCapacity();
         return """
                 WITH prev AS (
-                  SELECT id, status, capacity_platform FROM bots WHERE id = :id FOR UPDATE),
+                  SELECT id, status, capacity_platform, deployment_platform, platform_identifier
+                  FROM bots WHERE id = :id FOR UPDATE),
                 moved AS (
                   UPDATE bots b
                   SET status = :to, status_reason = COALESCE(:reason::text, b.status_reason),
@@ -237,8 +252,8 @@ public final class BotStore {
                   DELETE FROM deployment_queue q USING moved WHERE q.bot_id = moved.id AND %s),
                 %s
                 SELECT p.status AS previous_status, (m.id IS NOT NULL) AS applied, m.released_platform,
-                       b.deployment_platform, b.platform_identifier
-                FROM prev p JOIN bots b ON b.id = p.id LEFT JOIN moved m ON m.id = p.id"""
+                       p.deployment_platform, p.platform_identifier
+                FROM prev p LEFT JOIN moved m ON m.id = p.id"""
                 .formatted(releases ? "NULL" : "b.capacity_platform",
                         to.isTerminal() ? ":now" : "b.ended_at",
                         BotStatus.sqlList(to.predecessors()),

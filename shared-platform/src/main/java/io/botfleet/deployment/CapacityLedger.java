@@ -1,5 +1,6 @@
 package io.botfleet.deployment;
 
+import io.botfleet.bot.BotStatus;
 import io.botfleet.store.Params;
 import io.botfleet.store.Row;
 import io.botfleet.store.Sql;
@@ -53,21 +54,29 @@ public final class CapacityLedger {
             FROM chosen WHERE b.id = chosen.id
             RETURNING b.id""";
 
+    // The platform refused or failed for sure, so nothing runs: the unit is given back. A bot
+    // still DEPLOYING goes back to QUEUED; one stopped meanwhile (LEAVING) ends DONE and leaves the queue.
     private static final String REVERT = """
             WITH prev AS (
-              SELECT id, capacity_platform FROM bots
-              WHERE id = :id AND status = 'DEPLOYING' AND capacity_platform = :platform AND platform_identifier IS NULL
+              SELECT id, status, capacity_platform FROM bots
+              WHERE id = :id AND status IN ('DEPLOYING', 'LEAVING') AND capacity_platform = :platform
+                AND platform_identifier IS NULL
               FOR UPDATE),
             moved AS (
-              UPDATE bots b SET status = 'QUEUED', capacity_platform = NULL, deployment_platform = NULL,
-                                last_error = :error, updated_at = :now
+              UPDATE bots b
+              SET status = CASE WHEN prev.status = 'LEAVING' THEN 'DONE' ELSE 'QUEUED' END,
+                  ended_at = CASE WHEN prev.status = 'LEAVING' THEN :now ELSE b.ended_at END,
+                  deployment_platform = CASE WHEN prev.status = 'LEAVING' THEN b.deployment_platform END,
+                  capacity_platform = NULL, last_error = :error, updated_at = :now
               FROM prev WHERE b.id = prev.id
-              RETURNING b.id, prev.capacity_platform AS released_platform),
+              RETURNING b.id, b.status, prev.capacity_platform AS released_platform),
             noted AS (
-              UPDATE deployment_queue q SET last_error = :error FROM moved WHERE q.bot_id = moved.id),
+              UPDATE deployment_queue q SET last_error = :error FROM moved WHERE q.bot_id = moved.id AND moved.status = 'QUEUED'),
+            ended AS (
+              DELETE FROM deployment_queue q USING moved WHERE q.bot_id = moved.id AND moved.status = 'DONE'),
             """ + releaseCte("moved") + """
 
-            SELECT id FROM moved""";
+            SELECT id, status FROM moved""";
 
     private final Sql sql;
     private final Clock clock;
@@ -91,10 +100,15 @@ public final class CapacityLedger {
                 .stream().map(row -> row.getLong("id")).toList();
     }
 
-    /** Undoes a claim whose platform call failed: the bot is QUEUED again and the unit is free. */
-    public boolean revert(long botId, String platform, String error) {
-        return !sql.query(REVERT, Params.of("id", botId).and("platform", platform).and("error", truncate(error))
-                .and("now", clock.instant())).isEmpty();
+    /**
+     * Undoes a claim whose platform call failed for sure: the unit is free again and the bot is
+     * QUEUED (or DONE, if it was stopped meanwhile). Returns its status now, or null if the claim
+     * was no longer this caller's to undo.
+     */
+    public BotStatus revert(long botId, String platform, String error) {
+        Row row = sql.queryOne(REVERT, Params.of("id", botId).and("platform", platform).and("error", truncate(error))
+                .and("now", clock.instant()));
+        return row == null ? null : BotStatus.valueOf(row.getString("status"));
     }
 
     /** Units in use per platform, as the ledger has them. */

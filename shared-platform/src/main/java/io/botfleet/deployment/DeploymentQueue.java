@@ -20,8 +20,9 @@ public final class DeploymentQueue {
 
     private static final String CLAIM = """
             WITH picked AS (
-              SELECT id FROM deployment_queue
+              SELECT id FROM deployment_queue q
               WHERE status = 'WAITING' AND not_before <= :now AND timeout_at > :now
+                AND EXISTS (SELECT 1 FROM bots b WHERE b.id = q.bot_id AND b.status = 'QUEUED')
               ORDER BY %s LIMIT :n FOR UPDATE SKIP LOCKED),
             claimed AS (
               UPDATE deployment_queue q
@@ -50,35 +51,29 @@ public final class DeploymentQueue {
               DELETE FROM deployment_queue q USING fatal WHERE q.bot_id = fatal.id)
             SELECT id FROM fatal""";
 
-    // A lease that ran out: the drainer died. Bots it left mid-deploy give their unit back: a
-    // DEPLOYING one goes back to QUEUED, one stopped meanwhile (LEAVING, never recorded) ends DONE.
+    // A lease that ran out: the drainer died or is late. The entries wait again; a bot it left
+    // DEPLOYING keeps its unit ("pinned" to that platform, whose call may have started it) and is
+    // resumed there by the next drain.
     private static final String RECLAIM = """
-            WITH stale AS (
-              SELECT bot_id FROM deployment_queue WHERE status = 'PROCESSING' AND lease_expires_at <= :now),
-            stuck AS (
-              SELECT b.id, b.status, b.capacity_platform FROM bots b JOIN stale ON stale.bot_id = b.id
-              WHERE b.status IN ('DEPLOYING', 'LEAVING') AND b.platform_identifier IS NULL
-              FOR UPDATE OF b),
-            reverted AS (
-              UPDATE bots b
-              SET status = CASE WHEN stuck.status = 'LEAVING' THEN 'DONE' ELSE 'QUEUED' END,
-                  status_reason = CASE WHEN stuck.status = 'LEAVING' THEN 'STOPPED' ELSE b.status_reason END,
-                  ended_at = CASE WHEN stuck.status = 'LEAVING' THEN :now ELSE b.ended_at END,
-                  deployment_platform = CASE WHEN stuck.status = 'LEAVING' THEN b.deployment_platform END,
-                  capacity_platform = NULL, last_error = 'lease expired during deploy', updated_at = :now
-              FROM stuck WHERE b.id = stuck.id
-              RETURNING b.id, b.status, stuck.capacity_platform AS released_platform),
-            """ + CapacityLedger.releaseCte("reverted") + """
-            ,
-            ended AS (
-              DELETE FROM deployment_queue q USING reverted WHERE q.bot_id = reverted.id AND reverted.status = 'DONE'),
-            requeued AS (
-              UPDATE deployment_queue q SET status = 'WAITING', lease_owner = NULL, lease_expires_at = NULL
-              FROM stale
-              WHERE q.bot_id = stale.bot_id AND q.status = 'PROCESSING' AND q.lease_expires_at <= :now
-                AND q.bot_id NOT IN (SELECT id FROM reverted WHERE status = 'DONE')
-              RETURNING q.bot_id)
+            WITH requeued AS (
+              UPDATE deployment_queue SET status = 'WAITING', lease_owner = NULL, lease_expires_at = NULL
+              WHERE status = 'PROCESSING' AND lease_expires_at <= :now
+              RETURNING bot_id)
             SELECT count(*) AS requeued FROM requeued""";
+
+    // Entries of bots pinned to a platform: claimed there, deploy outcome unknown, no identifier yet.
+    private static final String CLAIM_PINNED = """
+            WITH picked AS (
+              SELECT q.id FROM deployment_queue q JOIN bots b ON b.id = q.bot_id
+              WHERE q.status = 'WAITING' AND b.status IN ('DEPLOYING', 'LEAVING')
+                AND b.capacity_platform IS NOT NULL AND b.platform_identifier IS NULL
+              ORDER BY q.id LIMIT :n FOR UPDATE OF q SKIP LOCKED),
+            claimed AS (
+              UPDATE deployment_queue q
+              SET status = 'PROCESSING', lease_owner = :owner, lease_expires_at = :leaseUntil, attempts = q.attempts + 1
+              FROM picked WHERE q.id = picked.id
+              RETURNING q.bot_id)
+            SELECT %s FROM claimed JOIN bots b ON b.id = claimed.bot_id ORDER BY b.id""".formatted(BotStore.COLUMNS);
 
     private static final String POSITION = """
             SELECT q.bot_id, q.status, q.priority, q.queued_at, q.not_before, q.timeout_at,
@@ -113,6 +108,13 @@ public final class DeploymentQueue {
         Instant now = clock.instant();
         return sql.query(CLAIM, Params.of("now", now).and("n", n).and("owner", owner)
                 .and("leaseUntil", now.plus(lease))).stream().map(bots::toBot).toList();
+    }
+
+    /** Leases up to {@code n} entries of bots pinned to a platform, to resume their deploys there. */
+    public List<Bot> claimPinned(String owner, int n, Duration lease) {
+        Instant now = clock.instant();
+        return sql.query(CLAIM_PINNED, Params.of("n", n).and("owner", owner).and("leaseUntil", now.plus(lease)))
+                .stream().map(bots::toBot).toList();
     }
 
     /** Gives leased entries back to the queue, untouched otherwise. */

@@ -14,12 +14,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 
 /**
@@ -38,8 +32,21 @@ public final class HybridPlatformService {
         }
     }
 
-    /** What {@link #place} did: recorded deployments, bots ended FATAL, and bots no platform took. */
-    public record Placement(List<Deployment> deployed, List<Long> failed, List<Bot> unplaced) {
+    /** A bot claimed on a platform whose deploy call's outcome is unknown. */
+    public record Pinned(long botId, String platform) {
+    }
+
+    /**
+     * What {@link #place} did: recorded deployments, bots ended FATAL, bots no platform took, and
+     * bots pinned to a platform until their deploy's outcome is known.
+     */
+    public record Placement(List<Deployment> deployed, List<Long> failed, List<Bot> unplaced, List<Pinned> pinned) {
+        /** The bots whose queue entries wait again: the caller gives their leases back. */
+        public List<Long> waiting() {
+            List<Long> ids = new ArrayList<>(unplaced.stream().map(Bot::id).toList());
+            pinned.forEach(p -> ids.add(p.botId()));
+            return ids;
+        }
     }
 
     /**
@@ -63,7 +70,7 @@ public final class HybridPlatformService {
     private final BotStore bots;
     private final DeploymentQueue queue;
     private final DrainPolicy policy;
-    private final ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor();
+    private final PlatformCalls calls;
 
     public HybridPlatformService(List<LimitedPlatform> platforms, CapacityLedger ledger, BotStore bots,
                                  DeploymentQueue queue, DrainPolicy policy) {
@@ -72,12 +79,14 @@ public final class HybridPlatformService {
         this.bots = bots;
         this.queue = queue;
         this.policy = policy;
+        this.calls = new PlatformCalls(policy.callTimeout());
     }
 
     /**
      * The drain. Reconciles first (expired entries end FATAL, expired leases return to WAITING,
-     * deployed bots silent for too long end FATAL and are stopped), then, round after round, claims as many due entries as there is free capacity for (at most
-     * {@code batchSize} a round), in priority then FIFO order, and places them. Stops when no
+     * deployed bots silent for too long end FATAL and are stopped, pinned bots are resumed on
+     * their platform), then, round after round, claims as many due entries as there is free
+     * capacity for (at most {@code batchSize} a round), in priority then FIFO order, and places them. Stops when no
      * capacity or no due entry is left, when a round places nothing, or when {@code budget} (the
      * Lambda's remaining time, less a margin) cannot fit another round.
      */
@@ -86,9 +95,12 @@ public final class HybridPlatformService {
         List<Long> expired = queue.expire();
         long reclaimed = queue.reclaimExpiredLeases();
         int silent = endSilentBots();
-        int claimed = 0;
-        int deployed = 0;
-        int failed = 0;
+        List<Bot> pinned = queue.claimPinned(owner, policy.batchSize(), policy.lease());
+        Placement resumed = resume(pinned);
+        queue.releaseLeases(owner, resumed.waiting());
+        int claimed = pinned.size();
+        int deployed = resumed.deployed().size();
+        int failed = resumed.failed().size();
         int rounds = 0;
         // a round needs time for the platform calls and the statements around them
         while (deadline - System.nanoTime() > policy.callTimeout().toNanos()) {
@@ -106,7 +118,7 @@ public final class HybridPlatformService {
             rounds++;
             claimed += entries.size();
             Placement placement = place(entries, withRoom);
-            queue.releaseLeases(owner, placement.unplaced().stream().map(Bot::id).toList());
+            queue.releaseLeases(owner, placement.waiting());
             deployed += placement.deployed().size();
             failed += placement.failed().size();
             if (placement.deployed().isEmpty() && placement.failed().isEmpty()) {
@@ -131,7 +143,7 @@ public final class HybridPlatformService {
         List<BotStore.Silent> silent = bots.endSilent(policy.deployTimeout(), policy.heartbeatTimeout(), policy.batchSize());
         for (BotStore.Silent bot : silent) {
             Log.warn("bot.silent", Map.of("botId", bot.botId(), "platform", bot.platform(), "reason", bot.reason()));
-            stopQuietly(new Deployment(bot.botId(), bot.platform(), bot.identifier()), bot.reason());
+            platform(bot.platform()).ifPresent(p -> calls.stopQuietly(p, bot.botId(), bot.identifier(), bot.reason()));
         }
         return silent.size();
     }
@@ -160,62 +172,95 @@ public final class HybridPlatformService {
     private Placement place(List<Bot> candidates, List<LimitedPlatform> candidatePlatforms) {
         Map<Long, Bot> unplaced = new LinkedHashMap<>();
         candidates.forEach(bot -> unplaced.put(bot.id(), bot));
-        // a call that timed out may have started the container: never offer that bot to another
-        // platform in this pass; the next drain tries this platform first, where deploys are idempotent
-        Map<Long, Bot> outcomeUnknown = new LinkedHashMap<>();
-        List<Deployment> deployed = new ArrayList<>();
-        List<Long> failed = new ArrayList<>();
+        Outcomes outcomes = new Outcomes();
         for (LimitedPlatform platform : candidatePlatforms) {
             if (unplaced.isEmpty()) {
                 break;
             }
             List<Long> granted = ledger.claim(platform.name(), platform.limit(), List.copyOf(unplaced.keySet()));
-            Map<Long, Future<PlatformDeployResult>> started = new LinkedHashMap<>();
-            for (long id : granted) {
-                Bot bot = unplaced.get(id);
-                started.put(id, calls.submit(() -> platform.service().deployBot(bot)));
-            }
-            for (var call : started.entrySet()) {
-                long id = call.getKey();
-                try {
-                    deployed.add(new Deployment(id, platform.name(), await(call.getValue(), platform.name()).identifier()));
-                    unplaced.remove(id);
-                } catch (PlatformDeployError e) {
-                    Log.warn("platform.deploy_failed", Map.of("botId", id, "platform", platform.name(),
-                            "kind", e.kind().name(), "error", String.valueOf(e.getMessage())));
-                    if (e.kind() == PlatformDeployError.Kind.PERMANENT) {
-                        bots.transition(id, BotStatus.FATAL, "DEPLOY_FAILED: " + e.getMessage(), false);
-                        failed.add(id);
-                        unplaced.remove(id);
-                    } else {
-                        ledger.revert(id, platform.name(), e.getMessage());
-                        if (e.outcomeUnknown()) {
-                            outcomeUnknown.put(id, unplaced.remove(id));
-                        }
+            var results = calls.deployAll(platform.service(), granted.stream().map(unplaced::get).toList());
+            results.forEach((id, result) -> {
+                PlatformDeployError e = result.error();
+                if (e != null && !e.outcomeUnknown() && e.kind() != PlatformDeployError.Kind.PERMANENT) {
+                    // refused or failed for sure: the unit goes back; a bot still QUEUED tries the next platform
+                    if (ledger.revert(id, platform.name(), e.getMessage()) == BotStatus.QUEUED) {
+                        return;
                     }
+                    unplaced.remove(id);
+                    return;
                 }
-            }
+                outcomes.add(id, platform.name(), result);
+                unplaced.remove(id);
+            });
         }
-        List<Deployment> recorded = record(deployed);
-        List<Bot> left = new ArrayList<>(unplaced.values());
-        left.addAll(outcomeUnknown.values());
-        return new Placement(recorded, failed, left);
+        return outcomes.settle(List.copyOf(unplaced.values()));
     }
 
     /**
-     * Records the deployments; a bot that was stopped while its platform call ran, or lost its
-     * claim, has its container stopped here, because nobody else knows the identifier.
+     * Resumes bots pinned to a platform: claimed there, but the call's outcome was unknown (a
+     * timeout, or a drainer that died). The deploy is repeated on the same platform, where it is
+     * idempotent: a container that did start is found, not started twice. The unit stays claimed
+     * until the platform answers for sure.
+     */
+    private Placement resume(List<Bot> pinned) {
+        Outcomes outcomes = new Outcomes();
+        for (LimitedPlatform platform : platforms) {
+            List<Bot> here = pinned.stream().filter(b -> platform.name().equals(b.deploymentPlatform())).toList();
+            if (here.isEmpty()) {
+                continue;
+            }
+            calls.deployAll(platform.service(), here).forEach((id, result) -> {
+                PlatformDeployError e = result.error();
+                if (e != null && e.kind() == PlatformDeployError.Kind.CAPACITY) {
+                    ledger.revert(id, platform.name(), e.getMessage()); // the platform says nothing runs
+                } else {
+                    outcomes.add(id, platform.name(), result);
+                }
+            });
+        }
+        return outcomes.settle(List.of());
+    }
+
+    /** What the platform calls of one placement came to, before and after recording them. */
+    private final class Outcomes {
+        private final List<Deployment> deployed = new ArrayList<>();
+        private final List<Long> failed = new ArrayList<>();
+        private final List<Pinned> pinned = new ArrayList<>();
+
+        void add(long id, String platform, PlatformCalls.Result result) {
+            PlatformDeployError e = result.error();
+            if (e == null) {
+                deployed.add(new Deployment(id, platform, result.identifier()));
+            } else if (e.kind() == PlatformDeployError.Kind.PERMANENT) {
+                bots.transition(id, BotStatus.FATAL, "DEPLOY_FAILED: " + e.getMessage(), false);
+                failed.add(id);
+            } else {
+                pinned.add(new Pinned(id, platform)); // keeps its unit; resumed on that platform
+            }
+        }
+
+        Placement settle(List<Bot> unplaced) {
+            return new Placement(record(deployed), failed, unplaced, pinned);
+        }
+    }
+
+    /**
+     * Records the deployments. A bot stopped while its call ran is stopped now; a bot whose claim
+     * was lost has its container stopped, unless another caller recorded that same container.
      */
     private List<Deployment> record(List<Deployment> deployed) {
-        Map<Long, BotStatus> recorded = bots.recordDeployments(deployed).stream()
-                .collect(Collectors.toMap(Recorded::botId, Recorded::status));
+        Map<Long, Recorded> recorded = bots.recordDeployments(deployed).stream()
+                .collect(Collectors.toMap(Recorded::botId, r -> r));
         List<Deployment> kept = new ArrayList<>();
         for (Deployment d : deployed) {
-            BotStatus status = recorded.get(d.botId());
-            if (status == null) {
-                stopQuietly(d, "claim lost during deploy");
-            } else if (status == BotStatus.LEAVING) {
-                stopQuietly(d, "stopped during deploy");
+            Recorded r = recorded.get(d.botId());
+            PlatformService service = platform(d.platform()).orElseThrow();
+            if (r == null || !r.recorded()) {
+                if (r == null || !d.identifier().equals(r.existingIdentifier())) {
+                    calls.stopQuietly(service, d.botId(), d.identifier(), "claim lost during deploy");
+                }
+            } else if (r.status() == BotStatus.LEAVING) {
+                calls.stopQuietly(service, d.botId(), d.identifier(), "stopped during deploy");
                 bots.transition(d.botId(), BotStatus.DONE, "STOPPED", false);
             } else {
                 kept.add(d);
@@ -224,35 +269,5 @@ public final class HybridPlatformService {
             }
         }
         return kept;
-    }
-
-    private void stopQuietly(Deployment d, String why) {
-        Log.warn("bot.orphan_stopped", Map.of("botId", d.botId(), "platform", d.platform(), "reason", why));
-        platform(d.platform()).ifPresent(service -> {
-            try {
-                service.stopBot(d.identifier());
-            } catch (PlatformDeployError e) {
-                Log.error("bot.orphan_stop_failed", Map.of("botId", d.botId(), "platform", d.platform(),
-                        "error", String.valueOf(e.getMessage())));
-            }
-        });
-    }
-
-    private PlatformDeployResult await(Future<PlatformDeployResult> call, String platform) throws PlatformDeployError {
-        try {
-            return call.get(policy.callTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            call.cancel(true);
-            throw PlatformDeployError.timedOut(platform, policy.callTimeout());
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof PlatformDeployError error) {
-                throw error;
-            }
-            throw new PlatformDeployError(PlatformDeployError.Kind.TRANSIENT, platform,
-                    "unexpected failure: " + e.getCause(), e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new PlatformDeployError(PlatformDeployError.Kind.TRANSIENT, platform, "interrupted");
-        }
     }
 }

@@ -31,10 +31,14 @@ import software.amazon.awssdk.services.rdsdata.model.TypeHint;
  * batches as one JSON parameter instead, which is also why BatchExecuteStatement is not needed.
  */
 public final class DataApiSql implements Sql {
-    /** Instants go out as UTC timestamps; Data API sessions run in UTC. */
+    /**
+     * Instants go out as UTC timestamps with at most microseconds (PostgreSQL's precision). They
+     * are read as timestamptz in the session's time zone, which is UTC on Aurora unless a cluster
+     * parameter group changes it; the CDK stack pins {@code timezone = UTC}.
+     */
     private static final DateTimeFormatter TIMESTAMP = new DateTimeFormatterBuilder()
             .appendPattern("yyyy-MM-dd HH:mm:ss")
-            .optionalStart().appendFraction(ChronoField.NANO_OF_SECOND, 0, 9, true).optionalEnd()
+            .optionalStart().appendFraction(ChronoField.MICRO_OF_SECOND, 0, 6, true).optionalEnd()
             .toFormatter();
 
     /** Which database: the Aurora cluster, the secret holding its credentials, the database name. */

@@ -50,7 +50,7 @@ class SettingsTest {
     }
 
     @Test
-    void aLeaseShorterThanTwoPlatformCallsIsRefused() {
+    void aLeaseShorterThanARoundOfPlatformCallsIsRefused() {
         Map<String, String> env = new java.util.HashMap<>(REQUIRED);
         env.putAll(Map.of("LOCAL_BOT_LIMIT", "1", "QUEUE_LEASE", "30s", "PLATFORM_CALL_TIMEOUT", "30s"));
         assertThatThrownBy(() -> Settings.from(env, Map.of())).hasMessageContaining("QUEUE_LEASE");

@@ -124,7 +124,7 @@ class CapacityStressTest {
                 for (FakePlatform platform : platforms) {
                     for (long id : platform.live()) {
                         if (ThreadLocalRandom.current().nextBoolean() && platform.exit(id)) {
-                            reporter.deployments().report(id, tokens.tokenFor(id), BotStatus.DONE, null, false);
+                            reporter.deployments().report(id, tokens.tokenFor(id), BotStatus.DONE, null);
                         }
                     }
                 }

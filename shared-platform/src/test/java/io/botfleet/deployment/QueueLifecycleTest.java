@@ -63,7 +63,7 @@ class QueueLifecycleTest {
     private void finish(long botId) {
         k8s.exit(botId);
         aws.exit(botId);
-        services.deployments().report(botId, tokens.tokenFor(botId), BotStatus.DONE, null, false);
+        services.deployments().report(botId, tokens.tokenFor(botId), BotStatus.DONE, null);
     }
 
     private long used(String platform) {
@@ -108,15 +108,23 @@ class QueueLifecycleTest {
     }
 
     @Test
-    void aTimedOutCallIsNotFailedOverBecauseTheContainerMayHaveStarted() {
+    void aTimedOutCallKeepsItsUnitAndIsConfirmedOnTheSamePlatformByTheNextDrain() {
         Services impatient = Fixtures.services(Fixtures.settings(java.util.Map.of("PLATFORM_PRIORITY", "k8s,aws",
                         "K8S_BOT_LIMIT", "2", "AWS_BOT_LIMIT", "1", "PLATFORM_CALL_TIMEOUT", "200ms", "QUEUE_LEASE", "1s")),
                 db.sql(2), List.of(k8s.slow(1_000), aws), clock);
         DeployOutcome outcome = impatient.deployments().deploy(Fixtures.config(), null);
-        assertThat(outcome.status()).isEqualTo(BotStatus.QUEUED);
+        assertThat(outcome.status()).isEqualTo(BotStatus.DEPLOYING);
+        assertThat(outcome.platform()).isEqualTo("k8s");
+        assertThat(outcome.platformIdentifier()).as("not known yet").isNull();
         assertThat(aws.starts()).as("not offered to the next platform").isEmpty();
-        assertThat(used("k8s")).isZero();
-        assertThat(services.queue().list(10)).extracting(QueueEntry::botId).containsExactly(outcome.botId());
+        assertThat(used("k8s")).as("the unit stays claimed").isEqualTo(1);
+
+        k8s.slow(0);
+        HybridPlatformService.DrainReport report = impatient.hybrid().processQueue("drainer", Duration.ofSeconds(10));
+        assertThat(report.deployed()).isEqualTo(1);
+        assertThat(impatient.bots().find(outcome.botId()).platformIdentifier()).isEqualTo("k8s-" + outcome.botId());
+        assertThat(k8s.starts()).containsEntry(outcome.botId(), 1);
+        assertThat(db.count("SELECT count(*) AS n FROM deployment_queue")).isZero();
     }
 
     @Test
@@ -149,7 +157,7 @@ class QueueLifecycleTest {
     void aDoneBotThatReceivesInCallStaysDone() {
         long id = deploy().botId();
         finish(id);
-        var callback = services.deployments().report(id, tokens.tokenFor(id), BotStatus.IN_CALL, null, true);
+        var callback = services.deployments().report(id, tokens.tokenFor(id), BotStatus.IN_CALL, null);
         assertThat(callback.result()).isEqualTo(BotDeploymentService.CallbackResult.CONFLICT);
         assertThat(services.bots().find(id).status()).isEqualTo(BotStatus.DONE);
         assertThat(used("k8s")).isZero();
@@ -204,7 +212,7 @@ class QueueLifecycleTest {
         long silent = deploy().botId();
         long talking = deploy().botId();
         clock.advance(Duration.ofMinutes(12));
-        services.deployments().report(talking, tokens.tokenFor(talking), BotStatus.IN_CALL, null, true);
+        services.deployments().report(talking, tokens.tokenFor(talking), BotStatus.IN_CALL, null);
         clock.advance(Duration.ofMinutes(3).plusSeconds(1)); // 15 min since the deploy, 3 since the heartbeat
 
         HybridPlatformService.DrainReport report = services.hybrid().processQueue("drainer", Duration.ofSeconds(10));
@@ -271,7 +279,7 @@ class QueueLifecycleTest {
     @Test
     void aWrongTokenIsRefusedAndChangesNothing() {
         long id = deploy().botId();
-        var callback = services.deployments().report(id, "forged", BotStatus.DONE, null, true);
+        var callback = services.deployments().report(id, "forged", BotStatus.DONE, null);
         assertThat(callback.result()).isEqualTo(BotDeploymentService.CallbackResult.UNAUTHORIZED);
         assertThat(services.bots().find(id).status()).isEqualTo(BotStatus.DEPLOYING);
         assertThat(services.bots().find(id).lastHeartbeat()).isNull();

@@ -27,6 +27,8 @@ class DataApiSqlTest {
         assertThat(p.typeHint()).isEqualTo(TypeHint.TIMESTAMP);
         assertThat(DataApiSql.parameter("t", Instant.parse("2026-11-28T10:15:30Z")).value().stringValue())
                 .isEqualTo("2026-11-28 10:15:30");
+        assertThat(DataApiSql.parameter("t", Instant.parse("2026-11-28T10:15:30.123456789Z")).value().stringValue())
+                .as("at most microseconds").isEqualTo("2026-11-28 10:15:30.123456");
         assertThat(DataApiSql.parameter("u", UUID.fromString("0b9d5c1e-3f7a-4c2e-9d1b-6a5e4f3c2b1a")).typeHint())
                 .isEqualTo(TypeHint.UUID);
         assertThat(DataApiSql.parameter("n", null).value().isNull()).isTrue();

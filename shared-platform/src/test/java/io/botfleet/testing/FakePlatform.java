@@ -14,7 +14,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A platform that runs nothing but keeps the books a real one would show: which bots are live,
- * the peak number live at once, and how many times each bot was started. It can be told to fail.
+ * the peak number live at once, and how many times each bot was started. Like a real platform it
+ * is idempotent per bot (deterministic names), and it can be told to fail or to be slow.
  */
 public final class FakePlatform implements PlatformService {
     private final String name;
@@ -58,10 +59,12 @@ public final class FakePlatform implements PlatformService {
         if (kind != null) {
             throw new PlatformDeployError(kind, name, "told to fail with " + kind);
         }
-        starts.computeIfAbsent(bot.id(), id -> new AtomicInteger()).incrementAndGet();
         synchronized (live) {
-            live.add(bot.id());
-            peak.accumulateAndGet(live.size(), Math::max);
+            // idempotent per bot, as every real platform must be: a live container is found, not started again
+            if (live.add(bot.id())) {
+                starts.computeIfAbsent(bot.id(), id -> new AtomicInteger()).incrementAndGet();
+                peak.accumulateAndGet(live.size(), Math::max);
+            }
         }
         return new PlatformDeployResult(name + "-" + bot.id());
     }
