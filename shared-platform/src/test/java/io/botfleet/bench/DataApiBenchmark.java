@@ -56,7 +56,8 @@ public final class DataApiBenchmark {
     private static void immediate() {
         try (TestDatabase db = TestDatabase.fresh(TestDatabase.Adapter.DATA_API)) {
             CountingSql sql = new CountingSql(db.sql(2));
-            Services services = services(sql, 1000, 100, new FakePlatform("k8s").slow(PLATFORM_MILLIS));
+            Services services = services(sql, 1000, io.botfleet.config.Settings.MAX_DRAIN_BATCH_SIZE,
+                    new FakePlatform("k8s").slow(PLATFORM_MILLIS));
             db.dataApi().latency(DATA_API_LATENCY);
             int n = 50;
             long start = System.nanoTime();
