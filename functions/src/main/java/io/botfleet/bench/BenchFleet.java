@@ -15,6 +15,7 @@ import io.botfleet.deployment.DeployOutcome;
 import io.botfleet.platform.PlatformService;
 import io.botfleet.store.CountingSql;
 import io.botfleet.store.Databases;
+import io.botfleet.store.JdbcSql;
 import io.botfleet.store.Migrations;
 import io.botfleet.store.Params;
 import io.botfleet.store.Row;
@@ -52,7 +53,7 @@ final class BenchFleet implements AutoCloseable {
         this.database = database;
         admin("CREATE DATABASE " + database);
         this.pool = Databases.pool(postgres.getJdbcUrl("postgres", database), 2); // a Lambda's pool size
-        this.uncounted = Databases.jdbc(pool);
+        this.uncounted = new JdbcSql(pool);
         this.counted = new CountingSql(uncounted);
         Migrations.apply(counted);
         Settings settings = Settings.from(Map.of(

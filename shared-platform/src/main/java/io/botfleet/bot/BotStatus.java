@@ -42,10 +42,6 @@ public enum BotStatus {
         return this != QUEUED && this != DEPLOYING;
     }
 
-    public boolean canMoveTo(BotStatus next) {
-        return NEXT.get(this).contains(next);
-    }
-
     public Set<BotStatus> predecessors() {
         Set<BotStatus> result = EnumSet.noneOf(BotStatus.class);
         NEXT.forEach((from, next) -> { if (next.contains(this)) result.add(from); });

@@ -7,7 +7,6 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import io.botfleet.config.ConfigException;
 import java.time.Duration;
-import javax.sql.DataSource;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
@@ -50,10 +49,6 @@ public final class Databases {
         // no server-side prepared statements: they are session state, which the Data API path lacks too
         config.addDataSourceProperty("prepareThreshold", "0");
         return new HikariDataSource(config);
-    }
-
-    public static Sql jdbc(DataSource dataSource) {
-        return new JdbcSql(dataSource);
     }
 
     /** An open database: the SQL port and what to close when done. */

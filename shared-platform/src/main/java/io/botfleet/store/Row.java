@@ -23,16 +23,6 @@ public record Row(Map<String, Object> values) {
         return value == null ? null : ((Number) value).longValue();
     }
 
-    public long getLong(String column, long whenNull) {
-        Long value = getLong(column);
-        return value == null ? whenNull : value;
-    }
-
-    public Double getDouble(String column) {
-        Object value = get(column);
-        return value == null ? null : ((Number) value).doubleValue();
-    }
-
     public Boolean getBoolean(String column) {
         return (Boolean) get(column);
     }
