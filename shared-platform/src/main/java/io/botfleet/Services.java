@@ -4,10 +4,13 @@ import io.botfleet.bot.BotTokens;
 import io.botfleet.config.ConfigException;
 import io.botfleet.config.Settings;
 import io.botfleet.deployment.BotDeploymentService;
+import io.botfleet.deployment.BotStops;
 import io.botfleet.deployment.BotStore;
 import io.botfleet.deployment.CapacityLedger;
 import io.botfleet.deployment.CapacityReleasedPublisher;
 import io.botfleet.deployment.DeploymentQueue;
+import io.botfleet.deployment.DrainLease;
+import io.botfleet.deployment.PlatformReleases;
 import io.botfleet.deployment.SqsCapacityReleasedPublisher;
 import io.botfleet.platform.BotEnvironment;
 import io.botfleet.platform.HybridPlatformService;
@@ -46,6 +49,7 @@ public final class Services {
         this.bots = new BotStore(sql, clock);
         this.queue = new DeploymentQueue(sql, bots, clock);
         this.ledger = new CapacityLedger(sql, clock);
+        BotStops stops = new BotStops(sql, clock, settings.platformCallTimeout());
         List<LimitedPlatform> limited = new ArrayList<>();
         for (PlatformService platform : platforms) {
             Integer limit = settings.botLimits().get(platform.platformName());
@@ -55,12 +59,14 @@ public final class Services {
             limited.add(new LimitedPlatform(platform, limit));
         }
         limited.sort((a, b) -> settings.platformPriority().indexOf(a.name()) - settings.platformPriority().indexOf(b.name()));
-        this.hybrid = new HybridPlatformService(limited, ledger, bots, queue, new HybridPlatformService.DrainPolicy(
-                settings.platformCallTimeout(), settings.queueLease(), settings.drainBatchSize(), settings.deployTimeout(),
-                settings.heartbeatTimeout()));
-        this.deployments = new BotDeploymentService(bots, queue, hybrid, ledger, new BotTokens(settings.botTokenSecret()),
-                publisher, new BotDeploymentService.Policy(settings.globalQueueTimeout(), settings.scheduleLead(),
-                settings.queueLease(), settings.estimatedBotDuration()), clock);
+        this.hybrid = new HybridPlatformService(limited, ledger, bots, stops, queue, new PlatformReleases(sql, clock),
+                new DrainLease(sql, clock), publisher, new HybridPlatformService.DrainPolicy(settings.platformCallTimeout(),
+                settings.queueLease(), settings.drainBatchSize(), settings.deployTimeout(), settings.heartbeatTimeout()),
+                clock);
+        this.deployments = new BotDeploymentService(bots, stops, queue, hybrid, ledger,
+                new BotTokens(settings.botTokenSecret()), publisher, new BotDeploymentService.Policy(
+                settings.globalQueueTimeout(), settings.scheduleLead(), settings.queueLease(),
+                settings.estimatedBotDuration()), clock);
     }
 
     /** The platforms {@code PLATFORM_PRIORITY} names, built from the settings. */

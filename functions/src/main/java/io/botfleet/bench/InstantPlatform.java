@@ -5,6 +5,7 @@ import io.botfleet.platform.PlatformBotStatus;
 import io.botfleet.platform.PlatformDeployResult;
 import io.botfleet.platform.PlatformService;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -41,8 +42,13 @@ final class InstantPlatform implements PlatformService {
 
     /** Only orphaned deployments are stopped by the drain; the benchmark expects none. */
     @Override
-    public void stopBot(String identifier) {
+    public void stopBot(long botId, String identifier) {
         stops.incrementAndGet();
+    }
+
+    @Override
+    public Optional<String> findBot(long botId) {
+        return starts.containsKey(botId) ? Optional.of(name + "-bot-" + botId) : Optional.empty();
     }
 
     @Override

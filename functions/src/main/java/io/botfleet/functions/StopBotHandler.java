@@ -12,8 +12,9 @@ import io.botfleet.functions.http.Problem;
 import java.util.Map;
 
 /**
- * {@code POST /bots/{id}/stop}: 202 with the bot's status. Stopping a bot that already ended is
- * a no-op, so a retried stop is safe.
+ * {@code POST /bots/{id}/stop}: 202 with the bot's status: DONE once its platform confirmed the
+ * stop, LEAVING while the stop is owed (retried by the drain until the platform confirms).
+ * Stopping a bot that already ended is a no-op, so a retried stop is safe.
  */
 public final class StopBotHandler extends HttpFunction {
 
@@ -31,8 +32,6 @@ public final class StopBotHandler extends HttpFunction {
         Stop stop = deployments.stop(id);
         return switch (stop.result()) {
             case NOT_FOUND -> throw Problem.notFound("no bot " + id);
-            case PLATFORM_UNAVAILABLE -> throw new Problem(503, "platform-unavailable",
-                    "The platform did not stop the bot", stop.detail() + "; the bot is LEAVING, retry the stop");
             default -> HttpResponses.json(202, Json.object().put("id", id).put("status", stop.status().name()));
         };
     }

@@ -5,11 +5,10 @@ import io.botfleet.bot.Bot;
 import io.botfleet.bot.BotConfig;
 import io.botfleet.bot.BotStatus;
 import io.botfleet.bot.BotTokens;
+import io.botfleet.platform.Budget;
 import io.botfleet.platform.HybridPlatformService;
 import io.botfleet.platform.HybridPlatformService.Placement;
 import io.botfleet.platform.PlatformBotStatus;
-import io.botfleet.platform.PlatformDeployError;
-import io.botfleet.platform.PlatformService;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -42,12 +41,17 @@ public final class BotDeploymentService {
     public record Callback(CallbackResult result, BotStatus status) {
     }
 
-    public enum StopResult { STOPPING, STOPPED, ALREADY_ENDED, NOT_FOUND, PLATFORM_UNAVAILABLE }
+    /**
+     * STOPPING: the stop is accepted and owed; it is retried until the platform confirms (the bot
+     * is LEAVING meanwhile). STOPPED: the bot ended (DONE).
+     */
+    public enum StopResult { STOPPING, STOPPED, ALREADY_ENDED, NOT_FOUND }
 
-    public record Stop(StopResult result, BotStatus status, String detail) {
+    public record Stop(StopResult result, BotStatus status) {
     }
 
     private final BotStore bots;
+    private final BotStops stops;
     private final DeploymentQueue queue;
     private final HybridPlatformService hybrid;
     private final CapacityLedger ledger;
@@ -56,9 +60,11 @@ public final class BotDeploymentService {
     private final Policy policy;
     private final Clock clock;
 
-    public BotDeploymentService(BotStore bots, DeploymentQueue queue, HybridPlatformService hybrid, CapacityLedger ledger,
-                                BotTokens tokens, CapacityReleasedPublisher capacityReleased, Policy policy, Clock clock) {
+    public BotDeploymentService(BotStore bots, BotStops stops, DeploymentQueue queue, HybridPlatformService hybrid,
+                                CapacityLedger ledger, BotTokens tokens, CapacityReleasedPublisher capacityReleased,
+                                Policy policy, Clock clock) {
         this.bots = bots;
+        this.stops = stops;
         this.queue = queue;
         this.hybrid = hybrid;
         this.ledger = ledger;
@@ -69,38 +75,92 @@ public final class BotDeploymentService {
     }
 
     /**
-     * Admits the bot and, unless it starts later than the schedule lead, places it at once; what
-     * no platform takes waits in the queue. Three statements when a platform takes it.
+     * Admits the bot and, unless it starts later than the schedule lead or due bots of the same
+     * or better priority wait ahead of it, places it at once; what no platform takes waits in the
+     * queue. Three statements when a platform takes it. Once admitted, the bot is always answered,
+     * whatever fails later: the queue takes it from where it is, and the leases this request took
+     * are given back on every path.
      */
     public DeployOutcome deploy(BotConfig config, String idempotencyKey) {
         String fingerprint = fingerprint(config);
         Instant now = clock.instant();
         boolean scheduled = config.startTime() != null
                 && config.startTime().isAfter(now.plus(policy.scheduleLead()));
-        String owner = scheduled ? null : "deploy-" + UUID.randomUUID();
+        String requestKey = UUID.randomUUID().toString();
+        String owner = scheduled ? null : "deploy-" + requestKey;
         Instant notBefore = scheduled ? config.startTime().minus(policy.scheduleLead()) : null;
-        Long id = bots.admit(config, idempotencyKey, fingerprint,
-                new BotStore.Admission(notBefore, policy.queueTimeout(), owner, policy.lease()));
-        if (id == null) {
+        BotStore.Admission admission = new BotStore.Admission(notBefore, policy.queueTimeout(), owner, policy.lease(),
+                requestKey, hybrid.limits());
+        BotStore.Admitted admitted = admitRepeatedly(() -> bots.admit(config, idempotencyKey, fingerprint, admission));
+        if (admitted == null) {
             return replay(config, idempotencyKey, fingerprint);
         }
-        Log.info("bot.admitted", Map.of("botId", id, "scheduled", scheduled));
-        if (scheduled) {
+        long id = admitted.id();
+        Log.info("bot.admitted", Map.of("botId", id, "scheduled", scheduled, "leased", admitted.leased()));
+        boolean leaseLeft = admitted.leased(); // recording or ending the bot deletes its entry, lease and all
+        try {
+            if (!admitted.leased()) {
+                if (admitted.overtaken()) {
+                    // it waits behind due bots while a platform has room: the drain serves them first
+                    capacityReleased.capacityReleased(hybrid.platforms().get(0).name());
+                }
+                return queued(id, false);
+            }
+            Bot bot = new Bot(id, config, BotStatus.QUEUED, null, null, null, now, null, null, null);
+            Placement placement = hybrid.place(List.of(bot), owner, Budget.unbounded());
+            leaseLeft = placement.deployed().isEmpty() && placement.failed().isEmpty();
+            if (!placement.deployed().isEmpty()) {
+                BotStore.Deployment d = placement.deployed().get(0);
+                return new DeployOutcome(id, BotStatus.DEPLOYING, d.platform(), d.identifier(), null, null, null, false);
+            }
+            if (!placement.pinned().isEmpty()) {
+                // the platform did not answer in time; the drain finds out there whether it started
+                return new DeployOutcome(id, BotStatus.DEPLOYING, placement.pinned().get(0).platform(), null, null, null,
+                        "the platform did not answer in time; the deploy is being confirmed", false);
+            }
             return queued(id, false);
+        } catch (RuntimeException e) {
+            Log.error("bot.deploy_incomplete", Map.of("botId", id, "error", String.valueOf(e.getMessage())));
+            return accepted(id);
+        } finally {
+            if (leaseLeft) {
+                queue.releaseLeases(owner);
+            }
         }
-        Bot bot = new Bot(id, config, BotStatus.QUEUED, null, null, null, now, null, null, null);
-        Placement placement = hybrid.place(List.of(bot));
-        queue.releaseLeases(owner, placement.waiting());
-        if (!placement.deployed().isEmpty()) {
-            BotStore.Deployment d = placement.deployed().get(0);
-            return new DeployOutcome(id, BotStatus.DEPLOYING, d.platform(), d.identifier(), null, null, null, false);
+    }
+
+    /**
+     * The admission, repeated when its statement fails: the request key makes a repeat find the
+     * bot a failed-but-committed run made, so a lost answer never leaves an unanswered bot behind.
+     */
+    private static BotStore.Admitted admitRepeatedly(java.util.function.Supplier<BotStore.Admitted> admit) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return admit.get();
+            } catch (RuntimeException e) {
+                if (attempt == ADMIT_ATTEMPTS) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(20L << attempt);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
         }
-        if (!placement.pinned().isEmpty()) {
-            // the platform did not answer in time; the next drain finds out there whether it started
-            return new DeployOutcome(id, BotStatus.DEPLOYING, placement.pinned().get(0).platform(), null, null, null,
-                    "the platform did not answer in time; the deploy is being confirmed", false);
+    }
+
+    private static final int ADMIT_ATTEMPTS = 5;
+
+    /** The answer for an admitted bot when reading where it is failed: accepted, and the queue's to place. */
+    private DeployOutcome accepted(long id) {
+        try {
+            return queued(id, false);
+        } catch (RuntimeException e) {
+            return new DeployOutcome(id, BotStatus.QUEUED, null, null, null, null,
+                    "accepted; its placement continues from the queue", false);
         }
-        return queued(id, false);
     }
 
     private DeployOutcome replay(BotConfig config, String key, String fingerprint) {
@@ -145,42 +205,32 @@ public final class BotDeploymentService {
     }
 
     /**
-     * Stops a bot: a queued one leaves the queue and ends DONE; a running one is asked to leave
-     * (LEAVING), its platform stops it, and its unit is released (DONE) and the drain triggered.
+     * Stops a bot, in one statement decided on the bot as it is then: a queued one leaves the
+     * queue and ends DONE; one that may run goes LEAVING and its platform is owed a stop, which
+     * is tried at once and, if the platform cannot confirm it yet, retried by the drain until it
+     * does. The bot's unit is released (DONE) when the stop is confirmed.
      */
     public Stop stop(long id) {
-        Bot bot = bots.find(id);
-        if (bot == null) {
-            return new Stop(StopResult.NOT_FOUND, null, null);
+        BotStops.Stopped stopped = stops.stop(id);
+        if (stopped == null) {
+            return new Stop(StopResult.NOT_FOUND, null);
         }
-        if (bot.status().isTerminal()) {
-            return new Stop(StopResult.ALREADY_ENDED, bot.status(), null);
+        if (stopped.previous().isTerminal()) {
+            return new Stop(StopResult.ALREADY_ENDED, stopped.status());
         }
-        if (bot.status() == BotStatus.QUEUED) {
-            BotStore.Transition t = bots.transition(id, BotStatus.DONE, "STOPPED", false);
-            if (t.applied()) {
-                return new Stop(StopResult.STOPPED, BotStatus.DONE, null);
-            }
-            bot = bots.find(id); // a drainer claimed it meanwhile: stop it as a running bot
+        if (stopped.status() == BotStatus.DONE) {
+            return new Stop(StopResult.STOPPED, BotStatus.DONE);
         }
-        BotStore.Transition leaving = bots.transition(id, BotStatus.LEAVING, "STOPPED", false);
-        if (leaving.platformIdentifier() == null) {
-            // the deploy is in flight; whoever records it sees LEAVING and stops the container
-            return new Stop(StopResult.STOPPING, BotStatus.LEAVING, null);
-        }
-        Optional<PlatformService> platform = hybrid.platform(leaving.deploymentPlatform());
-        if (platform.isPresent()) {
+        if (stopped.owed() != null) {
             try {
-                platform.get().stopBot(leaving.platformIdentifier());
-            } catch (PlatformDeployError e) {
-                Log.warn("bot.stop_failed", Map.of("botId", id, "platform", leaving.deploymentPlatform(),
-                        "error", String.valueOf(e.getMessage())));
-                return new Stop(StopResult.PLATFORM_UNAVAILABLE, BotStatus.LEAVING, e.getMessage());
+                if (!hybrid.followUps().settle(List.of(stopped.owed()), Budget.unbounded()).isEmpty()) {
+                    return new Stop(StopResult.STOPPED, BotStatus.DONE);
+                }
+            } catch (RuntimeException e) {
+                Log.warn("bot.stop_deferred", Map.of("botId", id, "error", String.valueOf(e.getMessage())));
             }
         }
-        BotStore.Transition done = bots.transition(id, BotStatus.DONE, "STOPPED", false);
-        afterTransition(id, done);
-        return new Stop(StopResult.STOPPED, done.applied() ? BotStatus.DONE : bot.status(), null);
+        return new Stop(StopResult.STOPPING, stopped.status());
     }
 
     /**
@@ -212,13 +262,20 @@ public final class BotDeploymentService {
         return new Callback(CallbackResult.ACCEPTED, status);
     }
 
-    /** A unit came free: pooled platforms get their resource back, and the drain is triggered. */
+    /**
+     * A unit came free: its follow-ups (the pooled resource's release, the announcement) are done
+     * now; if that fails they stay owed and the drain does them. When a stop is still owed for the
+     * bot, the drain does the stop first.
+     */
     private void afterTransition(long id, BotStore.Transition t) {
-        if (t.releasedPlatform() == null) {
+        if (t.releasedPlatform() == null || t.stopOwed()) {
             return;
         }
-        hybrid.platform(t.releasedPlatform()).ifPresent(p -> p.releaseBot(id));
-        capacityReleased.capacityReleased(t.releasedPlatform());
+        try {
+            hybrid.followUps().settle(List.of(PlatformReleases.Release.of(id, t.releasedPlatform())), Budget.unbounded());
+        } catch (RuntimeException e) {
+            Log.warn("release.settle_failed", Map.of("botId", id, "error", String.valueOf(e.getMessage())));
+        }
     }
 
     public Optional<BotView> view(long id) {

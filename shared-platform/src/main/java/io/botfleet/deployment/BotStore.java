@@ -25,30 +25,57 @@ public final class BotStore {
     // A new bot and its queue entry in one statement, so an accepted bot is always in the queue
     // until it runs (invariant 3). With a lease owner the entry starts PROCESSING: the caller
     // deploys it right away, and if the caller dies the lease runs out and a drainer takes over.
+    // But a new bot never overtakes: if a due entry of the same or better priority waits, or is
+    // being drained (attempts > 0; a fellow new request's entry has none), the new entry waits
+    // behind it. The request key makes the statement safe to repeat: a repeat answers the bot the
+    // first run made (conflicts on the Idempotency-Key answer nothing, and go to the replay).
     private static final String ADMIT = """
-            WITH new_bot AS (
+            WITH ahead AS (
+              SELECT EXISTS (
+                SELECT 1 FROM deployment_queue q JOIN bots b ON b.id = q.bot_id
+                WHERE b.status = 'QUEUED' AND q.priority <= :priority AND q.not_before <= :now AND q.timeout_at > :now
+                  AND (q.status = 'WAITING' OR q.attempts > 0)) AS waiting),
+            room AS (
+              SELECT EXISTS (
+                SELECT 1 FROM platform_capacity c JOIN jsonb_each_text(:limits::jsonb) l ON l.key = c.platform
+                WHERE c.used < l.value::int) AS free),
+            new_bot AS (
               INSERT INTO bots (tenant, display_name, image_url, meeting, meeting_platform, recording_enabled,
                                 automatic_leave, start_time, end_time, callback_url, priority, status,
-                                idempotency_key, request_fingerprint, created_at, updated_at)
+                                idempotency_key, request_fingerprint, request_key, created_at, updated_at)
               VALUES (:tenant, :displayName, :imageUrl, :meeting::jsonb, :meetingPlatform, :recordingEnabled,
                       :automaticLeave::jsonb, :startTime, :endTime, :callbackUrl, :priority, 'QUEUED',
-                      :idempotencyKey, :fingerprint, :now, :now)
-              ON CONFLICT (tenant, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+                      :idempotencyKey, :fingerprint, :requestKey, :now, :now)
+              ON CONFLICT DO NOTHING
               RETURNING id),
+            lease AS (
+              SELECT :leaseOwner::text AS owner
+              WHERE :leaseOwner::text IS NOT NULL AND NOT (SELECT waiting FROM ahead)),
             entry AS (
               INSERT INTO deployment_queue (bot_id, priority, queued_at, not_before, timeout_at, status,
                                             lease_owner, lease_expires_at)
               SELECT id, :priority, :now, :notBefore, :timeoutAt,
-                     CASE WHEN :leaseOwner::text IS NULL THEN 'WAITING' ELSE 'PROCESSING' END,
-                     :leaseOwner::text, :leaseUntil::timestamptz
-              FROM new_bot)
-            SELECT id FROM new_bot""";
+                     CASE WHEN lease.owner IS NULL THEN 'WAITING' ELSE 'PROCESSING' END,
+                     lease.owner, CASE WHEN lease.owner IS NULL THEN NULL ELSE :leaseUntil::timestamptz END
+              FROM new_bot LEFT JOIN lease ON true
+              RETURNING bot_id, status)
+            SELECT bot_id AS id, status = 'PROCESSING' AS leased,
+                   (SELECT waiting FROM ahead) AND (SELECT free FROM room) AS overtaken
+            FROM entry
+            UNION ALL
+            SELECT b.id, COALESCE(q.status = 'PROCESSING' AND q.lease_owner = :leaseOwner::text, false), false
+            FROM bots b LEFT JOIN deployment_queue q ON q.bot_id = b.id
+            WHERE b.request_key = :requestKey AND NOT EXISTS (SELECT 1 FROM new_bot)""";
 
     private static final String BY_KEY = """
             SELECT id, request_fingerprint FROM bots WHERE tenant = :tenant AND idempotency_key = :key""";
 
     // The bots are locked first, so what this reads is what the update acts on, even when a
-    // concurrent stop or another drainer's record committed a moment ago.
+    // concurrent stop or another drainer's record committed a moment ago. Not fenced by the lease:
+    // a container found by the bot's name is the same container whoever started it, so a bot that
+    // holds its unit on that platform and has no identifier yet gets it. A container whose bot
+    // holds no unit there (the bot was stopped, ended, or placed elsewhere meanwhile) is owed a
+    // stop, written here, so it cannot be lost with this statement's answer.
     private static final String RECORD_DEPLOYMENTS = """
             WITH deployed AS (
               SELECT * FROM jsonb_to_recordset(:deployments::jsonb) AS d(bot_id bigint, platform text, identifier text)),
@@ -63,32 +90,19 @@ public final class BotStore {
                 AND current.capacity_platform = deployed.platform
               RETURNING b.id),
             gone AS (
-              DELETE FROM deployment_queue q USING recorded WHERE q.bot_id = recorded.id)
-            SELECT c.id, c.status, (r.id IS NOT NULL) AS recorded, c.platform_identifier
-            FROM current c LEFT JOIN recorded r ON r.id = c.id""";
+              DELETE FROM deployment_queue q USING recorded WHERE q.bot_id = recorded.id),
+            named AS (
+              UPDATE platform_releases pr SET identifier = deployed.identifier
+              FROM deployed WHERE pr.bot_id = deployed.bot_id AND pr.platform = deployed.platform
+                AND pr.stop_owed AND pr.identifier IS NULL),
+            orphans AS (
+              SELECT d.bot_id AS id, d.platform, d.identifier, :now AS stop_after, 'ORPHANED' AS reason
+              FROM deployed d JOIN current c ON c.id = d.bot_id
+              WHERE c.capacity_platform IS DISTINCT FROM d.platform),
+            """ + PlatformReleases.owedStopCte("owed", "orphans") + """
 
-    // Deployed bots that never called back, or went quiet; the oldest first, a bounded batch.
-    private static final String END_SILENT = """
-            WITH silent AS (
-              SELECT id, capacity_platform, deployment_platform, platform_identifier,
-                     CASE WHEN last_heartbeat IS NULL THEN 'DEPLOY_TIMEOUT' ELSE 'HEARTBEAT_TIMEOUT' END AS reason
-              FROM bots
-              WHERE status IN (%s) AND capacity_platform IS NOT NULL
-                AND ((last_heartbeat IS NULL AND COALESCE(deployed_at, deploy_started_at) < :deployCutoff)
-                     OR last_heartbeat < :heartbeatCutoff)
-              ORDER BY id LIMIT :limit
-              FOR UPDATE SKIP LOCKED),
-            moved AS (
-              UPDATE bots b SET status = 'FATAL', status_reason = silent.reason, capacity_platform = NULL,
-                                ended_at = :now, updated_at = :now
-              FROM silent WHERE b.id = silent.id
-              RETURNING b.id, silent.capacity_platform AS released_platform, silent.deployment_platform,
-                        silent.platform_identifier, silent.reason),
-            dequeued AS (
-              DELETE FROM deployment_queue q USING moved WHERE q.bot_id = moved.id),
-            %s
-            SELECT id, deployment_platform, platform_identifier, reason FROM moved"""
-            .formatted(BotStatus.sqlList(BotStatus.capacityHolding()), CapacityLedger.releaseCte("moved"));
+            SELECT c.id, c.status, (r.id IS NOT NULL) AS recorded, (o.bot_id IS NOT NULL) AS orphaned
+            FROM current c LEFT JOIN recorded r ON r.id = c.id LEFT JOIN owed o ON o.bot_id = c.id""";
 
     private static final String HEARTBEAT = """
             UPDATE bots SET last_heartbeat = :now, updated_at = :now
@@ -108,14 +122,29 @@ public final class BotStore {
         }
     }
 
-    /** How a new bot enters the queue: due now and leased to the caller, or WAITING until {@code notBefore}. */
-    public record Admission(Instant notBefore, Duration queueTimeout, String leaseOwner, Duration lease) {
+    /**
+     * How a new bot enters the queue: due now and leased to the caller, or WAITING until
+     * {@code notBefore}. {@code requestKey} makes the admission safe to repeat; {@code limits}
+     * (per platform) tell whether a bot that queues behind others should trigger a drain.
+     */
+    public record Admission(Instant notBefore, Duration queueTimeout, String leaseOwner, Duration lease,
+                            String requestKey, Map<String, Integer> limits) {
     }
 
-    /** The id of the new bot, or null when the idempotency key was used before. */
-    public Long admit(BotConfig config, String idempotencyKey, String fingerprint, Admission admission) {
+    /**
+     * The admitted bot: whether the caller holds its entry's lease (and should place it now), and
+     * whether it queued behind due entries while a platform has room (the drain should run).
+     */
+    public record Admitted(long id, boolean leased, boolean overtaken) {
+    }
+
+    /** The bot admitted (now, or by an earlier run of the same request), or null when the Idempotency-Key was used before. */
+    public Admitted admit(BotConfig config, String idempotencyKey, String fingerprint, Admission admission) {
         Instant now = clock.instant();
         Instant notBefore = admission.notBefore() == null || admission.notBefore().isBefore(now) ? now : admission.notBefore();
+        StringBuilder limits = new StringBuilder("{");
+        admission.limits().forEach((platform, limit) -> limits.append(limits.length() > 1 ? "," : "")
+                .append(jsonString(platform)).append(':').append(limit));
         Row row = sql.queryOne(ADMIT, Params.of("tenant", config.tenant())
                 .and("displayName", config.displayName())
                 .and("imageUrl", config.imageUrl())
@@ -129,12 +158,14 @@ public final class BotStore {
                 .and("priority", config.priority())
                 .and("idempotencyKey", idempotencyKey)
                 .and("fingerprint", fingerprint)
+                .and("requestKey", admission.requestKey())
+                .and("limits", limits.append('}').toString())
                 .and("now", now)
                 .and("notBefore", notBefore)
                 .and("timeoutAt", notBefore.plus(admission.queueTimeout()))
                 .and("leaseOwner", admission.leaseOwner())
                 .and("leaseUntil", admission.leaseOwner() == null ? null : now.plus(admission.lease())));
-        return row == null ? null : row.getLong("id");
+        return row == null ? null : new Admitted(row.getLong("id"), row.getBoolean("leased"), row.getBoolean("overtaken"));
     }
 
     /** The bot an idempotency key named first, with the fingerprint of that first request. */
@@ -151,38 +182,31 @@ public final class BotStore {
         return row == null ? null : toBot(row);
     }
 
-    /** The outcome of a guarded transition: whether it applied, and what capacity it gave back. */
+    /**
+     * The outcome of a guarded transition: whether it applied, what capacity it gave back, and
+     * whether the bot's platform is still owed a stop (then its release waits for the stop).
+     */
     public record Transition(boolean applied, BotStatus previous, String releasedPlatform,
-                             String deploymentPlatform, String platformIdentifier) {
+                             String deploymentPlatform, String platformIdentifier, boolean stopOwed) {
     }
 
     /**
      * Moves the bot to {@code to} if the transition table allows it from where it is; a status
-     * that no longer holds capacity releases the bot's unit in the same statement, and a terminal
-     * one removes its queue entry. Returns null when the bot does not exist.
+     * that no longer holds capacity releases the bot's unit in the same statement, and any status
+     * a bot reports removes its queue entry (a bot that calls back runs). Returns null when the
+     * bot does not exist.
      */
     public Transition transition(long id, BotStatus to, String reason, boolean heartbeat) {
+        Instant now = clock.instant();
         Row row = sql.queryOne(transitions.get(to), Params.of("id", id).and("to", to.name())
-                .and("reason", reason).and("heartbeat", heartbeat).and("now", clock.instant()));
+                .and("reason", reason).and("heartbeat", heartbeat).and("now", now)
+                .and("followUpAt", PlatformReleases.followUpAt(now)));
         if (row == null) {
             return null;
         }
         return new Transition(row.getBoolean("applied"), BotStatus.valueOf(row.getString("previous_status")),
                 row.getString("released_platform"), row.getString("deployment_platform"),
-                row.getString("platform_identifier"));
-    }
-
-    /** A bot given up for silence: where it ran, so its container can be stopped. */
-    public record Silent(long botId, String platform, String identifier, String reason) {
-    }
-
-    /** Ends FATAL the deployed bots silent for longer than allowed, releasing their units. */
-    public List<Silent> endSilent(Duration deployTimeout, Duration heartbeatTimeout, int limit) {
-        Instant now = clock.instant();
-        return sql.query(END_SILENT, Params.of("deployCutoff", now.minus(deployTimeout))
-                        .and("heartbeatCutoff", now.minus(heartbeatTimeout)).and("limit", limit).and("now", now))
-                .stream().map(r -> new Silent(r.getLong("id"), r.getString("deployment_platform"),
-                        r.getString("platform_identifier"), r.getString("reason"))).toList();
+                row.getString("platform_identifier"), row.getBoolean("stop_owed"));
     }
 
     public boolean heartbeat(long id) {
@@ -194,16 +218,15 @@ public final class BotStore {
     }
 
     /**
-     * What recording found for one deployment: whether it was recorded, the bot's status, and the
-     * identifier the bot already had if another caller recorded it first.
+     * What recording found for one deployment: whether it was recorded, the bot's status, and
+     * whether its container was found orphaned (its bot holds no unit there) and is owed a stop.
      */
-    public record Recorded(long botId, BotStatus status, boolean recorded, String existingIdentifier) {
+    public record Recorded(long botId, BotStatus status, boolean recorded, boolean orphaned) {
     }
 
     /**
-     * Records platform identifiers and removes the bots' queue entries, in one statement. A bot
-     * that lost its claim meanwhile is returned unrecorded: unless another caller recorded the very
-     * same container, the caller must stop the one it started.
+     * Records platform identifiers and removes the bots' queue entries, in one statement. A
+     * container whose bot no longer holds a unit on its platform is owed a stop instead.
      */
     public List<Recorded> recordDeployments(List<Deployment> deployments) {
         if (deployments.isEmpty()) {
@@ -218,9 +241,11 @@ public final class BotStore {
                     .append(",\"identifier\":").append(jsonString(d.identifier())).append('}');
         }
         json.append(']');
-        return sql.query(RECORD_DEPLOYMENTS, Params.of("deployments", json.toString()).and("now", clock.instant()))
+        Instant now = clock.instant();
+        return sql.query(RECORD_DEPLOYMENTS, Params.of("deployments", json.toString()).and("now", now)
+                        .and("followUpAt", PlatformReleases.followUpAt(now)))
                 .stream().map(r -> new Recorded(r.getLong("id"), BotStatus.valueOf(r.getString("status")),
-                        r.getBoolean("recorded"), r.getString("platform_identifier"))).toList();
+                        r.getBoolean("recorded"), r.getBoolean("orphaned"))).toList();
     }
 
     public Bot toBot(Row row) {
@@ -252,17 +277,18 @@ public final class BotStore {
                   DELETE FROM deployment_queue q USING moved WHERE q.bot_id = moved.id AND %s),
                 %s
                 SELECT p.status AS previous_status, (m.id IS NOT NULL) AS applied, m.released_platform,
-                       p.deployment_platform, p.platform_identifier
+                       p.deployment_platform, p.platform_identifier,
+                       EXISTS (SELECT 1 FROM platform_releases pr WHERE pr.bot_id = p.id AND pr.stop_owed) AS stop_owed
                 FROM prev p LEFT JOIN moved m ON m.id = p.id"""
                 .formatted(releases ? "NULL" : "b.capacity_platform",
                         to.isTerminal() ? ":now" : "b.ended_at",
                         BotStatus.sqlList(to.predecessors()),
                         releases ? "prev.capacity_platform" : "NULL::text",
-                        to.isTerminal() ? "true" : "false",
+                        to.isReportable() ? "true" : "false",
                         CapacityLedger.releaseCte("moved"));
     }
 
-    private static String jsonString(String value) {
+    static String jsonString(String value) {
         return com.fasterxml.jackson.databind.node.TextNode.valueOf(value).toString();
     }
 }

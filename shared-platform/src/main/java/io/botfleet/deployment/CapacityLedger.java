@@ -5,6 +5,7 @@ import io.botfleet.store.Params;
 import io.botfleet.store.Row;
 import io.botfleet.store.Sql;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,10 +20,10 @@ import java.util.stream.Collectors;
 public final class CapacityLedger {
 
     /**
-     * A CTE that gives back one unit per row of {@code source} whose {@code released_platform} is
-     * set. Every statement that clears {@code bots.capacity_platform} ends with this.
+     * A CTE ({@code freed}) that gives back one unit per row of {@code source} whose
+     * {@code released_platform} is set.
      */
-    public static String releaseCte(String source) {
+    static String unitsFreedCte(String source) {
         return """
                 freed AS (
                   UPDATE platform_capacity c SET used = c.used - r.units
@@ -31,14 +32,36 @@ public final class CapacityLedger {
                   WHERE c.platform = r.released_platform)""".formatted(source);
     }
 
-    // Bots are locked first (wanted), the ledger row second: the same order as every release.
+    /**
+     * The CTEs every statement that clears {@code bots.capacity_platform} ends with: the unit is
+     * given back, and the follow-up it is owed (the pooled resource's release and the
+     * capacity-released announcement) is written down in the same statement, so it cannot be
+     * lost with the statement's answer. {@code source} has {@code id} and
+     * {@code released_platform}; the statement binds {@code :now} and {@code :followUpAt}.
+     */
+    public static String releaseCte(String source) {
+        return unitsFreedCte(source) + """
+                ,
+                followed AS (
+                  INSERT INTO platform_releases (bot_id, platform, stop_owed, stop_after, next_attempt_at, created_at)
+                  SELECT id, released_platform, false, :now, :followUpAt, :now FROM %s
+                  WHERE released_platform IS NOT NULL
+                  ON CONFLICT (bot_id, platform) DO NOTHING)""".formatted(source);
+    }
+
+    // Fenced by the lease: only the caller's own leased entries are claimed, so a drainer whose
+    // lease ran out cannot claim for a bot that another drainer now holds. A bot is not placed
+    // again on a platform that still owes it a stop or a release. Bots and their entries are
+    // locked first, the ledger row second: the same order as every release.
     private static final String CLAIM = """
             WITH wanted AS (
               SELECT b.id, r.ord
               FROM unnest(string_to_array(:ids, ',')::bigint[]) WITH ORDINALITY AS r(id, ord)
               JOIN bots b ON b.id = r.id
+              JOIN deployment_queue q ON q.bot_id = b.id AND q.status = 'PROCESSING' AND q.lease_owner = :owner
               WHERE b.status = 'QUEUED' AND b.capacity_platform IS NULL
-              FOR UPDATE OF b),
+                AND NOT EXISTS (SELECT 1 FROM platform_releases pr WHERE pr.bot_id = b.id AND pr.platform = :platform)
+              FOR UPDATE OF b, q),
             granted AS (
               UPDATE platform_capacity
               SET used = used + LEAST((SELECT count(*) FROM wanted), :limit - used),
@@ -54,26 +77,29 @@ public final class CapacityLedger {
             FROM chosen WHERE b.id = chosen.id
             RETURNING b.id""";
 
-    // The platform refused or failed for sure, so nothing runs: the unit is given back. A bot
-    // still DEPLOYING goes back to QUEUED; one stopped meanwhile (LEAVING) ends DONE and leaves the queue.
+    // The platform refused or failed for sure, so nothing runs: the unit is given back, and the
+    // bot is QUEUED again (or FATAL, when retrying cannot help). Fenced by the lease, like the
+    // claim: a late drainer reverts nothing.
     private static final String REVERT = """
             WITH prev AS (
-              SELECT id, status, capacity_platform FROM bots
-              WHERE id = :id AND status IN ('DEPLOYING', 'LEAVING') AND capacity_platform = :platform
-                AND platform_identifier IS NULL
-              FOR UPDATE),
+              SELECT b.id, b.capacity_platform FROM bots b
+              JOIN deployment_queue q ON q.bot_id = b.id AND q.status = 'PROCESSING' AND q.lease_owner = :owner
+              WHERE b.id = :id AND b.status = 'DEPLOYING' AND b.capacity_platform = :platform
+                AND b.platform_identifier IS NULL
+              FOR UPDATE OF b, q),
             moved AS (
               UPDATE bots b
-              SET status = CASE WHEN prev.status = 'LEAVING' THEN 'DONE' ELSE 'QUEUED' END,
-                  ended_at = CASE WHEN prev.status = 'LEAVING' THEN :now ELSE b.ended_at END,
-                  deployment_platform = CASE WHEN prev.status = 'LEAVING' THEN b.deployment_platform END,
+              SET status = CASE WHEN :permanent THEN 'FATAL' ELSE 'QUEUED' END,
+                  status_reason = CASE WHEN :permanent THEN 'DEPLOY_FAILED: ' || :error ELSE b.status_reason END,
+                  ended_at = CASE WHEN :permanent THEN :now ELSE b.ended_at END,
+                  deployment_platform = CASE WHEN :permanent THEN b.deployment_platform END,
                   capacity_platform = NULL, last_error = :error, updated_at = :now
               FROM prev WHERE b.id = prev.id
               RETURNING b.id, b.status, prev.capacity_platform AS released_platform),
             noted AS (
               UPDATE deployment_queue q SET last_error = :error FROM moved WHERE q.bot_id = moved.id AND moved.status = 'QUEUED'),
             ended AS (
-              DELETE FROM deployment_queue q USING moved WHERE q.bot_id = moved.id AND moved.status = 'DONE'),
+              DELETE FROM deployment_queue q USING moved WHERE q.bot_id = moved.id AND moved.status = 'FATAL'),
             """ + releaseCte("moved") + """
 
             SELECT id, status FROM moved""";
@@ -88,26 +114,29 @@ public final class CapacityLedger {
 
     /**
      * Claims up to {@code limit - used} units of {@code platform} for these QUEUED bots, in the
-     * order given, in one statement; the granted bots move to DEPLOYING. Returns their ids.
+     * order given, in one statement; only bots whose entries {@code owner} leases are granted.
+     * The granted bots move to DEPLOYING. Returns their ids.
      */
-    public List<Long> claim(String platform, int limit, List<Long> botIds) {
+    public List<Long> claim(String platform, int limit, List<Long> botIds, String owner) {
         if (botIds.isEmpty()) {
             return List.of();
         }
         String ids = botIds.stream().map(String::valueOf).collect(Collectors.joining(","));
         return sql.query(CLAIM, Params.of("ids", ids).and("limit", limit).and("platform", platform)
-                        .and("now", clock.instant()))
+                        .and("owner", owner).and("now", clock.instant()))
                 .stream().map(row -> row.getLong("id")).toList();
     }
 
     /**
      * Undoes a claim whose platform call failed for sure: the unit is free again and the bot is
-     * QUEUED (or DONE, if it was stopped meanwhile). Returns its status now, or null if the claim
-     * was no longer this caller's to undo.
+     * QUEUED, or FATAL when {@code permanent}. Returns its status now, or null when the claim was
+     * no longer {@code owner}'s to undo (its lease ran out, the bot was stopped or recorded).
      */
-    public BotStatus revert(long botId, String platform, String error) {
+    public BotStatus revert(long botId, String platform, String error, String owner, boolean permanent) {
+        Instant now = clock.instant();
         Row row = sql.queryOne(REVERT, Params.of("id", botId).and("platform", platform).and("error", truncate(error))
-                .and("now", clock.instant()));
+                .and("owner", owner).and("permanent", permanent).and("now", now)
+                .and("followUpAt", PlatformReleases.followUpAt(now)));
         return row == null ? null : BotStatus.valueOf(row.getString("status"));
     }
 

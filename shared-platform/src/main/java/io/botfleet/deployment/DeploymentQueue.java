@@ -1,5 +1,6 @@
 package io.botfleet.deployment;
 
+import io.botfleet.Log;
 import io.botfleet.bot.Bot;
 import io.botfleet.store.Params;
 import io.botfleet.store.Row;
@@ -8,7 +9,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.stream.Collectors;
+import java.util.Map;
 
 /**
  * The one global queue. Entries are claimed with leases in a single statement
@@ -33,17 +34,22 @@ public final class DeploymentQueue {
             ORDER BY claimed.entry_priority, claimed.entry_not_before, claimed.entry_id"""
             .formatted(ORDER, BotStore.COLUMNS);
 
+    // Every entry one claim took: a claim's owner names that one claim, so this gives back exactly
+    // what it leased, whatever became of each bot.
     private static final String RELEASE_LEASES = """
             UPDATE deployment_queue SET status = 'WAITING', lease_owner = NULL, lease_expires_at = NULL
-            WHERE lease_owner = :owner AND bot_id = ANY (string_to_array(:ids, ',')::bigint[])""";
+            WHERE lease_owner = :owner""";
 
-    // Expired entries of bots still QUEUED end FATAL/QUEUE_TIMEOUT; bots are locked before entries.
+    // Expired entries of bots still QUEUED end FATAL/QUEUE_TIMEOUT, a bounded batch at a time (the
+    // answer must fit a Data API response); bots are locked before entries, skipping any another
+    // statement holds (the next batch takes them).
     private static final String EXPIRE = """
             WITH due AS (
-              SELECT bot_id FROM deployment_queue
-              WHERE timeout_at <= :now AND (status = 'WAITING' OR lease_expires_at <= :now)),
+              SELECT q.bot_id FROM deployment_queue q JOIN bots b ON b.id = q.bot_id AND b.status = 'QUEUED'
+              WHERE q.timeout_at <= :now AND (q.status = 'WAITING' OR q.lease_expires_at <= :now)
+              ORDER BY q.timeout_at LIMIT :n),
             locked AS (
-              SELECT b.id FROM bots b JOIN due ON due.bot_id = b.id WHERE b.status = 'QUEUED' FOR UPDATE OF b),
+              SELECT b.id FROM bots b JOIN due ON due.bot_id = b.id WHERE b.status = 'QUEUED' FOR UPDATE OF b SKIP LOCKED),
             fatal AS (
               UPDATE bots b SET status = 'FATAL', status_reason = 'QUEUE_TIMEOUT', ended_at = :now, updated_at = :now
               FROM locked WHERE b.id = locked.id RETURNING b.id),
@@ -51,22 +57,28 @@ public final class DeploymentQueue {
               DELETE FROM deployment_queue q USING fatal WHERE q.bot_id = fatal.id)
             SELECT id FROM fatal""";
 
-    // A lease that ran out: the drainer died or is late. The entries wait again; a bot it left
-    // DEPLOYING keeps its unit ("pinned" to that platform, whose call may have started it) and is
-    // resumed there by the next drain.
+    // A lease that ran out: the drainer died or is late. The entries wait again, a bounded batch at
+    // a time; a bot it left DEPLOYING keeps its unit ("pinned" to that platform, whose call may
+    // have started it) and is resumed there once that call has surely ended.
     private static final String RECLAIM = """
-            WITH requeued AS (
-              UPDATE deployment_queue SET status = 'WAITING', lease_owner = NULL, lease_expires_at = NULL
-              WHERE status = 'PROCESSING' AND lease_expires_at <= :now
-              RETURNING bot_id)
+            WITH expired AS (
+              SELECT id FROM deployment_queue WHERE status = 'PROCESSING' AND lease_expires_at <= :now
+              ORDER BY lease_expires_at LIMIT :n FOR UPDATE SKIP LOCKED),
+            requeued AS (
+              UPDATE deployment_queue q SET status = 'WAITING', lease_owner = NULL, lease_expires_at = NULL
+              FROM expired WHERE q.id = expired.id
+              RETURNING q.bot_id)
             SELECT count(*) AS requeued FROM requeued""";
 
-    // Entries of bots pinned to a platform: claimed there, deploy outcome unknown, no identifier yet.
+    // Entries of bots pinned to a platform: claimed there, deploy outcome unknown, no identifier
+    // yet, and the claim's last deploy call surely over (so no call for the bot is in flight when
+    // the resume makes its own). A stopped (LEAVING) bot is never resumed: its stop is owed.
     private static final String CLAIM_PINNED = """
             WITH picked AS (
               SELECT q.id FROM deployment_queue q JOIN bots b ON b.id = q.bot_id
-              WHERE q.status = 'WAITING' AND b.status IN ('DEPLOYING', 'LEAVING')
+              WHERE q.status = 'WAITING' AND b.status = 'DEPLOYING'
                 AND b.capacity_platform IS NOT NULL AND b.platform_identifier IS NULL
+                AND b.deploy_started_at <= :callsEndedBefore
               ORDER BY q.id LIMIT :n FOR UPDATE OF q SKIP LOCKED),
             claimed AS (
               UPDATE deployment_queue q
@@ -75,19 +87,24 @@ public final class DeploymentQueue {
               RETURNING q.bot_id)
             SELECT %s FROM claimed JOIN bots b ON b.id = claimed.bot_id ORDER BY b.id""".formatted(BotStore.COLUMNS);
 
+    // The queue as a user sees it: the entries of bots still QUEUED (a pinned bot holds a unit and
+    // is deploying, not waiting), in drain order.
     private static final String POSITION = """
             SELECT q.bot_id, q.status, q.priority, q.queued_at, q.not_before, q.timeout_at,
-                   (SELECT count(*) FROM deployment_queue o WHERE o.status = 'WAITING'
+                   (SELECT count(*) FROM deployment_queue o JOIN bots ob ON ob.id = o.bot_id
+                    WHERE ob.status = 'QUEUED'
                       AND (o.priority, o.not_before, o.id) < (q.priority, q.not_before, q.id)) + 1 AS position
-            FROM deployment_queue q WHERE q.bot_id = :botId""";
+            FROM deployment_queue q JOIN bots b ON b.id = q.bot_id WHERE q.bot_id = :botId AND b.status = 'QUEUED'""";
 
     private static final String LIST = """
-            SELECT bot_id, status, priority, queued_at, not_before, timeout_at,
-                   row_number() OVER (ORDER BY %s) AS position
-            FROM deployment_queue WHERE status = 'WAITING' ORDER BY %s LIMIT :limit""".formatted(ORDER, ORDER);
+            SELECT q.bot_id, q.status, q.priority, q.queued_at, q.not_before, q.timeout_at,
+                   row_number() OVER (ORDER BY q.priority, q.not_before, q.id) AS position
+            FROM deployment_queue q JOIN bots b ON b.id = q.bot_id WHERE b.status = 'QUEUED'
+            ORDER BY q.priority, q.not_before, q.id LIMIT :limit""";
 
     private static final String STATS = """
-            SELECT count(*) AS waiting, min(queued_at) AS oldest FROM deployment_queue WHERE status = 'WAITING'""";
+            SELECT count(*) AS waiting, min(q.queued_at) AS oldest
+            FROM deployment_queue q JOIN bots b ON b.id = q.bot_id WHERE b.status = 'QUEUED'""";
 
     /** How many entries wait, and since when the oldest. */
     public record Stats(long waiting, Instant oldestQueuedAt) {
@@ -110,30 +127,44 @@ public final class DeploymentQueue {
                 .and("leaseUntil", now.plus(lease))).stream().map(bots::toBot).toList();
     }
 
-    /** Leases up to {@code n} entries of bots pinned to a platform, to resume their deploys there. */
-    public List<Bot> claimPinned(String owner, int n, Duration lease) {
+    /**
+     * Leases up to {@code n} entries of bots pinned to a platform whose deploy calls all started
+     * before {@code callsEndedBefore} (so they have ended), to resume those deploys there.
+     */
+    public List<Bot> claimPinned(String owner, int n, Duration lease, Instant callsEndedBefore) {
         Instant now = clock.instant();
-        return sql.query(CLAIM_PINNED, Params.of("n", n).and("owner", owner).and("leaseUntil", now.plus(lease)))
+        return sql.query(CLAIM_PINNED, Params.of("n", n).and("owner", owner).and("leaseUntil", now.plus(lease))
+                        .and("callsEndedBefore", callsEndedBefore))
                 .stream().map(bots::toBot).toList();
     }
 
-    /** Gives leased entries back to the queue, untouched otherwise. */
-    public void releaseLeases(String owner, List<Long> botIds) {
-        if (botIds.isEmpty()) {
-            return;
+    /**
+     * Gives back every entry {@code owner} leased and still holds, untouched otherwise. Called on
+     * every path out of a claim, the failing ones too, so it does not throw: the statement is
+     * repeated once, and if that fails as well the entries wait until the lease runs out.
+     */
+    public void releaseLeases(String owner) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                sql.update(RELEASE_LEASES, Params.of("owner", owner));
+                return;
+            } catch (RuntimeException e) {
+                if (attempt == 2) {
+                    Log.warn("queue.lease_release_failed", Map.of("owner", owner, "error", String.valueOf(e.getMessage())));
+                    return;
+                }
+            }
         }
-        String ids = botIds.stream().map(String::valueOf).collect(Collectors.joining(","));
-        sql.update(RELEASE_LEASES, Params.of("owner", owner).and("ids", ids));
     }
 
-    /** Ends entries past their timeout: the bots become FATAL with reason QUEUE_TIMEOUT. */
-    public List<Long> expire() {
-        return sql.query(EXPIRE, Params.of("now", clock.instant())).stream().map(r -> r.getLong("id")).toList();
+    /** Ends up to {@code n} entries past their timeout: the bots become FATAL with reason QUEUE_TIMEOUT. */
+    public List<Long> expire(int n) {
+        return sql.query(EXPIRE, Params.of("now", clock.instant()).and("n", n)).stream().map(r -> r.getLong("id")).toList();
     }
 
-    /** Returns entries whose lease ran out to WAITING; returns how many. */
-    public long reclaimExpiredLeases() {
-        return sql.queryOne(RECLAIM, Params.of("now", clock.instant())).getLong("requeued");
+    /** Returns up to {@code n} entries whose lease ran out to WAITING; returns how many. */
+    public long reclaimExpiredLeases(int n) {
+        return sql.queryOne(RECLAIM, Params.of("now", clock.instant()).and("n", n)).getLong("requeued");
     }
 
     public QueueEntry find(long botId) {
@@ -141,7 +172,7 @@ public final class DeploymentQueue {
         return row == null ? null : toEntry(row);
     }
 
-    /** The WAITING entries in queue order. */
+    /** The entries of bots still waiting, in queue order. */
     public List<QueueEntry> list(int limit) {
         return sql.query(LIST, Params.of("limit", limit)).stream().map(DeploymentQueue::toEntry).toList();
     }

@@ -3,25 +3,34 @@ package io.botfleet.platform;
 import io.botfleet.Log;
 import io.botfleet.bot.Bot;
 import io.botfleet.bot.BotStatus;
+import io.botfleet.deployment.BotStops;
 import io.botfleet.deployment.BotStore;
 import io.botfleet.deployment.BotStore.Deployment;
 import io.botfleet.deployment.BotStore.Recorded;
 import io.botfleet.deployment.CapacityLedger;
+import io.botfleet.deployment.CapacityReleasedPublisher;
 import io.botfleet.deployment.DeploymentQueue;
+import io.botfleet.deployment.DrainLease;
+import io.botfleet.deployment.PlatformReleases;
+import io.botfleet.deployment.PlatformReleases.Release;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * Places bots on platforms in priority order. Each platform is tried for every bot still
- * unplaced: a ledger claim first (one statement for the whole group), then the platform calls in
- * parallel, each with a timeout. A capacity or transient failure gives the unit back and leaves
- * the bot for the next platform; a permanent one ends the bot FATAL. What no platform takes is
- * returned to the caller, which queues it.
+ * Places bots on platforms in priority order. For each platform, the bots still unplaced are
+ * claimed on the ledger (one statement for the group, fenced by the caller's lease), then the
+ * platform calls run in parallel under one timeout. A failure the platform classified as definite
+ * gives the unit back (and the bot tries the next platform, or ends FATAL when retrying cannot
+ * help); any other failure leaves the bot pinned to that platform, its unit held, until a resume
+ * finds out. What no platform takes goes back to the caller, which queues it. The drain
+ * ({@link #processQueue}) runs in {@link QueueDrain}.
  */
 public final class HybridPlatformService {
 
@@ -41,12 +50,6 @@ public final class HybridPlatformService {
      * bots pinned to a platform until their deploy's outcome is known.
      */
     public record Placement(List<Deployment> deployed, List<Long> failed, List<Bot> unplaced, List<Pinned> pinned) {
-        /** The bots whose queue entries wait again: the caller gives their leases back. */
-        public List<Long> waiting() {
-            List<Long> ids = new ArrayList<>(unplaced.stream().map(Bot::id).toList());
-            pinned.forEach(p -> ids.add(p.botId()));
-            return ids;
-        }
     }
 
     /**
@@ -60,7 +63,7 @@ public final class HybridPlatformService {
                               Duration heartbeatTimeout) {
     }
 
-    /** What one {@link #processQueue} call did. */
+    /** What one {@link #processQueue} call did; all zero when another drain held the drain lease. */
     public record DrainReport(List<Long> expired, long reclaimed, int silent, int claimed, int deployed, int failed,
                               int rounds) {
     }
@@ -68,84 +71,29 @@ public final class HybridPlatformService {
     private final List<LimitedPlatform> platforms;
     private final CapacityLedger ledger;
     private final BotStore bots;
-    private final DeploymentQueue queue;
-    private final DrainPolicy policy;
     private final PlatformCalls calls;
+    private final ReleaseFollowUps followUps;
+    private final QueueDrain drain;
 
-    public HybridPlatformService(List<LimitedPlatform> platforms, CapacityLedger ledger, BotStore bots,
-                                 DeploymentQueue queue, DrainPolicy policy) {
+    public HybridPlatformService(List<LimitedPlatform> platforms, CapacityLedger ledger, BotStore bots, BotStops stops,
+                                 DeploymentQueue queue, PlatformReleases releases, DrainLease drainLease,
+                                 CapacityReleasedPublisher announce, DrainPolicy policy, Clock clock) {
         this.platforms = List.copyOf(platforms);
         this.ledger = ledger;
         this.bots = bots;
-        this.queue = queue;
-        this.policy = policy;
         this.calls = new PlatformCalls(policy.callTimeout());
+        this.followUps = new ReleaseFollowUps(releases, this::platform, calls, announce, clock);
+        this.drain = new QueueDrain(this, queue, stops, drainLease, ledger, announce, policy, clock);
     }
 
     /**
-     * The drain. Reconciles first (expired entries end FATAL, expired leases return to WAITING,
-     * deployed bots silent for too long end FATAL and are stopped, pinned bots are resumed on
-     * their platform), then, round after round, claims as many due entries as there is free
-     * capacity for (at most {@code batchSize} a round), in priority then FIFO order, and places them. Stops when no
-     * capacity or no due entry is left, when a round places nothing, or when {@code budget} (the
-     * Lambda's remaining time, less a margin) cannot fit another round.
+     * The drain, for the schedule and for capacity-released messages: reconcile, then place as
+     * many due entries as there is capacity for, within {@code budget} (the Lambda's remaining
+     * time less a margin). One drain runs at a time; a drain that finds another running asks it
+     * to go once more, and returns.
      */
     public DrainReport processQueue(String owner, Duration budget) {
-        long deadline = System.nanoTime() + budget.toNanos();
-        List<Long> expired = queue.expire();
-        long reclaimed = queue.reclaimExpiredLeases();
-        int silent = endSilentBots();
-        List<Bot> pinned = queue.claimPinned(owner, policy.batchSize(), policy.lease());
-        Placement resumed = resume(pinned);
-        queue.releaseLeases(owner, resumed.waiting());
-        int claimed = pinned.size();
-        int deployed = resumed.deployed().size();
-        int failed = resumed.failed().size();
-        int rounds = 0;
-        // a round needs time for the platform calls and the statements around them
-        while (deadline - System.nanoTime() > policy.callTimeout().toNanos()) {
-            Map<String, Integer> used = ledger.usage();
-            List<LimitedPlatform> withRoom = platforms.stream()
-                    .filter(p -> p.limit() > used.getOrDefault(p.name(), 0)).toList();
-            int free = withRoom.stream().mapToInt(p -> p.limit() - used.getOrDefault(p.name(), 0)).sum();
-            if (free == 0) {
-                break;
-            }
-            List<Bot> entries = queue.claim(owner, Math.min(free, policy.batchSize()), policy.lease());
-            if (entries.isEmpty()) {
-                break;
-            }
-            rounds++;
-            claimed += entries.size();
-            Placement placement = place(entries, withRoom);
-            queue.releaseLeases(owner, placement.waiting());
-            deployed += placement.deployed().size();
-            failed += placement.failed().size();
-            if (placement.deployed().isEmpty() && placement.failed().isEmpty()) {
-                break; // every platform refused: waiting for a release is all that helps
-            }
-        }
-        DrainReport report = new DrainReport(expired, reclaimed, silent, claimed, deployed, failed, rounds);
-        if (expired.isEmpty() && reclaimed == 0 && silent == 0 && claimed == 0) {
-            return report; // an idle schedule tick is not news
-        }
-        Log.info("queue.drained", Map.of("owner", owner, "expired", expired.size(), "reclaimed", reclaimed,
-                "silent", silent, "claimed", claimed, "deployed", deployed, "failed", failed, "rounds", rounds));
-        return report;
-    }
-
-    /**
-     * A deployed bot that never called back, or stopped calling back, holds a unit that nothing
-     * else would free: it ends FATAL (its unit released in the same statement) and its container
-     * is stopped, since it may still be running.
-     */
-    private int endSilentBots() {
-        List<BotStore.Silent> silent = bots.endSilent(policy.deployTimeout(), policy.heartbeatTimeout(), policy.batchSize());
-        for (BotStore.Silent bot : silent) {
-            Log.warn("bot.silent", Map.of("botId", bot.botId(), "platform", bot.platform(), "reason", bot.reason()));
-            platform(bot.platform()).ifPresent(p -> calls.stopQuietly(p, bot.botId(), bot.identifier(), bot.reason()));
-        }
-        return silent.size();
+        return drain.run(owner, budget);
     }
 
     public List<LimitedPlatform> platforms() {
@@ -160,114 +108,157 @@ public final class HybridPlatformService {
         return platforms.stream().mapToInt(LimitedPlatform::limit).sum();
     }
 
-    /** Places QUEUED bots whose queue entries the caller holds leases on, trying every platform. */
-    public Placement place(List<Bot> candidates) {
-        return place(candidates, platforms);
+    /** Each platform's limit, by name. */
+    public Map<String, Integer> limits() {
+        Map<String, Integer> limits = new LinkedHashMap<>();
+        platforms.forEach(p -> limits.put(p.name(), p.limit()));
+        return limits;
+    }
+
+    public ReleaseFollowUps followUps() {
+        return followUps;
+    }
+
+    /** Places QUEUED bots whose queue entries {@code owner} leases, trying every platform. */
+    public Placement place(List<Bot> candidates, String owner, Budget budget) {
+        return place(candidates, platforms, owner, budget);
     }
 
     /**
      * Places bots on {@code candidatePlatforms} (in priority order), skipping those the caller
-     * already knows are full: on the Data API every claim that grants nothing is still a round trip.
+     * already knows are full: on the Data API every claim that grants nothing is still a round
+     * trip. A platform is not tried once the budget cannot wait for its calls.
      */
-    private Placement place(List<Bot> candidates, List<LimitedPlatform> candidatePlatforms) {
+    Placement place(List<Bot> candidates, List<LimitedPlatform> candidatePlatforms, String owner, Budget budget) {
         Map<Long, Bot> unplaced = new LinkedHashMap<>();
         candidates.forEach(bot -> unplaced.put(bot.id(), bot));
-        Outcomes outcomes = new Outcomes();
+        Outcomes outcomes = new Outcomes(owner);
         for (LimitedPlatform platform : candidatePlatforms) {
-            if (unplaced.isEmpty()) {
+            if (unplaced.isEmpty() || !budget.allows(calls.timeout())) {
                 break;
             }
-            List<Long> granted = ledger.claim(platform.name(), platform.limit(), List.copyOf(unplaced.keySet()));
-            var results = calls.deployAll(platform.service(), granted.stream().map(unplaced::get).toList());
-            results.forEach((id, result) -> {
-                PlatformDeployError e = result.error();
-                if (e != null && !e.outcomeUnknown() && e.kind() != PlatformDeployError.Kind.PERMANENT) {
-                    // refused or failed for sure: the unit goes back; a bot still QUEUED tries the next platform
-                    if (ledger.revert(id, platform.name(), e.getMessage()) == BotStatus.QUEUED) {
-                        return;
-                    }
+            List<Long> granted = ledger.claim(platform.name(), platform.limit(), List.copyOf(unplaced.keySet()), owner);
+            Map<Long, PlatformCalls.Call<String>> deploys = new LinkedHashMap<>();
+            granted.forEach(id -> deploys.put(id, () -> platform.service().deployBot(unplaced.get(id)).identifier()));
+            calls.all(platform.name(), "deploy", deploys).forEach((id, outcome) -> {
+                if (!outcomes.add(id, platform.name(), outcome)) {
                     unplaced.remove(id);
-                    return;
                 }
-                outcomes.add(id, platform.name(), result);
-                unplaced.remove(id);
             });
         }
-        return outcomes.settle(List.copyOf(unplaced.values()));
+        return outcomes.settle(List.copyOf(unplaced.values()), budget);
     }
 
     /**
-     * Resumes bots pinned to a platform: claimed there, but the call's outcome was unknown (a
-     * timeout, or a drainer that died). The deploy is repeated on the same platform, where it is
-     * idempotent: a container that did start is found, not started twice. The unit stays claimed
-     * until the platform answers for sure.
+     * Resumes bots pinned to a platform: claimed there, but the call's outcome was unknown. The
+     * deploy is repeated there, where it finds a container that did start. The unit is given back
+     * only when the platform, asked by the bot's name, confirms that no container of it exists;
+     * until then the bot stays pinned.
      */
-    private Placement resume(List<Bot> pinned) {
-        Outcomes outcomes = new Outcomes();
+    Placement resume(List<Bot> pinned, String owner, Budget budget) {
+        Outcomes outcomes = new Outcomes(owner);
         for (LimitedPlatform platform : platforms) {
             List<Bot> here = pinned.stream().filter(b -> platform.name().equals(b.deploymentPlatform())).toList();
-            if (here.isEmpty()) {
+            if (here.isEmpty() || !budget.allows(calls.timeout())) {
                 continue;
             }
-            calls.deployAll(platform.service(), here).forEach((id, result) -> {
-                PlatformDeployError e = result.error();
-                if (e != null && e.kind() == PlatformDeployError.Kind.CAPACITY) {
-                    ledger.revert(id, platform.name(), e.getMessage()); // the platform says nothing runs
+            Map<Long, PlatformCalls.Call<String>> deploys = new LinkedHashMap<>();
+            here.forEach(bot -> deploys.put(bot.id(), () -> platform.service().deployBot(bot).identifier()));
+            Map<Long, PlatformDeployError> refused = new LinkedHashMap<>();
+            calls.all(platform.name(), "deploy", deploys).forEach((id, outcome) -> {
+                if (outcome.definitelyFailed()) {
+                    refused.put(id, outcome.error()); // this call started nothing; an earlier one may have
                 } else {
-                    outcomes.add(id, platform.name(), result);
+                    outcomes.add(id, platform.name(), outcome);
+                }
+            });
+            if (refused.isEmpty() || !budget.allows(calls.timeout())) {
+                refused.keySet().forEach(id -> outcomes.pinned.add(new Pinned(id, platform.name())));
+                continue;
+            }
+            Map<Long, PlatformCalls.Call<Optional<String>>> lookups = new LinkedHashMap<>();
+            refused.keySet().forEach(id -> lookups.put(id, () -> platform.service().findBot(id)));
+            calls.all(platform.name(), "find", lookups).forEach((id, found) -> {
+                if (!found.succeeded()) {
+                    outcomes.pinned.add(new Pinned(id, platform.name()));
+                } else if (found.value().isPresent()) {
+                    outcomes.deployed.add(new Deployment(id, platform.name(), found.value().get()));
+                } else {
+                    outcomes.add(id, platform.name(), new PlatformCalls.Outcome<>(null, refused.get(id)));
                 }
             });
         }
-        return outcomes.settle(List.of());
+        return outcomes.settle(List.of(), budget);
     }
 
     /** What the platform calls of one placement came to, before and after recording them. */
     private final class Outcomes {
+        private final String owner;
         private final List<Deployment> deployed = new ArrayList<>();
         private final List<Long> failed = new ArrayList<>();
         private final List<Pinned> pinned = new ArrayList<>();
+        private final List<Release> freed = new ArrayList<>();
 
-        void add(long id, String platform, PlatformCalls.Result result) {
-            PlatformDeployError e = result.error();
-            if (e == null) {
-                deployed.add(new Deployment(id, platform, result.identifier()));
-            } else if (e.kind() == PlatformDeployError.Kind.PERMANENT) {
-                bots.transition(id, BotStatus.FATAL, "DEPLOY_FAILED: " + e.getMessage(), false);
-                failed.add(id);
-            } else {
+        Outcomes(String owner) {
+            this.owner = owner;
+        }
+
+        /** Takes one call's outcome; true when the bot is QUEUED again and may try the next platform. */
+        boolean add(long id, String platform, PlatformCalls.Outcome<String> outcome) {
+            if (outcome.succeeded()) {
+                deployed.add(new Deployment(id, platform, outcome.value()));
+                return false;
+            }
+            if (!outcome.definitelyFailed()) {
                 pinned.add(new Pinned(id, platform)); // keeps its unit; resumed on that platform
+                return false;
             }
+            PlatformDeployError e = outcome.error();
+            BotStatus now = ledger.revert(id, platform, e.getMessage(), owner, e.kind() == PlatformDeployError.Kind.PERMANENT);
+            if (now == null) {
+                return false; // no longer this caller's: a late drainer changes nothing
+            }
+            freed.add(Release.of(id, platform));
+            if (now == BotStatus.FATAL) {
+                failed.add(id);
+            }
+            return now == BotStatus.QUEUED;
         }
 
-        Placement settle(List<Bot> unplaced) {
-            return new Placement(record(deployed), failed, unplaced, pinned);
+        Placement settle(List<Bot> unplaced, Budget budget) {
+            List<Deployment> kept = record();
+            try {
+                followUps.settle(freed, budget); // a failure leaves them owed, for the drain's sweep
+            } catch (RuntimeException e) {
+                Log.warn("release.settle_failed", Map.of("error", String.valueOf(e.getMessage())));
+            }
+            return new Placement(kept, failed, unplaced, pinned);
         }
-    }
 
-    /**
-     * Records the deployments. A bot stopped while its call ran is stopped now; a bot whose claim
-     * was lost has its container stopped, unless another caller recorded that same container.
-     */
-    private List<Deployment> record(List<Deployment> deployed) {
-        Map<Long, Recorded> recorded = bots.recordDeployments(deployed).stream()
-                .collect(Collectors.toMap(Recorded::botId, r -> r));
-        List<Deployment> kept = new ArrayList<>();
-        for (Deployment d : deployed) {
-            Recorded r = recorded.get(d.botId());
-            PlatformService service = platform(d.platform()).orElseThrow();
-            if (r == null || !r.recorded()) {
-                if (r == null || !d.identifier().equals(r.existingIdentifier())) {
-                    calls.stopQuietly(service, d.botId(), d.identifier(), "claim lost during deploy");
+        /**
+         * Records the deployments. A container whose bot holds no unit on its platform any more
+         * (stopped, ended, or placed elsewhere meanwhile) is owed a stop by the same statement.
+         */
+        private List<Deployment> record() {
+            if (deployed.isEmpty()) {
+                return List.of();
+            }
+            Map<Long, Recorded> recorded = bots.recordDeployments(deployed).stream()
+                    .collect(Collectors.toMap(Recorded::botId, r -> r));
+            Set<BotStatus> running = Set.of(BotStatus.DEPLOYING, BotStatus.JOINING_CALL, BotStatus.IN_WAITING_ROOM,
+                    BotStatus.IN_CALL);
+            List<Deployment> kept = new ArrayList<>();
+            for (Deployment d : deployed) {
+                Recorded r = recorded.get(d.botId());
+                if (r != null && r.orphaned()) {
+                    freed.add(new Release(d.botId(), d.platform(), true, d.identifier(), java.time.Instant.EPOCH, "ORPHANED"));
+                } else if (r != null && r.recorded() && running.contains(r.status())) {
+                    kept.add(d);
+                    Log.info("bot.deployed", Map.of("botId", d.botId(), "platform", d.platform(),
+                            "platformIdentifier", d.identifier()));
                 }
-            } else if (r.status() == BotStatus.LEAVING) {
-                calls.stopQuietly(service, d.botId(), d.identifier(), "stopped during deploy");
-                bots.transition(d.botId(), BotStatus.DONE, "STOPPED", false);
-            } else {
-                kept.add(d);
-                Log.info("bot.deployed", Map.of("botId", d.botId(), "platform", d.platform(),
-                        "platformIdentifier", d.identifier()));
             }
+            return kept;
         }
-        return kept;
     }
 }

@@ -1,10 +1,8 @@
 package io.botfleet.platform;
 
 import io.botfleet.Log;
-import io.botfleet.bot.Bot;
 import java.time.Duration;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -14,13 +12,29 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Calls to platforms: a group of deploys runs in parallel under one deadline (so a hung platform
- * costs one timeout per group, not one per bot), and every failure comes back classified.
+ * Every call to a platform goes through here: a group of calls runs in parallel under one
+ * deadline (a hung platform costs one timeout per group, not one per bot), and every failure comes
+ * back classified. Only a {@link PlatformDeployError} the platform itself marked definite counts
+ * as "nothing happened"; a timeout, an unchecked exception or an interrupt is "outcome unknown".
  */
 final class PlatformCalls {
 
-    /** One deploy's outcome: an identifier, or a classified error. */
-    record Result(String identifier, PlatformDeployError error) {
+    /** One call's outcome: a value, or a classified error. */
+    record Outcome<T>(T value, PlatformDeployError error) {
+        boolean succeeded() {
+            return error == null;
+        }
+
+        /** Failed, and the platform guarantees the call had no effect. */
+        boolean definitelyFailed() {
+            return error != null && !error.outcomeUnknown();
+        }
+    }
+
+    /** One call to a platform. */
+    @FunctionalInterface
+    interface Call<T> {
+        T call() throws PlatformDeployError;
     }
 
     private final Duration timeout;
@@ -30,41 +44,30 @@ final class PlatformCalls {
         this.timeout = timeout;
     }
 
-    Map<Long, Result> deployAll(PlatformService platform, List<Bot> bots) {
-        Map<Long, Future<PlatformDeployResult>> started = new LinkedHashMap<>();
-        for (Bot bot : bots) {
-            started.put(bot.id(), calls.submit(() -> platform.deployBot(bot)));
-        }
+    /** How long one group of calls may take; a caller with less budget than this starts none. */
+    Duration timeout() {
+        return timeout;
+    }
+
+    /** Runs the calls at once and waits for all of them until one timeout has passed. */
+    <K, T> Map<K, Outcome<T>> all(String platform, String what, Map<K, Call<T>> group) {
+        Map<K, Future<T>> started = new LinkedHashMap<>();
+        group.forEach((key, call) -> started.put(key, calls.submit(call::call)));
         long deadline = System.nanoTime() + timeout.toNanos();
-        Map<Long, Result> results = new LinkedHashMap<>();
-        started.forEach((id, call) -> {
+        Map<K, Outcome<T>> outcomes = new LinkedHashMap<>();
+        started.forEach((key, future) -> {
             try {
-                results.put(id, new Result(await(call, platform.platformName(), deadline).identifier(), null));
+                outcomes.put(key, new Outcome<>(await(future, platform, deadline), null));
             } catch (PlatformDeployError e) {
-                Log.warn("platform.deploy_failed", Map.of("botId", id, "platform", platform.platformName(),
+                Log.warn("platform." + what + "_failed", Map.of("key", key, "platform", platform,
                         "kind", e.kind().name(), "outcomeUnknown", e.outcomeUnknown(), "error", String.valueOf(e.getMessage())));
-                results.put(id, new Result(null, e));
+                outcomes.put(key, new Outcome<>(null, e));
             }
         });
-        return results;
+        return outcomes;
     }
 
-    /** Stops a container whose bot no longer wants it; a failure is logged, not thrown. */
-    void stopQuietly(PlatformService platform, long botId, String identifier, String why) {
-        Log.warn("bot.container_stopped", Map.of("botId", botId, "platform", platform.platformName(), "reason", why));
-        if (identifier == null) {
-            return; // never recorded: the platform's own reconcile finds it by the bot's deterministic name
-        }
-        try {
-            platform.stopBot(identifier);
-        } catch (PlatformDeployError | RuntimeException e) {
-            Log.error("bot.stop_failed", Map.of("botId", botId, "platform", platform.platformName(),
-                    "error", String.valueOf(e.getMessage())));
-        }
-    }
-
-    private PlatformDeployResult await(Future<PlatformDeployResult> call, String platform, long deadline)
-            throws PlatformDeployError {
+    private <T> T await(Future<T> call, String platform, long deadline) throws PlatformDeployError {
         try {
             return call.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
@@ -74,11 +77,12 @@ final class PlatformCalls {
             if (e.getCause() instanceof PlatformDeployError error) {
                 throw error;
             }
-            throw new PlatformDeployError(PlatformDeployError.Kind.TRANSIENT, platform,
-                    "unexpected failure: " + e.getCause(), e.getCause());
+            // an adapter that did not classify its failure may have acted before it failed
+            throw PlatformDeployError.outcomeUnknown(platform, "unclassified failure: " + e.getCause(), e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new PlatformDeployError(PlatformDeployError.Kind.TRANSIENT, platform, "interrupted");
+            call.cancel(true);
+            throw PlatformDeployError.outcomeUnknown(platform, "interrupted while waiting", e);
         }
     }
 }

@@ -18,8 +18,12 @@ public final class PlatformDeployError extends Exception {
 
     /** No answer in time: TRANSIENT, and the container may have started anyway. */
     public static PlatformDeployError timedOut(String platform, java.time.Duration timeout) {
-        return new PlatformDeployError(Kind.TRANSIENT, platform, "no answer within " + timeout.toMillis() + " ms",
-                null, true);
+        return outcomeUnknown(platform, "no answer within " + timeout.toMillis() + " ms", null);
+    }
+
+    /** The call failed in a way that does not prove it had no effect (an unchecked exception, a lost answer). */
+    public static PlatformDeployError outcomeUnknown(String platform, String message, Throwable cause) {
+        return new PlatformDeployError(Kind.TRANSIENT, platform, message, cause, true);
     }
 
     public PlatformDeployError(Kind kind, String platform, String message) {

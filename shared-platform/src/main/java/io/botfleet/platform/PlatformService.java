@@ -1,25 +1,49 @@
 package io.botfleet.platform;
 
 import io.botfleet.bot.Bot;
+import java.util.Optional;
 
 /**
- * One place bots can run. Implementations own no capacity accounting (the ledger does) and must
- * be idempotent per bot: deploying the same bot twice must not start a second container.
+ * One place bots can run. Implementations own no capacity accounting (the ledger does). The core
+ * relies on these promises and nothing else:
+ * <ul>
+ * <li>Names derive from the bot: a container can be found again, and any call repeated, without
+ *     a recorded identifier.</li>
+ * <li>A {@link PlatformDeployError} whose outcome is not unknown guarantees that the call started
+ *     nothing. A timeout, an unchecked exception or an error marked outcome-unknown may have
+ *     started the container.</li>
+ * </ul>
  */
 public interface PlatformService {
 
     /** {@code coolify}, {@code k8s}, {@code aws} or {@code local}. */
     String platformName();
 
+    /**
+     * Starts the bot's container, or finds the one already started for it: deploying the same bot
+     * twice, one call after the other, starts one container.
+     */
     PlatformDeployResult deployBot(Bot bot) throws PlatformDeployError;
 
-    /** Asks the bot to leave; stopping a bot that is already gone succeeds. */
-    void stopBot(String identifier) throws PlatformDeployError;
+    /**
+     * Stops the bot's container, by {@code identifier} when known (it may be null) and otherwise
+     * by the bot's deterministic name. Succeeds when nothing of the bot runs any more.
+     */
+    void stopBot(long botId, String identifier) throws PlatformDeployError;
+
+    /**
+     * Looks for the bot's container by its deterministic name or labels: its identifier, or empty
+     * when the platform confirms that none exists. Throws when it cannot tell.
+     */
+    Optional<String> findBot(long botId) throws PlatformDeployError;
 
     /** A lookup that fails transiently answers {@link PlatformBotStatus#UNKNOWN}, never FAILED. */
     PlatformBotStatus getBotStatus(String identifier);
 
-    /** Gives back a pooled resource after the bot ended; only pooled platforms (Coolify) need it. */
-    default void releaseBot(long botId) {
+    /**
+     * Gives back a pooled resource (a Coolify slot) after any end of the bot, once its container
+     * is gone; idempotent. Only pooled platforms need it.
+     */
+    default void releaseBot(long botId) throws PlatformDeployError {
     }
 }

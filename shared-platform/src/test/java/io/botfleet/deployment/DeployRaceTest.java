@@ -138,7 +138,7 @@ class DeployRaceTest {
         aws.failing(null);
         // a drainer has claimed it, its container is up, and it is recording the deployment right now
         s.queue().claim("drainer", 1, Duration.ofSeconds(30));
-        assertThat(s.ledger().claim("k8s", 2, List.of(id))).containsExactly(id);
+        assertThat(s.ledger().claim("k8s", 2, List.of(id), "drainer")).containsExactly(id);
         String identifier = k8s.deployBot(s.bots().find(id)).identifier();
         CountDownLatch recordedButNotCommitted = new CountDownLatch(1);
         CountDownLatch commit = new CountDownLatch(1);

@@ -8,38 +8,172 @@ import io.botfleet.platform.PlatformService;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.Optional;
+import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 /**
- * A platform that runs nothing but keeps the books a real one would show: which bots are live,
- * the peak number live at once, and how many times each bot was started. Like a real platform it
- * is idempotent per bot (deterministic names), and it can be told to fail or to be slow.
+ * A platform that runs nothing but keeps the books a real one would show (through its
+ * {@link FakeFleet}): which bots are live, how often each was started, any limit exceeded.
+ *
+ * <p>Like a real platform it finds a live container by the bot's deterministic name, so repeating
+ * a deploy after it finished starts nothing new. Like the weakest real one, it does not
+ * deduplicate two concurrent deploys of one bot: both start a container, and the fleet records
+ * the breach. Each deploy follows the next scripted {@link Behavior}, else the default one.
  */
 public final class FakePlatform implements PlatformService {
+
+    /** What one deploy call does. {@code start} starts the container and answers its identifier. */
+    @FunctionalInterface
+    public interface Behavior {
+        String deploy(Bot bot, Supplier<String> start) throws PlatformDeployError;
+    }
+
     private final String name;
-    private final Set<Long> live = ConcurrentHashMap.newKeySet();
-    private final Map<Long, AtomicInteger> starts = new ConcurrentHashMap<>();
+    private final FakeFleet fleet;
+    private final int limit;
+    private final Queue<Behavior> script = new ConcurrentLinkedQueue<>();
+    private final Map<Long, AtomicInteger> calls = new ConcurrentHashMap<>();
+    private final Map<Long, AtomicInteger> startCounts = new ConcurrentHashMap<>();
     private final AtomicInteger peak = new AtomicInteger();
-    private volatile PlatformDeployError.Kind failWith;
-    private volatile long deployMillis;
+    private final List<Long> releases = java.util.Collections.synchronizedList(new ArrayList<>());
+    private final AtomicInteger stopFailures = new AtomicInteger();
+    private final AtomicInteger findFailures = new AtomicInteger();
+    private final AtomicInteger releaseFailures = new AtomicInteger();
+    private volatile Supplier<Behavior> defaults = () -> ok();
 
     public FakePlatform(String name) {
+        this(name, new FakeFleet(), 0);
+    }
+
+    /** A platform of a shared fleet; {@code limit} > 0 makes the fleet record any excess. */
+    public FakePlatform(String name, FakeFleet fleet, int limit) {
         this.name = name;
+        this.fleet = fleet;
+        this.limit = limit;
+    }
+
+    // --- behaviors -------------------------------------------------------------------------
+
+    public static Behavior ok() {
+        return (bot, start) -> start.get();
+    }
+
+    /** A definite failure: nothing starts. */
+    public Behavior fail(PlatformDeployError.Kind kind) {
+        return (bot, start) -> {
+            throw new PlatformDeployError(kind, name, "told to fail with " + kind);
+        };
+    }
+
+    /** Starts the container, then the answer is lost in an unchecked exception. */
+    public static Behavior startThenThrow(RuntimeException e) {
+        return (bot, start) -> {
+            start.get();
+            throw e;
+        };
+    }
+
+    /** Starts the container, then takes {@code millis} to answer (a caller's timeout fires first). */
+    public static Behavior startThenHang(long millis) {
+        return (bot, start) -> {
+            String id = start.get();
+            sleep(millis);
+            return id;
+        };
+    }
+
+    /** Takes {@code millis}, then starts: a request that reached the platform lands even if the caller gave up. */
+    public static Behavior slowStart(long millis) {
+        return (bot, start) -> {
+            sleep(millis);
+            return start.get();
+        };
+    }
+
+    /** Takes {@code millis} and starts nothing: a timed-out call that had no effect. */
+    public Behavior hang(long millis) {
+        return (bot, start) -> {
+            sleep(millis);
+            throw new PlatformDeployError(PlatformDeployError.Kind.TRANSIENT, name, "hung for " + millis + " ms");
+        };
+    }
+
+    /** Takes {@code millis}, then fails for sure. */
+    public Behavior slowFail(long millis, PlatformDeployError.Kind kind) {
+        return (bot, start) -> {
+            sleep(millis);
+            throw new PlatformDeployError(kind, name, "told to fail with " + kind + " after " + millis + " ms");
+        };
+    }
+
+    /** Counts down {@code entered} when the call arrives, then does what {@code then} does. */
+    public static Behavior entering(CountDownLatch entered, Behavior then) {
+        return (bot, start) -> {
+            entered.countDown();
+            return then.deploy(bot, start);
+        };
+    }
+
+    /** Waits for the test, then does what {@code then} does. */
+    public static Behavior await(CountDownLatch latch, Behavior then) {
+        return (bot, start) -> {
+            try {
+                if (!latch.await(30, TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("the test never released the call");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return then.deploy(bot, start);
+        };
+    }
+
+    /** The next deploys follow these behaviors, in order; then the default again. */
+    public FakePlatform then(Behavior... behaviors) {
+        script.addAll(List.of(behaviors));
+        return this;
+    }
+
+    /** Every deploy without a scripted behavior follows one from {@code behaviors}. */
+    public FakePlatform byDefault(Supplier<Behavior> behaviors) {
+        this.defaults = behaviors;
+        return this;
     }
 
     /** Every deploy fails with this kind from now on; null to succeed again. */
     public FakePlatform failing(PlatformDeployError.Kind kind) {
-        this.failWith = kind;
+        Behavior failure = kind == null ? ok() : fail(kind);
+        return byDefault(() -> failure);
+    }
+
+    /** Each deploy takes this long before it starts the container, as a real platform call would. */
+    public FakePlatform slow(long millis) {
+        Behavior slow = millis == 0 ? ok() : slowStart(millis);
+        return byDefault(() -> slow);
+    }
+
+    public FakePlatform failStops(int times) {
+        stopFailures.set(times);
         return this;
     }
 
-    /** Each deploy takes this long, as a real platform call would. */
-    public FakePlatform slow(long millis) {
-        this.deployMillis = millis;
+    public FakePlatform failFinds(int times) {
+        findFailures.set(times);
         return this;
     }
+
+    public FakePlatform failReleases(int times) {
+        releaseFailures.set(times);
+        return this;
+    }
+
+    // --- the platform ----------------------------------------------------------------------
 
     @Override
     public String platformName() {
@@ -48,54 +182,107 @@ public final class FakePlatform implements PlatformService {
 
     @Override
     public PlatformDeployResult deployBot(Bot bot) throws PlatformDeployError {
-        if (deployMillis > 0) {
-            try {
-                Thread.sleep(deployMillis);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+        calls.computeIfAbsent(bot.id(), id -> new AtomicInteger()).incrementAndGet();
+        // the name is looked up when the call arrives: a concurrent call for the same bot is not seen
+        boolean found = fleet.isLive(name, bot.id());
+        Behavior behavior = script.poll();
+        if (behavior == null) {
+            behavior = defaults.get();
+        }
+        return new PlatformDeployResult(behavior.deploy(bot, () -> {
+            if (found) {
+                return identifier(bot.id()); // found by its name, not started again
             }
+            startCounts.computeIfAbsent(bot.id(), id -> new AtomicInteger()).incrementAndGet();
+            fleet.started(name, bot.id(), limit);
+            peak.accumulateAndGet(fleet.live(name).size(), Math::max);
+            return identifier(bot.id());
+        }));
+    }
+
+    /** Stops by the bot's name; the identifier, when known, names the same container. */
+    @Override
+    public void stopBot(long botId, String identifier) throws PlatformDeployError {
+        if (stopFailures.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            throw new PlatformDeployError(PlatformDeployError.Kind.TRANSIENT, name, "stop refused (503)");
         }
-        PlatformDeployError.Kind kind = failWith;
-        if (kind != null) {
-            throw new PlatformDeployError(kind, name, "told to fail with " + kind);
-        }
-        synchronized (live) {
-            // idempotent per bot, as every real platform must be: a live container is found, not started again
-            if (live.add(bot.id())) {
-                starts.computeIfAbsent(bot.id(), id -> new AtomicInteger()).incrementAndGet();
-                peak.accumulateAndGet(live.size(), Math::max);
-            }
-        }
-        return new PlatformDeployResult(name + "-" + bot.id());
+        fleet.stopped(name, botId);
     }
 
     @Override
-    public void stopBot(String identifier) {
-        live.remove(Long.parseLong(identifier.substring(name.length() + 1)));
+    public Optional<String> findBot(long botId) throws PlatformDeployError {
+        if (findFailures.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            throw new PlatformDeployError(PlatformDeployError.Kind.TRANSIENT, name, "list refused (503)");
+        }
+        return fleet.isLive(name, botId) ? Optional.of(identifier(botId)) : Optional.empty();
+    }
+
+    @Override
+    public void releaseBot(long botId) throws PlatformDeployError {
+        if (releaseFailures.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            throw new PlatformDeployError(PlatformDeployError.Kind.TRANSIENT, name, "release refused (503)");
+        }
+        releases.add(botId);
     }
 
     @Override
     public PlatformBotStatus getBotStatus(String identifier) {
-        return live.contains(Long.parseLong(identifier.substring(name.length() + 1)))
-                ? PlatformBotStatus.RUNNING : PlatformBotStatus.STOPPED;
+        return fleet.isLive(name, botId(identifier)) ? PlatformBotStatus.RUNNING : PlatformBotStatus.STOPPED;
     }
+
+    // --- the books -------------------------------------------------------------------------
 
     /** The container exits by itself (the caller then reports DONE for it). */
     public boolean exit(long botId) {
-        return live.remove(botId);
+        return fleet.stopped(name, botId);
     }
 
     public List<Long> live() {
-        return new ArrayList<>(live);
+        return fleet.live(name);
     }
 
+    public FakeFleet fleet() {
+        return fleet;
+    }
+
+    /** How many containers this platform started per bot. */
+    public Map<Long, Integer> starts() {
+        Map<Long, Integer> mine = new java.util.HashMap<>();
+        startCounts.forEach((id, n) -> mine.put(id, n.get()));
+        return mine;
+    }
+
+    /** The most containers live on this platform at once. */
     public int peak() {
         return peak.get();
     }
 
-    public Map<Long, Integer> starts() {
-        Map<Long, Integer> copy = new ConcurrentHashMap<>();
-        starts.forEach((id, n) -> copy.put(id, n.get()));
-        return copy;
+    /** Deploy calls made per bot, whether or not they started anything. */
+    public int calls(long botId) {
+        AtomicInteger n = calls.get(botId);
+        return n == null ? 0 : n.get();
+    }
+
+    /** The bots whose pooled resource was given back, in order. */
+    public List<Long> releases() {
+        synchronized (releases) {
+            return List.copyOf(releases);
+        }
+    }
+
+    private String identifier(long botId) {
+        return name + "-" + botId;
+    }
+
+    private long botId(String identifier) {
+        return Long.parseLong(identifier.substring(name.length() + 1));
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -115,12 +115,20 @@ public final class TestDatabase implements AutoCloseable {
 
     /** Reads one number straight from the database, for assertions such as "the ledger is back at 0". */
     public long count(String query) {
-        synchronized (this) {
-            if (assertions == null) {
-                assertions = pool(2);
-            }
+        return assertions().queryOne(query, Params.of()).getLong("n");
+    }
+
+    /** Reads one text value (column {@code s}) straight from the database; null when there is no row. */
+    public String text(String query) {
+        var row = assertions().queryOne(query, Params.of());
+        return row == null ? null : row.getString("s");
+    }
+
+    private synchronized Sql assertions() {
+        if (assertions == null) {
+            assertions = pool(2);
         }
-        return new JdbcSql(assertions).queryOne(query, Params.of()).getLong("n");
+        return new JdbcSql(assertions);
     }
 
     @Override

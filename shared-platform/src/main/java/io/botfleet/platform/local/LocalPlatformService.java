@@ -12,19 +12,22 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
 
 /**
  * Runs each bot as a child process of this one: by default the bundled {@link SimulatedBot},
- * or {@code LOCAL_BOT_COMMAND} through {@code sh -c}. The identifier carries the process id, so
- * status and stop work for bots started before a restart of the runner. Stop is graceful:
- * SIGTERM, then a kill after the grace period.
+ * or {@code LOCAL_BOT_COMMAND} through {@code sh -c}. A bot's process carries its name on its
+ * command line ({@code botfleet-bot=<runner>/<bot id>}, the runner being this data folder), so it
+ * is found again by name, also after a restart of the runner; a reused process id is never taken
+ * for it. Stop is graceful: SIGTERM to the bot and its children, then a kill after the grace
+ * period; it returns when nothing of the bot runs.
  */
 public final class LocalPlatformService implements PlatformService {
     private static final String PREFIX = "local-";
@@ -36,16 +39,12 @@ public final class LocalPlatformService implements PlatformService {
 
     private final BotEnvironment environment;
     private final Launch launch;
-    private final Map<Long, ProcessHandle> byBot = new ConcurrentHashMap<>();
-    private final ScheduledExecutorService killer = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "local-bot-killer");
-        t.setDaemon(true);
-        return t;
-    });
+    private final String runner;
 
     public LocalPlatformService(BotEnvironment environment, Launch launch) {
         this.environment = environment;
         this.launch = launch;
+        this.runner = Integer.toHexString(launch.logDirectory().toAbsolutePath().normalize().toString().hashCode());
     }
 
     @Override
@@ -55,11 +54,11 @@ public final class LocalPlatformService implements PlatformService {
 
     @Override
     public PlatformDeployResult deployBot(Bot bot) throws PlatformDeployError {
-        ProcessHandle running = byBot.get(bot.id());
-        if (running != null && running.isAlive()) {
-            return new PlatformDeployResult(PREFIX + running.pid()); // idempotent per bot
+        Optional<ProcessHandle> running = processes(bot.id()).findFirst();
+        if (running.isPresent()) {
+            return new PlatformDeployResult(PREFIX + running.get().pid()); // found by its name
         }
-        ProcessBuilder builder = new ProcessBuilder(command());
+        ProcessBuilder builder = new ProcessBuilder(command(name(bot.id())));
         builder.environment().putAll(environment.forBot(bot));
         builder.environment().put("BOT_SIM_DURATION", launch.simDuration().toMillis() + "ms");
         builder.environment().put("BOT_HEARTBEAT_INTERVAL", launch.heartbeatInterval().toMillis() + "ms");
@@ -68,21 +67,32 @@ public final class LocalPlatformService implements PlatformService {
             Files.createDirectories(launch.logDirectory());
             builder.redirectOutput(launch.logDirectory().resolve("bot-" + bot.id() + ".log").toFile());
             Process process = builder.start();
-            byBot.put(bot.id(), process.toHandle());
             Log.info("local.bot_started", Map.of("botId", bot.id(), "platform", "local", "pid", process.pid()));
             return new PlatformDeployResult(PREFIX + process.pid());
         } catch (IOException e) {
             throw new PlatformDeployError(PlatformDeployError.Kind.PERMANENT, "local",
-                    "cannot start " + command() + ": " + e.getMessage(), e);
+                    "cannot start " + launch.command() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** By the bot's name: the identifier's process id alone could by now belong to another process. */
+    @Override
+    public void stopBot(long botId, String identifier) throws PlatformDeployError {
+        List<ProcessHandle> running = processes(botId).toList();
+        running.forEach(p -> withChildren(p).forEach(ProcessHandle::destroy));
+        if (awaitExit(running, launch.stopGrace())) {
+            return;
+        }
+        running.forEach(p -> withChildren(p).forEach(ProcessHandle::destroyForcibly));
+        if (!awaitExit(running, Duration.ofSeconds(2))) {
+            throw new PlatformDeployError(PlatformDeployError.Kind.TRANSIENT, "local",
+                    "bot " + botId + " still runs after a kill");
         }
     }
 
     @Override
-    public void stopBot(String identifier) {
-        process(identifier).filter(ProcessHandle::isAlive).ifPresent(process -> {
-            process.destroy();
-            killer.schedule(process::destroyForcibly, launch.stopGrace().toMillis(), TimeUnit.MILLISECONDS);
-        });
+    public Optional<String> findBot(long botId) {
+        return processes(botId).findFirst().map(p -> PREFIX + p.pid());
     }
 
     @Override
@@ -91,15 +101,48 @@ public final class LocalPlatformService implements PlatformService {
                 .orElse(PlatformBotStatus.STOPPED);
     }
 
-    private List<String> command() {
+    private String name(long botId) {
+        return "botfleet-bot=" + runner + "/" + botId;
+    }
+
+    /** The live processes that carry the bot's name. */
+    private Stream<ProcessHandle> processes(long botId) {
+        String name = name(botId);
+        return ProcessHandle.allProcesses().filter(ProcessHandle::isAlive)
+                .filter(p -> p.info().arguments().map(args -> Arrays.asList(args).contains(name)).orElse(false));
+    }
+
+    private static Stream<ProcessHandle> withChildren(ProcessHandle process) {
+        return Stream.concat(process.descendants(), Stream.of(process));
+    }
+
+    private static boolean awaitExit(List<ProcessHandle> processes, Duration within) {
+        long deadline = System.nanoTime() + within.toNanos();
+        for (ProcessHandle p : processes) {
+            try {
+                p.onExit().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                return false;
+            } catch (ExecutionException e) {
+                return !p.isAlive();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The bot's command, with its name as the last argument ({@code $0} of {@code sh -c}). */
+    private List<String> command(String name) {
         if (launch.command() != null) {
-            return List.of("sh", "-c", launch.command());
+            return List.of("sh", "-c", launch.command(), name);
         }
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse("java"));
         // a small, quick JVM: the simulated bot only sleeps and posts a few callbacks
         command.addAll(List.of("-Xmx32m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
-                "-cp", System.getProperty("java.class.path"), SimulatedBot.class.getName()));
+                "-cp", System.getProperty("java.class.path"), SimulatedBot.class.getName(), name));
         return command;
     }
 

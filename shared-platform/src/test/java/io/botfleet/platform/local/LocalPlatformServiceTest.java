@@ -37,8 +37,20 @@ class LocalPlatformServiceTest {
         assertThat(again).isEqualTo(first);
         assertThat(local.getBotStatus(first)).isEqualTo(PlatformBotStatus.RUNNING);
         waitFor(() -> Files.readString(logs.resolve("bot-7.log")).contains("7 zoom 43"));
-        local.stopBot(first);
-        waitFor(() -> local.getBotStatus(first) == PlatformBotStatus.STOPPED);
+        local.stopBot(7, first);
+        assertThat(local.getBotStatus(first)).isEqualTo(PlatformBotStatus.STOPPED);
+    }
+
+    @Test
+    void aBotIsFoundAndStoppedByItsNameAfterARestartOfTheRunner() throws Exception {
+        String id = platform("sleep 30").deployBot(bot(9)).identifier();
+        LocalPlatformService restarted = platform("sleep 30");
+        assertThat(restarted.findBot(9)).contains(id);
+        assertThat(restarted.findBot(10)).isEmpty();
+        assertThat(restarted.deployBot(bot(9)).identifier()).as("not started twice").isEqualTo(id);
+        restarted.stopBot(9, null);
+        assertThat(restarted.findBot(9)).isEmpty();
+        assertThat(restarted.getBotStatus(id)).isEqualTo(PlatformBotStatus.STOPPED);
     }
 
     @Test
@@ -46,10 +58,17 @@ class LocalPlatformServiceTest {
         LocalPlatformService local = platform("trap '' TERM; while true; do sleep 0.1; done");
         String id = local.deployBot(bot(8)).identifier();
         Thread.sleep(300); // let the shell install its trap
-        local.stopBot(id);
+        var stop = java.util.concurrent.CompletableFuture.runAsync(() -> {
+            try {
+                local.stopBot(8, id);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
         Thread.sleep(200);
         assertThat(local.getBotStatus(id)).as("still running within the grace period").isEqualTo(PlatformBotStatus.RUNNING);
-        waitFor(() -> local.getBotStatus(id) == PlatformBotStatus.STOPPED);
+        stop.join(); // returns once the kill took effect
+        assertThat(local.getBotStatus(id)).isEqualTo(PlatformBotStatus.STOPPED);
     }
 
     private interface Check {

@@ -1,0 +1,181 @@
+package io.botfleet.platform;
+
+import io.botfleet.Log;
+import io.botfleet.bot.Bot;
+import io.botfleet.deployment.BotStops;
+import io.botfleet.deployment.CapacityLedger;
+import io.botfleet.deployment.CapacityReleasedPublisher;
+import io.botfleet.deployment.DeploymentQueue;
+import io.botfleet.deployment.DrainLease;
+import io.botfleet.deployment.PlatformReleases.Release;
+import io.botfleet.platform.HybridPlatformService.DrainPolicy;
+import io.botfleet.platform.HybridPlatformService.DrainReport;
+import io.botfleet.platform.HybridPlatformService.LimitedPlatform;
+import io.botfleet.platform.HybridPlatformService.Placement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * processQueue. Under the drain lease (one drainer at a time), a pass reconciles (entries past
+ * their timeout end FATAL, expired leases return to WAITING, deployed bots silent for too long
+ * end FATAL and are owed a stop, owed stops and releases are worked off, pinned bots are resumed)
+ * and then, round after round, claims as many due entries as there is free capacity for, in
+ * priority then FIFO order, and places them. Every statement is bounded and every platform call
+ * fits the budget, so a drain ends in its budget whatever the backlog; what is left waits for the
+ * next one.
+ */
+final class QueueDrain {
+    /** Rows per reconcile statement: large enough to clear a backlog, small enough for one Data API answer. */
+    static final int RECONCILE_BATCH = 2000;
+    /** The drain lease outlives the drain's budget by this much, so a dead holder is replaced soon after. */
+    private static final Duration LEASE_SLACK = Duration.ofSeconds(10);
+
+    private final HybridPlatformService hybrid;
+    private final DeploymentQueue queue;
+    private final BotStops stops;
+    private final DrainLease lease;
+    private final CapacityLedger ledger;
+    private final CapacityReleasedPublisher announce;
+    private final DrainPolicy policy;
+    private final Clock clock;
+
+    QueueDrain(HybridPlatformService hybrid, DeploymentQueue queue, BotStops stops, DrainLease lease,
+               CapacityLedger ledger, CapacityReleasedPublisher announce, DrainPolicy policy, Clock clock) {
+        this.hybrid = hybrid;
+        this.queue = queue;
+        this.stops = stops;
+        this.lease = lease;
+        this.ledger = ledger;
+        this.announce = announce;
+        this.policy = policy;
+        this.clock = clock;
+    }
+
+    /** What a drain did, summed over its passes. */
+    private static final class Tally {
+        final List<Long> expired = new ArrayList<>();
+        long reclaimed;
+        int silent;
+        int claimed;
+        int deployed;
+        int failed;
+        int rounds;
+
+        DrainReport report() {
+            return new DrainReport(expired, reclaimed, silent, claimed, deployed, failed, rounds);
+        }
+
+        boolean idle() {
+            return expired.isEmpty() && reclaimed == 0 && silent == 0 && claimed == 0;
+        }
+
+        void add(Placement placement) {
+            deployed += placement.deployed().size();
+            failed += placement.failed().size();
+        }
+    }
+
+    DrainReport run(String owner, Duration budgetDuration) {
+        Budget budget = Budget.of(budgetDuration);
+        Tally tally = new Tally();
+        if (!lease.acquire(owner, budgetDuration.plus(LEASE_SLACK))) {
+            return tally.report(); // the holder was asked to go once more
+        }
+        DrainLease.Next next;
+        try {
+            int pass = 0;
+            do {
+                pass(owner + "/" + pass++, budget, tally);
+                next = lease.finish(owner, budget.allows(policy.callTimeout()));
+            } while (next == DrainLease.Next.AGAIN);
+        } catch (RuntimeException e) {
+            try {
+                lease.finish(owner, false);
+            } catch (RuntimeException alsoFailed) {
+                e.addSuppressed(alsoFailed); // the lease runs out by itself
+            }
+            throw e;
+        }
+        if (next == DrainLease.Next.RERUN_OWED) {
+            announce.capacityReleased(hybrid.platforms().get(0).name()); // no time to go again: ask for a new drain
+        }
+        if (!tally.idle()) { // an idle schedule tick is not news
+            Log.info("queue.drained", Map.of("owner", owner, "expired", tally.expired.size(), "reclaimed", tally.reclaimed,
+                    "silent", tally.silent, "claimed", tally.claimed, "deployed", tally.deployed, "failed", tally.failed,
+                    "rounds", tally.rounds));
+        }
+        return tally.report();
+    }
+
+    private void pass(String owner, Budget budget, Tally tally) {
+        reconcile(budget, tally);
+        if (budget.allows(policy.callTimeout())) {
+            String resumer = owner + "/resume";
+            Instant callsEnded = clock.instant().minus(policy.callTimeout());
+            List<Bot> pinned = queue.claimPinned(resumer, policy.batchSize(), policy.lease(), callsEnded);
+            try {
+                tally.claimed += pinned.size();
+                tally.add(hybrid.resume(pinned, resumer, budget));
+            } finally {
+                queue.releaseLeases(resumer);
+            }
+        }
+        // a round needs time for one timeout per platform it tries; each platform checks again
+        while (budget.allows(policy.callTimeout())) {
+            Map<String, Integer> used = ledger.usage();
+            List<LimitedPlatform> withRoom = hybrid.platforms().stream()
+                    .filter(p -> p.limit() > used.getOrDefault(p.name(), 0)).toList();
+            int free = withRoom.stream().mapToInt(p -> p.limit() - used.getOrDefault(p.name(), 0)).sum();
+            if (free == 0) {
+                break;
+            }
+            String claimer = owner + "/round-" + tally.rounds;
+            List<Bot> entries = queue.claim(claimer, Math.min(free, policy.batchSize()), policy.lease());
+            if (entries.isEmpty()) {
+                queue.releaseLeases(claimer);
+                break;
+            }
+            tally.rounds++;
+            tally.claimed += entries.size();
+            Placement placement;
+            try {
+                placement = hybrid.place(entries, withRoom, claimer, budget);
+            } finally {
+                queue.releaseLeases(claimer);
+            }
+            tally.add(placement);
+            if (placement.deployed().isEmpty() && placement.failed().isEmpty()) {
+                break; // every platform refused: waiting for a release is all that helps
+            }
+        }
+    }
+
+    /** Everything that ends or frees without a new placement, each in bounded statements. */
+    private void reconcile(Budget budget, Tally tally) {
+        List<Long> expired;
+        do {
+            expired = queue.expire(RECONCILE_BATCH);
+            tally.expired.addAll(expired);
+        } while (expired.size() == RECONCILE_BATCH && budget.left());
+        long reclaimed;
+        do {
+            reclaimed = queue.reclaimExpiredLeases(RECONCILE_BATCH);
+            tally.reclaimed += reclaimed;
+        } while (reclaimed == RECONCILE_BATCH && budget.left());
+        List<Release> silent;
+        do {
+            silent = stops.endSilent(policy.deployTimeout(), policy.heartbeatTimeout(), policy.batchSize());
+            silent.forEach(r -> Log.warn("bot.silent", Map.of("botId", r.botId(), "platform", r.platform(),
+                    "reason", r.reason())));
+            tally.silent += silent.size();
+            hybrid.followUps().settle(silent, budget);
+        } while (silent.size() == policy.batchSize() && budget.left());
+        while (hybrid.followUps().sweep(policy.batchSize(), budget) == policy.batchSize() && budget.left()) {
+            // a backlog of owed stops and releases: another batch while the budget lasts
+        }
+    }
+}
