@@ -46,6 +46,8 @@ public final class FakePlatform implements PlatformService {
     private final AtomicInteger findFailures = new AtomicInteger();
     private final AtomicInteger releaseFailures = new AtomicInteger();
     private volatile Supplier<Behavior> defaults = () -> ok();
+    private volatile java.util.Random random = new java.util.Random(0);
+    private volatile double[] flakiness = {0, 0, 0};
 
     public FakePlatform(String name) {
         this(name, new FakeFleet(), 0);
@@ -158,6 +160,23 @@ public final class FakePlatform implements PlatformService {
         return byDefault(() -> slow);
     }
 
+    /** Stops, lookups and releases fail at random with these chances (a 503), from now on. */
+    public FakePlatform flaky(java.util.Random random, double stops, double finds, double releases) {
+        this.random = random;
+        this.flakiness = new double[] {stops, finds, releases};
+        return this;
+    }
+
+    private boolean flakes(int which) {
+        double chance = flakiness[which];
+        if (chance == 0) {
+            return false;
+        }
+        synchronized (random) {
+            return random.nextDouble() < chance;
+        }
+    }
+
     public FakePlatform failStops(int times) {
         stopFailures.set(times);
         return this;
@@ -203,7 +222,7 @@ public final class FakePlatform implements PlatformService {
     /** Stops by the bot's name; the identifier, when known, names the same container. */
     @Override
     public void stopBot(long botId, String identifier) throws PlatformDeployError {
-        if (stopFailures.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+        if (stopFailures.getAndUpdate(n -> Math.max(0, n - 1)) > 0 || flakes(0)) {
             throw new PlatformDeployError(PlatformDeployError.Kind.TRANSIENT, name, "stop refused (503)");
         }
         fleet.stopped(name, botId);
@@ -211,7 +230,7 @@ public final class FakePlatform implements PlatformService {
 
     @Override
     public Optional<String> findBot(long botId) throws PlatformDeployError {
-        if (findFailures.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+        if (findFailures.getAndUpdate(n -> Math.max(0, n - 1)) > 0 || flakes(1)) {
             throw new PlatformDeployError(PlatformDeployError.Kind.TRANSIENT, name, "list refused (503)");
         }
         return fleet.isLive(name, botId) ? Optional.of(identifier(botId)) : Optional.empty();
@@ -219,7 +238,7 @@ public final class FakePlatform implements PlatformService {
 
     @Override
     public void releaseBot(long botId) throws PlatformDeployError {
-        if (releaseFailures.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+        if (releaseFailures.getAndUpdate(n -> Math.max(0, n - 1)) > 0 || flakes(2)) {
             throw new PlatformDeployError(PlatformDeployError.Kind.TRANSIENT, name, "release refused (503)");
         }
         releases.add(botId);

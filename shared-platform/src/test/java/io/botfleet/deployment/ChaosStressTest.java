@@ -1,0 +1,100 @@
+package io.botfleet.deployment;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.botfleet.Services;
+import io.botfleet.config.Settings;
+import io.botfleet.platform.PlatformDeployError.Kind;
+import io.botfleet.testing.FakeFleet;
+import io.botfleet.testing.FakePlatform;
+import io.botfleet.testing.FakePlatform.Behavior;
+import io.botfleet.testing.FleetWorkload;
+import io.botfleet.testing.Fixtures;
+import io.botfleet.testing.OffsetClock;
+import io.botfleet.testing.TestDatabase;
+import java.io.UncheckedIOException;
+import java.net.SocketTimeoutException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.RepeatedTest;
+import org.junit.jupiter.api.RepetitionInfo;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Platforms that fail at random in every way the contract allows: definite failures (transient,
+ * permanent, capacity), a timeout after the container started, a timeout that started nothing,
+ * an unchecked exception after starting, stops, lookups and releases that fail; and none of them
+ * deduplicates two concurrent deploys of one bot. Three service instances, two drainers, clients
+ * that deploy and stop, bots whose callbacks come twice or out of order. During the run the
+ * ledger, the limits and the queue are checked (one statement each); at the end every bot started
+ * at most once and never on two platforms at once, every acknowledged stop held, and nothing is
+ * left. Both adapters, five runs each.
+ */
+@ParameterizedClass
+@EnumSource(TestDatabase.Adapter.class)
+class ChaosStressTest {
+    private static final Map<String, Integer> LIMITS = Map.of("k8s", 4, "aws", 3);
+    private final TestDatabase.Adapter adapter;
+
+    ChaosStressTest(TestDatabase.Adapter adapter) {
+        this.adapter = adapter;
+    }
+
+    /** One call's behavior, drawn at random. */
+    private static Behavior chaos(FakePlatform platform, Random random) {
+        double draw;
+        synchronized (random) {
+            draw = random.nextDouble();
+        }
+        if (draw < 0.45) {
+            return FakePlatform.ok();
+        } else if (draw < 0.55) {
+            return platform.fail(Kind.TRANSIENT);
+        } else if (draw < 0.60) {
+            return platform.fail(Kind.PERMANENT);
+        } else if (draw < 0.72) {
+            return platform.fail(Kind.CAPACITY);
+        } else if (draw < 0.80) {
+            return FakePlatform.startThenHang(400); // the call times out; the container runs
+        } else if (draw < 0.88) {
+            return platform.hang(400); // the call times out; nothing started
+        }
+        return FakePlatform.startThenThrow(new UncheckedIOException(new SocketTimeoutException("Read timed out")));
+    }
+
+    @RepeatedTest(5)
+    void everyPromiseHoldsWhenPlatformsFailInEveryWay(RepetitionInfo run) throws Exception {
+        long seed = 31L * run.getCurrentRepetition() + adapter.ordinal();
+        Random random = new Random(seed);
+        try (TestDatabase db = TestDatabase.fresh(adapter)) {
+            OffsetClock clock = new OffsetClock();
+            FakeFleet fleet = new FakeFleet();
+            List<FakePlatform> platforms = new ArrayList<>();
+            for (String name : List.of("k8s", "aws")) {
+                FakePlatform platform = new FakePlatform(name, fleet, LIMITS.get(name));
+                platform.byDefault(() -> chaos(platform, random)).flaky(random, 0.2, 0.2, 0.1);
+                platforms.add(platform);
+            }
+            Settings settings = Fixtures.settings(Map.of("PLATFORM_PRIORITY", "k8s,aws", "K8S_BOT_LIMIT", "4",
+                    "AWS_BOT_LIMIT", "3", "PLATFORM_CALL_TIMEOUT", "150ms", "QUEUE_LEASE", "1s",
+                    "GLOBAL_QUEUE_TIMEOUT", "2h", "DEPLOY_TIMEOUT", "1h", "HEARTBEAT_TIMEOUT", "1h"));
+            List<Services> instances = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                instances.add(Fixtures.services(settings, db.sql(6), List.copyOf(platforms), clock));
+            }
+            FleetWorkload workload = new FleetWorkload(new FleetWorkload.Config(80, 10, 0.5, 0.3, true, seed),
+                    instances, platforms, db, clock);
+
+            workload.run(LIMITS);
+            platforms.forEach(p -> p.byDefault(FakePlatform::ok).flaky(random, 0, 0, 0)); // the platforms recover
+            int passes = workload.settle(instances.get(0));
+
+            assertThat(passes).as("quiet after the platforms recovered").isPositive();
+            assertThat(workload.brokenPromises(LIMITS)).as("broken promises (%d bots, %d stops)",
+                    workload.told(), workload.stops()).isEmpty();
+        }
+    }
+}
