@@ -52,8 +52,4 @@ public enum BotStatus {
     public static String sqlList(Set<BotStatus> statuses) {
         return statuses.stream().map(s -> "'" + s.name() + "'").sorted().collect(Collectors.joining(","));
     }
-
-    public static Set<BotStatus> capacityHolding() {
-        return EnumSet.copyOf(java.util.Arrays.stream(values()).filter(BotStatus::holdsCapacity).toList());
-    }
 }

@@ -3,14 +3,20 @@ package io.botfleet.deployment;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.botfleet.bot.AutomaticLeave;
 import io.botfleet.bot.Meeting;
 import io.botfleet.bot.MeetingPlatform;
 
-/** The JSON columns of {@code bots}: the meeting and the automatic-leave timeouts. */
+/**
+ * The JSON columns of {@code bots} (the meeting and the automatic-leave timeouts), and the JSON
+ * parameters that carry a batch to one statement (the Data API takes no array parameters).
+ */
 final class BotJson {
     private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final ObjectMapper PARAMETERS = new ObjectMapper()
+            .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
 
     private BotJson() {
     }
@@ -43,6 +49,15 @@ final class BotJson {
         JsonNode node = read(json);
         return new AutomaticLeave(node.path("waitingRoomTimeoutMs").asLong(), node.path("noOneJoinedTimeoutMs").asLong(),
                 node.path("everyoneLeftTimeoutMs").asLong(), node.path("inactivityTimeoutMs").asLong());
+    }
+
+    /** A statement's JSON parameter: records become objects with snake_case fields, maps objects. */
+    static String parameter(Object value) {
+        try {
+            return PARAMETERS.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("cannot write a JSON parameter", e);
+        }
     }
 
     private static String text(JsonNode node, String field) {

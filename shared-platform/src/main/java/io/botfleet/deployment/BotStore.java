@@ -142,9 +142,6 @@ public final class BotStore {
     public Admitted admit(BotConfig config, String idempotencyKey, String fingerprint, Admission admission) {
         Instant now = clock.instant();
         Instant notBefore = admission.notBefore() == null || admission.notBefore().isBefore(now) ? now : admission.notBefore();
-        StringBuilder limits = new StringBuilder("{");
-        admission.limits().forEach((platform, limit) -> limits.append(limits.length() > 1 ? "," : "")
-                .append(jsonString(platform)).append(':').append(limit));
         Row row = sql.queryOne(ADMIT, Params.of("tenant", config.tenant())
                 .and("displayName", config.displayName())
                 .and("imageUrl", config.imageUrl())
@@ -159,7 +156,7 @@ public final class BotStore {
                 .and("idempotencyKey", idempotencyKey)
                 .and("fingerprint", fingerprint)
                 .and("requestKey", admission.requestKey())
-                .and("limits", limits.append('}').toString())
+                .and("limits", BotJson.parameter(admission.limits()))
                 .and("now", now)
                 .and("notBefore", notBefore)
                 .and("timeoutAt", notBefore.plus(admission.queueTimeout()))
@@ -186,8 +183,7 @@ public final class BotStore {
      * The outcome of a guarded transition: whether it applied, what capacity it gave back, and
      * whether the bot's platform is still owed a stop (then its release waits for the stop).
      */
-    public record Transition(boolean applied, BotStatus previous, String releasedPlatform,
-                             String deploymentPlatform, String platformIdentifier, boolean stopOwed) {
+    public record Transition(boolean applied, BotStatus previous, String releasedPlatform, boolean stopOwed) {
     }
 
     /**
@@ -205,8 +201,7 @@ public final class BotStore {
             return null;
         }
         return new Transition(row.getBoolean("applied"), BotStatus.valueOf(row.getString("previous_status")),
-                row.getString("released_platform"), row.getString("deployment_platform"),
-                row.getString("platform_identifier"), row.getBoolean("stop_owed"));
+                row.getString("released_platform"), row.getBoolean("stop_owed"));
     }
 
     public boolean heartbeat(long id) {
@@ -232,17 +227,8 @@ public final class BotStore {
         if (deployments.isEmpty()) {
             return List.of();
         }
-        StringBuilder json = new StringBuilder("[");
-        for (Deployment d : deployments) {
-            if (json.length() > 1) {
-                json.append(',');
-            }
-            json.append("{\"bot_id\":").append(d.botId()).append(",\"platform\":").append(jsonString(d.platform()))
-                    .append(",\"identifier\":").append(jsonString(d.identifier())).append('}');
-        }
-        json.append(']');
         Instant now = clock.instant();
-        return sql.query(RECORD_DEPLOYMENTS, Params.of("deployments", json.toString()).and("now", now)
+        return sql.query(RECORD_DEPLOYMENTS, Params.of("deployments", BotJson.parameter(deployments)).and("now", now)
                         .and("followUpAt", PlatformReleases.followUpAt(now)))
                 .stream().map(r -> new Recorded(r.getLong("id"), BotStatus.valueOf(r.getString("status")),
                         r.getBoolean("recorded"), r.getBoolean("orphaned"))).toList();
@@ -264,8 +250,7 @@ public final class BotStore {
         boolean releases = !to.holdsCapacity();
         return """
                 WITH prev AS (
-                  SELECT id, status, capacity_platform, deployment_platform, platform_identifier
-                  FROM bots WHERE id = :id FOR UPDATE),
+                  SELECT id, status, capacity_platform FROM bots WHERE id = :id FOR UPDATE),
                 moved AS (
                   UPDATE bots b
                   SET status = :to, status_reason = COALESCE(:reason::text, b.status_reason),
@@ -277,7 +262,6 @@ public final class BotStore {
                   DELETE FROM deployment_queue q USING moved WHERE q.bot_id = moved.id AND %s),
                 %s
                 SELECT p.status AS previous_status, (m.id IS NOT NULL) AS applied, m.released_platform,
-                       p.deployment_platform, p.platform_identifier,
                        EXISTS (SELECT 1 FROM platform_releases pr WHERE pr.bot_id = p.id AND pr.stop_owed) AS stop_owed
                 FROM prev p LEFT JOIN moved m ON m.id = p.id"""
                 .formatted(releases ? "NULL" : "b.capacity_platform",
@@ -286,9 +270,5 @@ public final class BotStore {
                         releases ? "prev.capacity_platform" : "NULL::text",
                         to.isReportable() ? "true" : "false",
                         CapacityLedger.releaseCte("moved"));
-    }
-
-    static String jsonString(String value) {
-        return com.fasterxml.jackson.databind.node.TextNode.valueOf(value).toString();
     }
 }

@@ -32,6 +32,10 @@ public final class PlatformReleases {
         }
     }
 
+    /** One row of the settle statement's JSON parameter. */
+    record SettledRow(long botId, String platform, boolean stopped, boolean released, String error) {
+    }
+
     /** What the platform said to one release's calls. */
     public record Settled(Release release, boolean stopped, boolean released, String error) {
     }
@@ -133,20 +137,9 @@ public final class PlatformReleases {
         if (outcomes.isEmpty()) {
             return List.of();
         }
-        StringBuilder json = new StringBuilder("[");
-        for (Settled s : outcomes) {
-            if (json.length() > 1) {
-                json.append(',');
-            }
-            json.append("{\"bot_id\":").append(s.release().botId())
-                    .append(",\"platform\":").append(BotStore.jsonString(s.release().platform()))
-                    .append(",\"stopped\":").append(s.stopped())
-                    .append(",\"released\":").append(s.released())
-                    .append(",\"error\":").append(s.error() == null ? "null" : BotStore.jsonString(CapacityLedger.truncate(s.error())))
-                    .append('}');
-        }
-        json.append(']');
-        return sql.query(SETTLE, Params.of("settled", json.toString()).and("now", clock.instant()))
+        List<SettledRow> rows = outcomes.stream().map(s -> new SettledRow(s.release().botId(), s.release().platform(),
+                s.stopped(), s.released(), s.error() == null ? null : CapacityLedger.truncate(s.error()))).toList();
+        return sql.query(SETTLE, Params.of("settled", BotJson.parameter(rows)).and("now", clock.instant()))
                 .stream().map(r -> r.getString("platform")).toList();
     }
 

@@ -10,7 +10,7 @@ import io.botfleet.testing.FakePlatform;
 import io.botfleet.testing.FakePlatform.Behavior;
 import io.botfleet.testing.FleetWorkload;
 import io.botfleet.testing.Fixtures;
-import io.botfleet.testing.OffsetClock;
+import io.botfleet.testing.MutableClock;
 import io.botfleet.testing.TestDatabase;
 import java.io.UncheckedIOException;
 import java.net.SocketTimeoutException;
@@ -70,7 +70,7 @@ class ChaosStressTest {
         long seed = 31L * run.getCurrentRepetition() + adapter.ordinal();
         Random random = new Random(seed);
         try (TestDatabase db = TestDatabase.fresh(adapter)) {
-            OffsetClock clock = new OffsetClock();
+            MutableClock clock = MutableClock.ticking();
             FakeFleet fleet = new FakeFleet();
             List<FakePlatform> platforms = new ArrayList<>();
             for (String name : List.of("k8s", "aws")) {

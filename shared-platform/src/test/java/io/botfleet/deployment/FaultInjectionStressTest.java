@@ -9,7 +9,7 @@ import io.botfleet.testing.FakePlatform;
 import io.botfleet.testing.FaultySql;
 import io.botfleet.testing.FleetWorkload;
 import io.botfleet.testing.Fixtures;
-import io.botfleet.testing.OffsetClock;
+import io.botfleet.testing.MutableClock;
 import io.botfleet.testing.TestDatabase;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,7 +44,7 @@ class FaultInjectionStressTest {
     void everyPromiseHoldsWhenStatementsFail(TestDatabase.Adapter adapter, double rate) throws Exception {
         long seed = Double.doubleToLongBits(rate) ^ adapter.ordinal();
         try (TestDatabase db = TestDatabase.fresh(adapter)) {
-            OffsetClock clock = new OffsetClock();
+            MutableClock clock = MutableClock.ticking();
             FakeFleet fleet = new FakeFleet();
             FakePlatform k8s = new FakePlatform("k8s", fleet, LIMITS.get("k8s")).slow(15);
             FakePlatform aws = new FakePlatform("aws", fleet, LIMITS.get("aws")).slow(15);

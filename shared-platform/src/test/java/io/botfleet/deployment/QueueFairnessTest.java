@@ -2,7 +2,6 @@ package io.botfleet.deployment;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.botfleet.bot.BotConfig;
 import io.botfleet.bot.BotStatus;
 import io.botfleet.testing.Fixtures;
 import io.botfleet.testing.Harness;
@@ -25,12 +24,6 @@ class QueueFairnessTest {
     @AfterEach
     void close() {
         h.close();
-    }
-
-    private static BotConfig priority(int priority) {
-        BotConfig c = Fixtures.config();
-        return new BotConfig(c.meeting(), c.displayName(), c.imageUrl(), c.recordingEnabled(), c.automaticLeave(),
-                c.startTime(), c.endTime(), c.callbackUrl(), c.tenant(), priority);
     }
 
     /** C9: a unit that just came free goes to the bot waiting for it, not to a newcomer. */
@@ -66,7 +59,7 @@ class QueueFairnessTest {
         }
         List<Long> byPriority = new ArrayList<>(); // priority 1 (best) .. 6
         for (int p = 6; p >= 1; p--) {
-            byPriority.add(0, first.deploy(priority(p)).botId());
+            byPriority.add(0, first.deploy(Fixtures.withPriority(p)).botId());
         }
         running.forEach(id -> h.finish(first, id)); // three units free
 

@@ -290,18 +290,12 @@ class QueueLifecycleTest {
     void theQueueDrainsInPriorityThenArrivalOrder() {
         fill();
         long first = deploy().botId();
-        long urgent = services.deployments().deploy(withPriority(-5), null).botId();
+        long urgent = services.deployments().deploy(Fixtures.withPriority(-5), null).botId();
         long last = deploy().botId();
         assertThat(services.queue().list(10)).extracting(QueueEntry::botId).containsExactly(urgent, first, last);
         finish(1);
         services.hybrid().processQueue("drainer", Duration.ofSeconds(10));
         assertThat(k8s.starts()).containsKey(urgent).doesNotContainKeys(first, last);
-    }
-
-    private static io.botfleet.bot.BotConfig withPriority(int priority) {
-        var c = Fixtures.config();
-        return new io.botfleet.bot.BotConfig(c.meeting(), c.displayName(), c.imageUrl(), c.recordingEnabled(),
-                c.automaticLeave(), c.startTime(), c.endTime(), c.callbackUrl(), c.tenant(), priority);
     }
 
     /** Shorthand over the drain report. */

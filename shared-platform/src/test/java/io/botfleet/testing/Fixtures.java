@@ -47,6 +47,13 @@ public final class Fixtures {
         return config(null);
     }
 
+    /** The usual bot, with this queue priority (lower first). */
+    public static BotConfig withPriority(int priority) {
+        BotConfig c = config();
+        return new BotConfig(c.meeting(), c.displayName(), c.imageUrl(), c.recordingEnabled(), c.automaticLeave(),
+                c.startTime(), c.endTime(), c.callbackUrl(), c.tenant(), priority);
+    }
+
     public static BotConfig config(Instant startTime) {
         return new BotConfig(new Meeting(MeetingPlatform.ZOOM, "https://zoom.us/j/123456789", "123456789", null),
                 "Notetaker", null, false, AutomaticLeave.DEFAULT, startTime, null, null, "default", 0);

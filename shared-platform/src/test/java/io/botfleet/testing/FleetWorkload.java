@@ -38,7 +38,7 @@ public final class FleetWorkload {
     private final FakeFleet fleet;
     private final List<FakePlatform> platforms;
     private final TestDatabase db;
-    private final OffsetClock clock;
+    private final MutableClock clock;
     private final BotTokens tokens = new BotTokens(Fixtures.SECRET);
     private final Random random;
     private final Set<Long> told = ConcurrentHashMap.newKeySet();
@@ -48,7 +48,7 @@ public final class FleetWorkload {
     private final AtomicBoolean running = new AtomicBoolean();
 
     public FleetWorkload(Config config, List<Services> instances, List<FakePlatform> platforms, TestDatabase db,
-                         OffsetClock clock) {
+                         MutableClock clock) {
         this.config = config;
         this.instances = instances;
         this.platforms = platforms;

@@ -7,17 +7,36 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 
-/** A clock tests move by hand, so leases, timeouts and schedules are tested without sleeping. */
+/**
+ * A clock tests move by hand, so leases, timeouts and schedules are tested without sleeping:
+ * standing still, or (for long runs whose end must let minutes pass) real time plus what the
+ * test added.
+ */
 public final class MutableClock extends Clock {
-    private volatile Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+    private final Instant start = Instant.now().truncatedTo(ChronoUnit.MICROS);
+    private final boolean ticking;
+    private volatile Duration added = Duration.ZERO;
+
+    public MutableClock() {
+        this(false);
+    }
+
+    private MutableClock(boolean ticking) {
+        this.ticking = ticking;
+    }
+
+    /** Real time, plus what {@link #advance} adds. */
+    public static MutableClock ticking() {
+        return new MutableClock(true);
+    }
 
     public void advance(Duration by) {
-        now = now.plus(by);
+        added = added.plus(by);
     }
 
     @Override
     public Instant instant() {
-        return now;
+        return (ticking ? Instant.now() : start).plus(added);
     }
 
     @Override
