@@ -12,12 +12,16 @@ import software.amazon.awssdk.services.rdsdata.model.RdsDataException;
 import software.amazon.awssdk.services.rdsdata.model.ServiceUnavailableErrorException;
 
 /**
- * Bounded retry with exponential backoff for Data API failures that prove the statement did not
- * run: the cluster is resuming from zero capacity, the writer is unavailable, the call was
- * throttled, or the connection failed before the request was sent. Anything else (a read timeout,
- * a 500) may have run the statement, so it is not retried blindly: it surfaces as an
- * {@link SqlException}, and the statements themselves are guarded so that a caller's retry is
- * harmless. The SDK's own retries are switched off for the same reason.
+ * Bounded retry with exponential backoff for Data API failures that say the cluster could not
+ * take the call: it is resuming from zero capacity (documented as "the request was cancelled"),
+ * the writer is unavailable, the service is unavailable, the call was throttled, or the
+ * connection failed before the request was sent. An unavailable writer or service may follow a
+ * statement that did run (a failover after its commit), so a repeat can re-run a write: every
+ * statement of botfleet is written to be safe to repeat (an admission carries a request key, a
+ * claim or a transition repeated finds its work done), and the store tests prove it with the
+ * fixture's after-commit failures. Anything else (a read timeout, a 500) is not retried here: it
+ * surfaces as an {@link SqlException}, to the caller that knows what to do. The SDK's own retries
+ * are switched off for the same reason.
  */
 public final class DataApiRetry {
 
@@ -55,7 +59,7 @@ public final class DataApiRetry {
             try {
                 return call.get();
             } catch (SdkException e) {
-                if (!notExecuted(e) || System.nanoTime() + delay.toNanos() > deadline) {
+                if (!worthRetrying(e) || System.nanoTime() + delay.toNanos() > deadline) {
                     throw new SqlException("Data API call failed after " + attempt + " attempt(s): " + e.getMessage()
                             + " [" + abbreviate(statement) + "]", e);
                 }
@@ -70,8 +74,8 @@ public final class DataApiRetry {
         }
     }
 
-    /** True only when the failure shows the statement never reached the database. */
-    static boolean notExecuted(SdkException e) {
+    /** True for the failures worth another try: the cluster could not take the call (see the class comment). */
+    static boolean worthRetrying(SdkException e) {
         if (e instanceof DatabaseResumingException || e instanceof DatabaseUnavailableException
                 || e instanceof ServiceUnavailableErrorException) {
             return true;

@@ -7,9 +7,11 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeFormatterBuilder;
 import java.time.temporal.ChronoField;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -32,10 +34,12 @@ import software.amazon.awssdk.services.rdsdata.model.TypeHint;
  */
 public final class DataApiSql implements Sql {
     /**
-     * Instants go out as UTC timestamps with at most microseconds (PostgreSQL's precision). They
-     * are read as timestamptz in the session's time zone, which is UTC on Aurora unless a cluster
-     * parameter group changes it; the CDK stack pins {@code timezone = UTC}.
+     * Instants go out as text with their offset, and each reference to them in the statement is
+     * cast to timestamptz: the value means the same instant whatever the session's time zone. (A
+     * TIMESTAMP type hint would be a wall-clock time in the session's zone, which a cluster's
+     * parameter group may set to anything.) They come back, in UTC, as wall-clock text.
      */
+    private static final DateTimeFormatter INSTANT = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSxxx");
     private static final DateTimeFormatter TIMESTAMP = new DateTimeFormatterBuilder()
             .appendPattern("yyyy-MM-dd HH:mm:ss")
             .optionalStart().appendFraction(ChronoField.MICRO_OF_SECOND, 0, 6, true).optionalEnd()
@@ -77,9 +81,11 @@ public final class DataApiSql implements Sql {
         return rows;
     }
 
+    /** The count of rows changed; the service leaves it out for some statements (DDL), which counts as 0. */
     @Override
     public int update(String statement, Params params) {
-        return Math.toIntExact(execute(statement, params).numberOfRecordsUpdated());
+        Long updated = execute(statement, params).numberOfRecordsUpdated();
+        return updated == null ? 0 : Math.toIntExact(updated);
     }
 
     /** One transaction: Begin, the work's statements one after another, then Commit (or Rollback). */
@@ -107,14 +113,23 @@ public final class DataApiSql implements Sql {
 
     private ExecuteStatementResponse execute(String statement, Params params) {
         List<SqlParameter> parameters = new ArrayList<>();
-        params.asMap().forEach((name, value) -> parameters.add(parameter(name, value)));
+        Set<String> instants = new HashSet<>();
+        params.asMap().forEach((name, value) -> {
+            parameters.add(parameter(name, value));
+            if (value instanceof Instant) {
+                instants.add(name);
+            }
+        });
+        String sql = NamedStatement.cast(statement, instants, "timestamptz");
         return call(() -> client.executeStatement(r -> r.resourceArn(target.clusterArn())
                 .secretArn(target.secretArn())
                 .database(target.database())
                 .transactionId(transactionId)
-                .sql(statement)
+                .sql(sql)
                 .parameters(parameters)
-                .includeResultMetadata(true)), statement);
+                .includeResultMetadata(true)
+                // AWS's advice: a DDL statement cut off at the call's time limit can leave a broken structure
+                .continueAfterTimeout(SqlText.isDdl(statement))), statement);
     }
 
     private <T> T call(Supplier<T> request, String statement) {
@@ -130,8 +145,7 @@ public final class DataApiSql implements Sql {
             case Integer i -> p.value(Field.fromLongValue(i.longValue())).build();
             case Boolean b -> p.value(Field.fromBooleanValue(b)).build();
             case Double d -> p.value(Field.fromDoubleValue(d)).build();
-            case Instant t -> p.value(Field.fromStringValue(TIMESTAMP.format(t.atOffset(ZoneOffset.UTC))))
-                    .typeHint(TypeHint.TIMESTAMP).build();
+            case Instant t -> p.value(Field.fromStringValue(INSTANT.format(t.atOffset(ZoneOffset.UTC)))).build();
             case UUID u -> p.value(Field.fromStringValue(u.toString())).typeHint(TypeHint.UUID).build();
             default -> throw new IllegalArgumentException("no Data API type for parameter :" + name + " ("
                     + value.getClass().getSimpleName() + ")");

@@ -3,13 +3,12 @@ package io.botfleet.store;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Applies the plain SQL files under {@code db/migration/} in order, each in one transaction,
- * through the SQL port, so the JDBC and Data API paths share the files. Statements in a file are
- * separated by a semicolon at the end of a line (the Data API runs one statement per call).
+ * through the SQL port, so the JDBC and Data API paths share the files. A file is split into its
+ * statements (the Data API runs one statement per call).
  * A transaction-scoped advisory lock lets several instances start at once.
  */
 public final class Migrations {
@@ -26,7 +25,8 @@ public final class Migrations {
             int version = i + 1;
             String file = FILES.get(i);
             sql.transaction(tx -> {
-                tx.query("SELECT pg_advisory_xact_lock(:key) AS locked", Params.of("key", LOCK_KEY));
+                // the lock function returns void, a type the Data API cannot return: select a constant instead
+                tx.query("SELECT 1 AS locked FROM pg_advisory_xact_lock(:key)", Params.of("key", LOCK_KEY));
                 // under the lock: CREATE TABLE IF NOT EXISTS is not safe against a concurrent twin
                 tx.update("""
                         CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -45,25 +45,9 @@ public final class Migrations {
         }
     }
 
+    /** A script's statements, one per call: split at each {@code ;} that is code, comments dropped. */
     static List<String> statements(String script) {
-        List<String> result = new ArrayList<>();
-        StringBuilder current = new StringBuilder();
-        for (String line : script.split("\n")) {
-            String trimmed = line.strip();
-            if (trimmed.startsWith("--") || trimmed.isEmpty()) {
-                continue;
-            }
-            current.append(line).append('\n');
-            if (trimmed.endsWith(";")) {
-                String statement = current.toString().strip();
-                result.add(statement.substring(0, statement.length() - 1));
-                current.setLength(0);
-            }
-        }
-        if (!current.toString().isBlank()) {
-            result.add(current.toString().strip());
-        }
-        return result;
+        return SqlText.statements(script);
     }
 
     private static String read(String file) {

@@ -1,12 +1,16 @@
 package io.botfleet.store;
 
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
  * Named statement parameters. Values are null, String, Long, Integer, Boolean, Double or Instant;
- * JSON travels as a String and is cast in the statement ({@code :meeting::jsonb}).
+ * JSON travels as a String and is cast in the statement ({@code :meeting::jsonb}). Instants are
+ * kept to the millisecond: the RDS Data API carries and returns timestamps to the millisecond, so
+ * both adapters store, compare and read back the same instant.
  */
 public final class Params {
     private final Map<String, Object> values = new LinkedHashMap<>();
@@ -20,7 +24,7 @@ public final class Params {
     }
 
     public Params and(String name, Object value) {
-        values.put(name, value);
+        values.put(name, value instanceof Instant instant ? instant.truncatedTo(ChronoUnit.MILLIS) : value);
         return this;
     }
 

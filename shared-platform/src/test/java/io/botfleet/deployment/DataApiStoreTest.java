@@ -20,6 +20,8 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** What only the Data API path can get wrong: a cluster that is resuming, and the types on the wire. */
 class DataApiStoreTest {
@@ -44,6 +46,46 @@ class DataApiStoreTest {
         assertThat(db.count("SELECT count(*) AS n FROM bots")).isEqualTo(1);
         assertThat(k8s.starts()).containsExactly(java.util.Map.entry(outcome.botId(), 1));
         assertThat(db.count("SELECT used AS n FROM platform_capacity WHERE platform = 'k8s'")).isEqualTo(1);
+    }
+
+    /**
+     * The service may answer DatabaseUnavailableException or ServiceUnavailableError after a
+     * statement ran (a failover after commit), and the adapter repeats those calls: every write
+     * is safe to repeat. An admission repeated finds its own bot by its request key; a claim
+     * repeated grants nothing more (the bot then waits, pinned, for its resume); a status change
+     * repeated finds it done.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"INSERT INTO bots", "UPDATE platform_capacity", "jsonb_to_recordset"})
+    void aWriteRepeatedAfterItCommittedDoesNoHarm(String statement) {
+        db.dataApi().failNextAfterCommit(1, "DatabaseUnavailableException", statement);
+        DeployOutcome outcome = services.deployments().deploy(Fixtures.config(), null);
+        clock.advance(java.time.Duration.ofMinutes(1)); // a claim whose answer was lost is resumed after its call timeout
+        services.hybrid().processQueue("drainer", java.time.Duration.ofSeconds(10));
+
+        assertThat(db.count("SELECT count(*) AS n FROM bots")).as("bots").isEqualTo(1);
+        assertThat(k8s.starts()).containsExactly(java.util.Map.entry(outcome.botId(), 1));
+        assertThat(services.bots().find(outcome.botId()).platformIdentifier()).isEqualTo("k8s-" + outcome.botId());
+        assertThat(db.count("SELECT used AS n FROM platform_capacity WHERE platform = 'k8s'")).isEqualTo(1);
+        services.deployments().report(outcome.botId(), new io.botfleet.bot.BotTokens(Fixtures.SECRET)
+                .tokenFor(outcome.botId()), BotStatus.DONE, null);
+        assertThat(db.count("SELECT sum(used) AS n FROM platform_capacity")).isZero();
+    }
+
+    @Test
+    void aStatusChangeRepeatedAfterItCommittedIsAcceptedOnce() {
+        long id = services.deployments().deploy(Fixtures.config(), null).botId();
+        db.dataApi().failNextAfterCommit(1, "ServiceUnavailableError", "SET status = :to");
+        var done = services.deployments().report(id, new io.botfleet.bot.BotTokens(Fixtures.SECRET).tokenFor(id),
+                BotStatus.DONE, null);
+        assertThat(done.result()).isEqualTo(BotDeploymentService.CallbackResult.ACCEPTED);
+        assertThat(db.count("SELECT sum(used) AS n FROM platform_capacity")).isZero();
+    }
+
+    /** DDL answers carry no record count; the adapter counts that as 0. */
+    @Test
+    void aStatementWhoseAnswerHasNoRecordCountUpdatesZero() {
+        assertThat(db.sql(1).update("CREATE INDEX probe_by_tenant ON bots (tenant)", io.botfleet.store.Params.of())).isZero();
     }
 
     /**
@@ -77,9 +119,10 @@ class DataApiStoreTest {
     }
 
     @Test
-    void everyColumnTypeRoundTripsThroughTheDataApi() {
+    void everyColumnTypeRoundTripsThroughTheDataApiInASessionThatIsNotInUtc() {
+        db.dataApi().sessionTimeZone("Asia/Kolkata"); // a cluster parameter group may set any zone
         String longUrl = "https://meet.google.com/" + "a".repeat(2048 - "https://meet.google.com/".length());
-        Instant start = OffsetDateTime.parse("2026-12-24T18:30:00.123456+05:30").toInstant();
+        Instant start = OffsetDateTime.parse("2026-12-24T18:30:00.123+05:30").toInstant();
         BotConfig config = new BotConfig(
                 new Meeting(MeetingPlatform.GOOGLE_MEET, longUrl, "abc-defg-hij", "pässwörd \"quoted\" \\ ✓"),
                 "N".repeat(255), longUrl, true, new AutomaticLeave(1, 2, 3, 86_400_000), start, start.plusSeconds(3600),
@@ -95,7 +138,21 @@ class DataApiStoreTest {
         assertThat(viaDataApi).isEqualTo(viaJdbc);
         assertThat(viaDataApi.createdAt()).isEqualTo(clock.instant());
         assertThat(viaDataApi.lastHeartbeat()).isNull();
-        assertThat(viaDataApi.config().startTime()).isEqualTo(Instant.parse("2026-12-24T13:00:00.123456Z"));
+        assertThat(viaDataApi.config().startTime()).isEqualTo(Instant.parse("2026-12-24T13:00:00.123Z"));
         assertThat(services.queue().find(id).notBefore()).isEqualTo(start.minusSeconds(300));
+    }
+
+    /** Both adapters keep an instant to the millisecond (what the Data API carries), so they store the same one. */
+    @Test
+    void aMicrosecondInstantIsStoredAlikeThroughBothAdapters() {
+        Instant precise = Instant.parse("2026-12-24T13:00:00.123456Z");
+        BotConfig config = Fixtures.config(precise);
+        BotStore.Admission admission = new BotStore.Admission(null, java.time.Duration.ofMinutes(10), null, null, "a", Map.of());
+        long viaDataApi = services.bots().admit(config, null, "f", admission).id();
+        BotStore jdbc = new BotStore(new JdbcSql(db.pool(1)), clock);
+        long viaJdbc = jdbc.admit(config, null, "f", new BotStore.Admission(null, java.time.Duration.ofMinutes(10),
+                null, null, "b", Map.of())).id();
+        assertThat(jdbc.find(viaDataApi).config().startTime()).isEqualTo(Instant.parse("2026-12-24T13:00:00.123Z"))
+                .isEqualTo(jdbc.find(viaJdbc).config().startTime());
     }
 }

@@ -20,20 +20,32 @@ final class DataApiError extends RuntimeException {
             Map.entry("SecretsErrorException", 400), Map.entry("ServiceUnavailableError", 503),
             Map.entry("StatementTimeoutException", 400), Map.entry("TransactionNotFoundException", 404),
             Map.entry("UnsupportedResultException", 400),
+            Map.entry("ValidationException", 400), // AWS common error, not in the service model
             Map.entry("ThrottlingException", 400)); // AWS common error, not in the service model
 
     final String type;
     final int status;
+    /** The database connection that ran the statement, for a StatementTimeoutException. */
+    final Long dbConnectionId;
 
     /** An error of the service model; its status comes from the table above. */
     DataApiError(String type, String message) {
-        this(type, STATUS.get(type), message);
+        this(type, STATUS.get(type), message, null);
+    }
+
+    DataApiError(String type, String message, long dbConnectionId) {
+        this(type, STATUS.get(type), message, dbConnectionId);
     }
 
     DataApiError(String type, int status, String message) {
+        this(type, status, message, null);
+    }
+
+    private DataApiError(String type, int status, String message, Long dbConnectionId) {
         super(message, null, false, false); // an answer, not a failure: no stack trace needed
         this.type = type;
         this.status = status;
+        this.dbConnectionId = dbConnectionId;
     }
 
     static boolean isKnownType(String type) {

@@ -17,17 +17,27 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.ReentrantLock;
 import javax.sql.DataSource;
+import org.postgresql.PGConnection;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.rdsdata.RdsDataClient;
 import org.postgresql.core.BaseConnection;
 
 /**
@@ -36,10 +46,14 @@ import org.postgresql.core.BaseConnection;
  * Shapes follow the service model and responses observed from real Aurora PostgreSQL clusters
  * (Serverless v2 / provisioned): a SQL error is {@code DatabaseErrorException} (400) carrying the
  * driver's message plus {@code "; SQLState: xxxxx"} ({@code BadRequestException} is Serverless v1's);
- * a result over 1 MiB is {@code UnsupportedResultException}; a failed statement ends its transaction;
- * a second statement on a busy transaction is refused; timestamps come back as UTC wall-clock text.
- * This class holds the HTTP protocol and the transactions; {@link DataApiValues} maps parameters and
- * result values, and {@link DataApiError} is the service's error vocabulary.
+ * a failed statement ends its transaction; a call on a transaction still running a statement is
+ * refused; a statement past the time limit (45 s) answers {@code StatementTimeoutException}, and is
+ * cancelled unless the call asked to continue after a timeout; timestamptz values come back as UTC
+ * wall-clock text. Sessions run in the cluster's time zone, which is not UTC here (parameter groups
+ * can set any), so a value that depends on it shows. This class holds the HTTP protocol, the
+ * transactions and the time limit; {@link DataApiRules} is what the service refuses,
+ * {@link DataApiValues} maps parameters and result values, and {@link DataApiError} is the
+ * service's error vocabulary.
  */
 public final class DataApiFixture implements AutoCloseable {
     private static final Map<String, String> OPERATIONS = Map.of(
@@ -51,12 +65,16 @@ public final class DataApiFixture implements AutoCloseable {
     private final ObjectMapper json = new ObjectMapper();
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final HttpServer server;
-    private final Map<String, Transaction> transactions = new ConcurrentHashMap<>();
+    private final DataApiTransactions transactions = new DataApiTransactions();
     private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
-    private final Set<Object> utcSessions = Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>()));
+    private final Map<Object, String> sessionZones = Collections.synchronizedMap(new WeakHashMap<>());
+    private final List<String> continuedAfterTimeout = Collections.synchronizedList(new ArrayList<>());
     private final AtomicInteger failuresLeft = new AtomicInteger();
     private volatile String failureType;
+    private volatile String failAfterCommitOf; // null: fail before touching the database
     private volatile Duration latency = Duration.ZERO;
+    private volatile String sessionZone = "Asia/Kolkata";
+    private volatile Duration statementTimeout = Duration.ofSeconds(45);
 
     public DataApiFixture(DataSource dataSource) {
         this.dataSource = dataSource;
@@ -74,6 +92,17 @@ public final class DataApiFixture implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
     }
 
+    /** A raw SDK client for this endpoint, one attempt per call, for tests of the fixture itself. */
+    public RdsDataClient client() {
+        return RdsDataClient.builder()
+                .region(Region.EU_WEST_1)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDTEST", "secret")))
+                .httpClient(UrlConnectionHttpClient.create())
+                .endpointOverride(endpoint())
+                .overrideConfiguration(o -> o.retryStrategy(b -> b.maxAttempts(1)))
+                .build();
+    }
+
     /** Every call waits this long before it is answered, as a call inside the region would. */
     public void latency(Duration perCall) {
         latency = perCall;
@@ -81,11 +110,41 @@ public final class DataApiFixture implements AutoCloseable {
 
     /** The next {@code times} calls answer {@code errorType} without touching the database. */
     public void failNext(int times, String errorType) {
+        failNext(times, errorType, null);
+    }
+
+    /**
+     * The next {@code times} statements whose text contains {@code sqlContaining} run and commit,
+     * and then answer {@code errorType}: the answer is lost, the work is done.
+     */
+    public void failNextAfterCommit(int times, String errorType, String sqlContaining) {
+        failNext(times, errorType, sqlContaining);
+    }
+
+    private void failNext(int times, String errorType, String afterCommitOf) {
         if (!DataApiError.isKnownType(errorType)) {
             throw new IllegalArgumentException("not an RDS Data API error code: " + errorType);
         }
         failureType = errorType;
+        failAfterCommitOf = afterCommitOf;
         failuresLeft.set(times);
+    }
+
+    /** The time zone new sessions run in, as a cluster parameter group sets it. */
+    public void sessionTimeZone(String zone) {
+        sessionZone = zone;
+    }
+
+    /** How long a statement may run before its call answers StatementTimeoutException (the service: 45 s). */
+    public void statementTimeout(Duration limit) {
+        statementTimeout = limit;
+    }
+
+    /** The statements sent with {@code continueAfterTimeout}, in order. */
+    public List<String> continuedAfterTimeout() {
+        synchronized (continuedAfterTimeout) {
+            return List.copyOf(continuedAfterTimeout);
+        }
     }
 
     /** Requests received for an operation ("ExecuteStatement", "BeginTransaction", ...), failed ones too. */
@@ -98,16 +157,7 @@ public final class DataApiFixture implements AutoCloseable {
     public void close() {
         server.stop(0);
         executor.shutdownNow();
-        transactions.values().forEach(DataApiFixture::endQuietly);
-        transactions.clear();
-    }
-
-    private static void endQuietly(Transaction tx) {
-        try {
-            tx.end(false);
-        } catch (SQLException ignored) {
-            // the connection is closed either way; the pool discards a broken one
-        }
+        transactions.closeAll();
     }
 
     private void handle(HttpExchange exchange) throws IOException {
@@ -122,7 +172,7 @@ public final class DataApiFixture implements AutoCloseable {
                 if (operation == null || !"POST".equals(exchange.getRequestMethod())) {
                     throw new DataApiError("UnknownOperationException", 404, "no operation at " + exchange.getRequestURI());
                 }
-                if (failuresLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                if (failAfterCommitOf == null && failuresLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                     throw new DataApiError(failureType, "injected by DataApiFixture.failNext");
                 }
                 JsonNode request = json.readTree(body);
@@ -133,9 +183,18 @@ public final class DataApiFixture implements AutoCloseable {
                     case "CommitTransaction" -> endTransaction(request, true);
                     default -> endTransaction(request, false);
                 };
+                String afterCommitOf = failAfterCommitOf;
+                if (afterCommitOf != null && request.path("sql").asText("").contains(afterCommitOf)
+                        && failuresLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                    throw new DataApiError(failureType, "injected by DataApiFixture.failNextAfterCommit");
+                }
                 send(exchange, 200, null, response);
             } catch (DataApiError e) {
-                send(exchange, e.status, e.type, json.createObjectNode().put("message", e.getMessage()));
+                ObjectNode error = json.createObjectNode().put("message", e.getMessage());
+                if (e.dbConnectionId != null) {
+                    error.put("dbConnectionId", e.dbConnectionId);
+                }
+                send(exchange, e.status, e.type, error);
             } catch (Exception e) {
                 if (e instanceof InterruptedException) {
                     Thread.currentThread().interrupt();
@@ -160,25 +219,31 @@ public final class DataApiFixture implements AutoCloseable {
 
     private ObjectNode executeStatement(JsonNode request) throws SQLException {
         String sql = required(request, "sql");
+        DataApiRules.oneStatement(sql);
         if (request.path("formatRecordsAs").asText("NONE").equals("JSON") || request.has("resultSetOptions")) {
             throw new DataApiError("BadRequestException", "DataApiFixture supports neither formatRecordsAs JSON nor resultSetOptions");
         }
         boolean metadata = request.path("includeResultMetadata").asBoolean(false);
-        return onConnection(request, connection -> {
+        boolean continueAfterTimeout = request.path("continueAfterTimeout").asBoolean(false);
+        if (continueAfterTimeout) {
+            continuedAfterTimeout.add(sql);
+        }
+        return onConnection(request, continueAfterTimeout, connection -> {
             NamedStatement named = NamedStatement.parse(sql);
             try (PreparedStatement statement = connection.prepareStatement(named.jdbcText())) {
                 DataApiValues.bind(statement, named, request.path("parameters"));
                 ObjectNode response = json.createObjectNode();
                 if (statement.execute()) {
                     try (ResultSet rs = statement.getResultSet()) {
+                        ArrayNode records = DataApiValues.records(rs);
                         if (metadata) {
                             response.set("columnMetadata", DataApiValues.columnMetadata(connection, rs.getMetaData()));
                         }
                         response.put("numberOfRecordsUpdated", 0); // what the service answers for a SELECT
-                        response.set("records", DataApiValues.records(rs));
+                        response.set("records", records);
                     }
-                } else {
-                    response.put("numberOfRecordsUpdated", statement.getUpdateCount());
+                } else if (!DataApiRules.isDdl(sql)) {
+                    response.put("numberOfRecordsUpdated", statement.getUpdateCount()); // absent for DDL
                 }
                 response.set("generatedFields", json.createArrayNode()); // unsupported by Aurora PostgreSQL
                 return response;
@@ -188,7 +253,8 @@ public final class DataApiFixture implements AutoCloseable {
 
     private ObjectNode batchExecuteStatement(JsonNode request) throws SQLException {
         String sql = required(request, "sql");
-        return onConnection(request, connection -> {
+        DataApiRules.oneStatement(sql);
+        return onConnection(request, false, connection -> {
             NamedStatement named = NamedStatement.parse(sql);
             ArrayNode results = json.createArrayNode();
             try (PreparedStatement statement = connection.prepareStatement(named.jdbcText())) {
@@ -210,28 +276,17 @@ public final class DataApiFixture implements AutoCloseable {
         required(request, "secretArn");
         Connection connection = dataSource.getConnection();
         try {
-            inUtc(connection);
+            inSessionZone(connection);
             connection.setAutoCommit(false);
         } catch (SQLException e) {
             connection.close();
             throw e;
         }
-        String id = UUID.randomUUID().toString();
-        transactions.put(id, new Transaction(connection));
-        return json.createObjectNode().put("transactionId", id);
+        return json.createObjectNode().put("transactionId", transactions.begin(connection));
     }
 
     private ObjectNode endTransaction(JsonNode request, boolean commit) {
-        String id = required(request, "transactionId");
-        Transaction tx = claim(id);
-        try {
-            transactions.remove(id);
-            tx.end(commit);
-        } catch (SQLException e) {
-            throw DataApiError.database(e);
-        } finally {
-            tx.lock.unlock();
-        }
+        transactions.end(required(request, "transactionId"), commit);
         return json.createObjectNode().put("transactionStatus", commit ? "Transaction Committed" : "Rollback Complete");
     }
 
@@ -240,64 +295,73 @@ public final class DataApiFixture implements AutoCloseable {
         ObjectNode run(Connection connection) throws SQLException;
     }
 
-    /** Runs on the transaction's own connection when the request names one, else on a pooled one. */
-    private ObjectNode onConnection(JsonNode request, Work work) throws SQLException {
+    /**
+     * Runs on the transaction's own connection when the request names one, else on a pooled one,
+     * within the statement time limit. A statement past the limit is cancelled, unless the call
+     * asked to continue after a timeout; either way the call answers StatementTimeoutException, and
+     * the transaction stays busy until its statement ends.
+     */
+    private ObjectNode onConnection(JsonNode request, boolean continueAfterTimeout, Work work) throws SQLException {
         required(request, "resourceArn");
         required(request, "secretArn");
         String id = request.path("transactionId").asText("");
         if (id.isEmpty()) {
-            try (Connection connection = dataSource.getConnection()) {
-                inUtc(connection);
-                try {
+            Connection connection = dataSource.getConnection();
+            try {
+                inSessionZone(connection);
+            } catch (SQLException e) {
+                connection.close();
+                throw e;
+            }
+            return withinLimit(connection, continueAfterTimeout, () -> {
+                try (connection) {
                     return work.run(connection);
                 } catch (SQLException e) {
                     throw DataApiError.database(e);
                 }
-            }
+            });
         }
-        Transaction tx = claim(id);
-        try {
-            return work.run(tx.connection);
-        } catch (SQLException e) {
-            // the service ends a transaction whose statement failed; its id is then not found
-            transactions.remove(id);
-            endQuietly(tx);
-            throw DataApiError.database(e);
-        } finally {
-            tx.lock.unlock();
-        }
-    }
-
-    /** Locks a live transaction; like the service, a second statement while one runs is refused. */
-    private Transaction claim(String id) {
-        Transaction tx = transactions.get(id);
-        if (tx == null) {
-            throw transactionNotFound(id);
-        }
-        if (!tx.lock.tryLock()) {
-            throw new DataApiError("BadRequestException", "Transaction " + id + " is not in a state that can accept this statement");
-        }
-        if (tx.ended) {
-            tx.lock.unlock();
-            throw transactionNotFound(id);
-        }
-        return tx;
-    }
-
-    private static DataApiError transactionNotFound(String id) {
-        return new DataApiError("TransactionNotFoundException", "Transaction " + id + " is not found");
-    }
-
-    /** The service's sessions run in UTC; set it once per physical connection. */
-    private void inUtc(Connection connection) throws SQLException {
-        Object physical = connection.isWrapperFor(BaseConnection.class) ? connection.unwrap(BaseConnection.class) : connection;
-        if (utcSessions.add(physical)) {
-            try (Statement statement = connection.createStatement()) {
-                statement.execute("SET TIME ZONE 'UTC'");
+        DataApiTransactions.Transaction tx = transactions.claim(id);
+        return withinLimit(tx.connection, continueAfterTimeout, () -> {
+            try {
+                return work.run(tx.connection);
             } catch (SQLException e) {
-                utcSessions.remove(physical);
-                throw e;
+                transactions.abort(id, tx);
+                throw DataApiError.database(e);
+            } finally {
+                tx.release();
             }
+        });
+    }
+
+    private ObjectNode withinLimit(Connection connection, boolean continueAfterTimeout,
+                                   java.util.concurrent.Callable<ObjectNode> statement) throws SQLException {
+        long backend = connection.unwrap(PGConnection.class).getBackendPID();
+        Future<ObjectNode> running = executor.submit(statement);
+        try {
+            return running.get(statementTimeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            if (!continueAfterTimeout) {
+                connection.unwrap(PGConnection.class).cancelQuery();
+            }
+            throw new DataApiError("StatementTimeoutException", "Request timed out", backend);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof DataApiError api ? api : new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DataApiError("InternalServerErrorException", "interrupted");
+        }
+    }
+
+    /** Each session runs in the cluster's time zone; set once per physical connection. */
+    private void inSessionZone(Connection connection) throws SQLException {
+        Object physical = connection.isWrapperFor(BaseConnection.class) ? connection.unwrap(BaseConnection.class) : connection;
+        String zone = sessionZone;
+        if (!zone.equals(sessionZones.get(physical))) {
+            try (Statement statement = connection.createStatement()) {
+                statement.execute("SET TIME ZONE '" + zone + "'");
+            }
+            sessionZones.put(physical, zone);
         }
     }
 
@@ -309,26 +373,4 @@ public final class DataApiFixture implements AutoCloseable {
         return value;
     }
 
-    private static final class Transaction {
-        final Connection connection;
-        final ReentrantLock lock = new ReentrantLock();
-        volatile boolean ended;
-
-        Transaction(Connection connection) {
-            this.connection = connection;
-        }
-
-        void end(boolean commit) throws SQLException {
-            if (!ended) {
-                ended = true;
-                try (connection) {
-                    if (commit) {
-                        connection.commit();
-                    } else {
-                        connection.rollback();
-                    }
-                }
-            }
-        }
-    }
 }

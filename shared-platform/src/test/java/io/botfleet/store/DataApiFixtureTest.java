@@ -9,23 +9,24 @@ import java.sql.Types;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.rdsdata.RdsDataClient;
+import software.amazon.awssdk.services.rdsdata.model.BadRequestException;
 import software.amazon.awssdk.services.rdsdata.model.ColumnMetadata;
 import software.amazon.awssdk.services.rdsdata.model.DatabaseErrorException;
 import software.amazon.awssdk.services.rdsdata.model.DatabaseResumingException;
+import software.amazon.awssdk.services.rdsdata.model.DatabaseUnavailableException;
 import software.amazon.awssdk.services.rdsdata.model.ExecuteStatementResponse;
 import software.amazon.awssdk.services.rdsdata.model.Field;
+import software.amazon.awssdk.services.rdsdata.model.RdsDataException;
 import software.amazon.awssdk.services.rdsdata.model.SqlParameter;
+import software.amazon.awssdk.services.rdsdata.model.StatementTimeoutException;
 import software.amazon.awssdk.services.rdsdata.model.TransactionNotFoundException;
 import software.amazon.awssdk.services.rdsdata.model.TypeHint;
 import software.amazon.awssdk.services.rdsdata.model.UnsupportedResultException;
@@ -43,13 +44,7 @@ class DataApiFixtureTest {
     void start() {
         db = TestDatabase.fresh();
         fixture = new DataApiFixture(db.pool(4));
-        client = RdsDataClient.builder()
-                .region(Region.EU_WEST_1)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDTEST", "secret")))
-                .httpClient(UrlConnectionHttpClient.create())
-                .endpointOverride(fixture.endpoint())
-                .overrideConfiguration(o -> o.retryStrategy(b -> b.maxAttempts(1)))
-                .build();
+        client = fixture.client();
         execute(null, "CREATE TABLE dataapi_probe (id bigint PRIMARY KEY, score double precision, active boolean,"
                 + " note text, seen_at timestamptz, doc jsonb, ref uuid)");
     }
@@ -68,7 +63,7 @@ class DataApiFixtureTest {
                 param("score", Field.fromDoubleValue(2.5)),
                 param("active", Field.fromBooleanValue(true)),
                 param("note", Field.fromIsNull(true)),
-                hinted("seenAt", "2024-03-01 12:34:56.123456", TypeHint.TIMESTAMP),
+                hinted("seenAt", "2024-03-01 12:34:56.123", TypeHint.TIMESTAMP),
                 hinted("doc", "{\"a\": [1, 2]}", TypeHint.JSON),
                 hinted("ref", "6f1c3a9e-2b7d-4c1e-9a3f-0d2e4b6c8a10", TypeHint.UUID));
 
@@ -76,7 +71,7 @@ class DataApiFixtureTest {
                 "SELECT id, score, active, note, seen_at, doc, ref, 'plain'::text AS label,"
                         + " TIMESTAMPTZ '2024-03-01 12:00:00+02' AS shifted, 12.50::numeric AS price"
                         + " FROM dataapi_probe WHERE seen_at = :at AND id = :id",
-                hinted("at", "2024-03-01 12:34:56.123456", TypeHint.TIMESTAMP), param("id", Field.fromLongValue(7L)));
+                hinted("at", "2024-03-01 12:34:56.123", TypeHint.TIMESTAMP), param("id", Field.fromLongValue(7L)));
 
         assertThat(found.records()).hasSize(1);
         List<Field> row = found.records().get(0);
@@ -85,8 +80,9 @@ class DataApiFixtureTest {
         assertThat(row.get(2).booleanValue()).isTrue();
         assertThat(row.get(3).isNull()).isTrue();
         assertThat(row.get(3).type()).isEqualTo(Field.Type.IS_NULL);
-        assertThat(row.get(4).stringValue()).isEqualTo("2024-03-01 12:34:56.123456");
-        assertThat(row.get(5).stringValue()).isEqualTo("{\"a\": [1, 2]}");
+        assertThat(row.get(4).stringValue()).as("a TIMESTAMP hint is wall-clock time in the session's zone (+05:30)")
+                .isEqualTo("2024-03-01 07:04:56.123");
+        assertThat(row.get(5).stringValue()).as("jsonb in compact form").isEqualTo("{\"a\":[1,2]}");
         assertThat(row.get(6).stringValue()).isEqualTo("6f1c3a9e-2b7d-4c1e-9a3f-0d2e4b6c8a10");
         assertThat(row.get(7).stringValue()).isEqualTo("plain");
         assertThat(row.get(8).stringValue()).as("timestamptz in UTC, no offset, no zero fraction")
@@ -202,6 +198,15 @@ class DataApiFixtureTest {
 
         assertThat(execute(null, "SELECT id FROM dataapi_probe").records()).isEqualTo(List.of(List.of(Field.fromLongValue(3L))));
         assertThat(fixture.calls("ExecuteStatement")).isEqualTo(5); // table DDL, 2 failed, insert, select
+    }
+
+    @Test
+    void failNextAfterCommitDoesTheWorkAndLosesTheAnswer() {
+        fixture.failNextAfterCommit(1, "DatabaseUnavailableException", "INSERT INTO dataapi_probe");
+        assertThatThrownBy(() -> execute(null, "INSERT INTO dataapi_probe (id) VALUES (1)"))
+                .isInstanceOfSatisfying(DatabaseUnavailableException.class, e -> assertThat(e.statusCode()).isEqualTo(504));
+        assertThat(execute(null, "SELECT id FROM dataapi_probe").records()).as("committed")
+                .isEqualTo(List.of(List.of(Field.fromLongValue(1L))));
         assertThat(fixture.calls("BeginTransaction")).isZero();
     }
 
@@ -234,6 +239,103 @@ class DataApiFixtureTest {
         // one after another this would take 200 x 200 ms = 40 s
         assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(10));
         assertThat(fixture.calls("ExecuteStatement")).isEqualTo(1 + callers);
+    }
+
+    // What the service refuses or does although a JDBC driver would let it through; each of these
+    // once hid a production failure from the suite (see DataApiRules).
+
+    @Test
+    void aResultOfATypeTheServiceDoesNotReturnIsRefused() {
+        assertThatThrownBy(() -> execute(null, "SELECT pg_advisory_xact_lock(1) AS locked"))
+                .isInstanceOfSatisfying(UnsupportedResultException.class, e -> {
+                    assertThat(e.statusCode()).isEqualTo(400);
+                    assertThat(e.awsErrorDetails().errorMessage()).isEqualTo("The result contains the unsupported data type void.");
+                });
+        assertThat(execute(null, "SELECT 1 AS locked FROM pg_advisory_xact_lock(1)").records())
+                .isEqualTo(List.of(List.of(Field.fromLongValue(1L))));
+    }
+
+    @Test
+    void moreThanOneStatementInACallIsRefusedAndNothingRuns() {
+        assertThatThrownBy(() -> execute(null, "INSERT INTO dataapi_probe (id) VALUES (1); INSERT INTO dataapi_probe (id) VALUES (2)"))
+                .isInstanceOfSatisfying(RdsDataException.class, e -> {
+                    assertThat(e.statusCode()).isEqualTo(400);
+                    assertThat(e.awsErrorDetails().errorCode()).isEqualTo("ValidationException");
+                    assertThat(e.awsErrorDetails().errorMessage()).isEqualTo("Multistatements aren't supported.");
+                });
+        assertThat(execute(null, "SELECT count(*) AS n FROM dataapi_probe").records()).isEqualTo(List.of(List.of(Field.fromLongValue(0L))));
+        assertThat(execute(null, "SELECT ';' AS semicolon -- a comment; not a second statement").records())
+                .isEqualTo(List.of(List.of(Field.fromStringValue(";"))));
+    }
+
+    @Test
+    void aTimestampHintTakesOnlyTheDocumentedFormat() {
+        for (String refused : List.of("2024-03-01 12:34:56.123456", "2024-03-01T12:34:56Z", "2024-03-01 12:34:56+00")) {
+            assertThatThrownBy(() -> execute(null, "INSERT INTO dataapi_probe (id, seen_at) VALUES (1, :at)", hinted("at", refused, TypeHint.TIMESTAMP)))
+                    .as(refused).isInstanceOfSatisfying(BadRequestException.class, e -> assertThat(e.awsErrorDetails()
+                            .errorMessage()).isEqualTo("Parse Error for TimeStamp: input contains invalid characters"));
+        }
+        execute(null, "INSERT INTO dataapi_probe (id, seen_at) VALUES (1, :at)", hinted("at", "2024-03-01 12:34:56.123", TypeHint.TIMESTAMP));
+        execute(null, "INSERT INTO dataapi_probe (id, seen_at) VALUES (2, :at)", hinted("at", "2024-03-01 12:34:56", TypeHint.TIMESTAMP));
+    }
+
+    @Test
+    void sessionsRunInTheClustersTimeZoneWhichShiftsTimestampHintsButNotTextWithAnOffset() {
+        fixture.sessionTimeZone("Asia/Kolkata");
+        execute(null, "INSERT INTO dataapi_probe (id, seen_at) VALUES (1, :at)", hinted("at", "2024-03-01 12:00:00", TypeHint.TIMESTAMP));
+        execute(null, "INSERT INTO dataapi_probe (id, seen_at) VALUES (2, CAST(:at AS timestamptz))",
+                param("at", Field.fromStringValue("2024-03-01 12:00:00.000+00")));
+        assertThat(execute(null, "SELECT seen_at FROM dataapi_probe ORDER BY id").records()).as("read back in UTC").isEqualTo(List.of(
+                List.of(Field.fromStringValue("2024-03-01 06:30:00")), List.of(Field.fromStringValue("2024-03-01 12:00:00"))));
+        assertThat(execute(null, "SELECT current_setting('TimeZone') AS zone").records())
+                .isEqualTo(List.of(List.of(Field.fromStringValue("Asia/Kolkata"))));
+    }
+
+    @Test
+    void aDdlStatementsAnswerCarriesNoRecordCount() {
+        assertThat(execute(null, "CREATE INDEX probe_seen_at ON dataapi_probe (seen_at)").numberOfRecordsUpdated()).isNull();
+        assertThat(execute(null, "INSERT INTO dataapi_probe (id) VALUES (1)").numberOfRecordsUpdated()).isEqualTo(1L);
+    }
+
+    @Test
+    void aStatementPastTheTimeLimitIsCancelledUnlessTheCallAskedToContinue() throws Exception {
+        fixture.statementTimeout(Duration.ofMillis(200));
+        String slowInsert = "INSERT INTO dataapi_probe (id) SELECT :id FROM pg_sleep(0.6)";
+        assertThatThrownBy(() -> execute(null, slowInsert, param("id", Field.fromLongValue(1L))))
+                .isInstanceOfSatisfying(StatementTimeoutException.class, e -> {
+                    assertThat(e.statusCode()).isEqualTo(400);
+                    assertThat(e.dbConnectionId()).isPositive();
+                });
+        assertThatThrownBy(() -> client.executeStatement(b -> b.resourceArn(CLUSTER).secretArn(SECRET).sql(slowInsert)
+                .parameters(param("id", Field.fromLongValue(2L))).continueAfterTimeout(true)))
+                .isInstanceOf(StatementTimeoutException.class);
+        Thread.sleep(1_000);
+        assertThat(execute(null, "SELECT id FROM dataapi_probe").records()).as("the cancelled one is not there; the continued one is")
+                .isEqualTo(List.of(List.of(Field.fromLongValue(2L))));
+        assertThat(fixture.continuedAfterTimeout()).containsExactly(slowInsert);
+    }
+
+    @Test
+    void aTransactionRunningAStatementRefusesTheNextCallAtOnce() {
+        String tx = client.beginTransaction(b -> b.resourceArn(CLUSTER).secretArn(SECRET)).transactionId();
+        var slow = CompletableFuture.runAsync(() -> execute(tx, "SELECT 1 AS one FROM pg_sleep(0.5)"));
+        try {
+            Thread.sleep(150);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        assertThatThrownBy(() -> execute(tx, "SELECT 2 AS two"))
+                .isInstanceOfSatisfying(DatabaseErrorException.class, e -> assertThat(e.awsErrorDetails().errorMessage())
+                        .isEqualTo("Transaction is still running a query"));
+        slow.join();
+        assertThat(execute(tx, "SELECT 2 AS two").records()).isEqualTo(List.of(List.of(Field.fromLongValue(2L))));
+    }
+
+    @Test
+    void aRowOverSixtyFourKilobytesIsRefused() {
+        assertThat(execute(null, "SELECT repeat('x', 60000) AS big").records()).hasSize(1);
+        assertThatThrownBy(() -> execute(null, "SELECT repeat('x', 70000) AS big"))
+                .isInstanceOfSatisfying(UnsupportedResultException.class, e -> assertThat(e.statusCode()).isEqualTo(400));
     }
 
     private ExecuteStatementResponse execute(String transactionId, String sql, SqlParameter... parameters) {

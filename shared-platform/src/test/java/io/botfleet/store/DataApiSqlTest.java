@@ -20,19 +20,28 @@ import software.amazon.awssdk.services.rdsdata.model.TypeHint;
 /** The adapter's own rules: parameter types, field reading, and what is safe to retry. */
 class DataApiSqlTest {
 
+    /** An instant is text with its offset, cast where the statement uses it: no session time zone applies. */
     @Test
-    void instantsGoOutAsUtcTimestampsWithTheirHint() {
-        var p = DataApiSql.parameter("now", Instant.parse("2026-11-28T10:15:30.123456Z"));
-        assertThat(p.value().stringValue()).isEqualTo("2026-11-28 10:15:30.123456");
-        assertThat(p.typeHint()).isEqualTo(TypeHint.TIMESTAMP);
-        assertThat(DataApiSql.parameter("t", Instant.parse("2026-11-28T10:15:30Z")).value().stringValue())
-                .isEqualTo("2026-11-28 10:15:30");
-        assertThat(DataApiSql.parameter("t", Instant.parse("2026-11-28T10:15:30.123456789Z")).value().stringValue())
-                .as("at most microseconds").isEqualTo("2026-11-28 10:15:30.123456");
+    void instantsGoOutAsTextWithTheirOffsetAndAreCastInTheStatement() {
+        var p = DataApiSql.parameter("now", Instant.parse("2026-11-28T10:15:30.123Z"));
+        assertThat(p.value().stringValue()).isEqualTo("2026-11-28 10:15:30.123+00:00");
+        assertThat(p.typeHint()).as("no TIMESTAMP hint: that would be wall-clock time in the session's zone").isNull();
+        assertThat(NamedStatement.cast("SELECT :now, :now::timestamptz, ':now', :id -- :now", java.util.Set.of("now"), "timestamptz"))
+                .isEqualTo("SELECT CAST(:now AS timestamptz), CAST(:now AS timestamptz)::timestamptz, ':now', :id -- :now");
+        assertThat(Params.of("t", Instant.parse("2026-11-28T10:15:30.123456789Z")).asMap().get("t"))
+                .as("both adapters keep instants to the millisecond").isEqualTo(Instant.parse("2026-11-28T10:15:30.123Z"));
         assertThat(DataApiSql.parameter("u", UUID.fromString("0b9d5c1e-3f7a-4c2e-9d1b-6a5e4f3c2b1a")).typeHint())
                 .isEqualTo(TypeHint.UUID);
         assertThat(DataApiSql.parameter("n", null).value().isNull()).isTrue();
         assertThat(DataApiSql.parameter("i", 7).value().longValue()).isEqualTo(7L);
+    }
+
+    @Test
+    void ddlIsToldToContinueAfterATimeout() {
+        assertThat(SqlText.isDdl("  CREATE INDEX x ON y (z)")).isTrue();
+        assertThat(SqlText.isDdl("-- a note\nALTER TABLE y ADD COLUMN z int")).isTrue();
+        assertThat(SqlText.isDdl("WITH x AS (SELECT 1) SELECT * FROM x")).isFalse();
+        assertThat(SqlText.isDdl("UPDATE created SET x = 1")).isFalse();
     }
 
     @Test
@@ -46,13 +55,13 @@ class DataApiSqlTest {
     }
 
     @Test
-    void onlyFailuresThatProveTheStatementDidNotRunAreRetried() {
-        assertThat(DataApiRetry.notExecuted(DatabaseResumingException.builder().message("resuming").build())).isTrue();
-        assertThat(DataApiRetry.notExecuted(SdkClientException.create("no route", new ConnectException("refused")))).isTrue();
-        assertThat(DataApiRetry.notExecuted(StatementTimeoutException.builder().message("45 s").build())).isFalse();
-        assertThat(DataApiRetry.notExecuted(SdkClientException.create("read timed out",
+    void onlyFailuresThatSayTheClusterCouldNotTakeTheCallAreRetried() {
+        assertThat(DataApiRetry.worthRetrying(DatabaseResumingException.builder().message("resuming").build())).isTrue();
+        assertThat(DataApiRetry.worthRetrying(SdkClientException.create("no route", new ConnectException("refused")))).isTrue();
+        assertThat(DataApiRetry.worthRetrying(StatementTimeoutException.builder().message("45 s").build())).isFalse();
+        assertThat(DataApiRetry.worthRetrying(SdkClientException.create("read timed out",
                 new java.net.SocketTimeoutException("Read timed out")))).isFalse();
-        assertThat(DataApiRetry.notExecuted(BadRequestException.builder().message("syntax").build())).isFalse();
+        assertThat(DataApiRetry.worthRetrying(BadRequestException.builder().message("syntax").build())).isFalse();
     }
 
     @Test

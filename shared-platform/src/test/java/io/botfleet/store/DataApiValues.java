@@ -35,14 +35,14 @@ import org.postgresql.util.PGobject;
  * Kept apart from {@link DataApiFixture} so the protocol and transaction handling read on their own.
  */
 final class DataApiValues {
-    /** The limit counts what PostgreSQL sends: per row 2 bytes, per field 4 bytes plus its text. */
-    private static final long RESULT_LIMIT = 1024 * 1024;
+    /** Timestamps come back as wall-clock text, timestamptz in UTC, to the millisecond (as observed). */
     private static final DateTimeFormatter WALL_CLOCK = new DateTimeFormatterBuilder()
-            .appendPattern("yyyy-MM-dd HH:mm:ss").appendFraction(ChronoField.NANO_OF_SECOND, 0, 6, true)
+            .appendPattern("yyyy-MM-dd HH:mm:ss").appendFraction(ChronoField.NANO_OF_SECOND, 0, 3, true)
             .toFormatter();
     private static final DateTimeFormatter TIMESTAMP_HINT = new DateTimeFormatterBuilder()
             .appendPattern("yyyy-MM-dd HH:mm:ss").optionalStart()
-            .appendFraction(ChronoField.NANO_OF_SECOND, 1, 9, true).optionalEnd().toFormatter();
+            .appendFraction(ChronoField.NANO_OF_SECOND, 1, 3, true).optionalEnd().toFormatter();
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON_TEXT = new com.fasterxml.jackson.databind.ObjectMapper();
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
 
     private DataApiValues() {
@@ -82,7 +82,10 @@ final class DataApiValues {
             String text = value.get("stringValue").asText();
             switch (typeHint) {
                 case "" -> statement.setString(index, text); // varchar: no implicit cast to timestamptz etc.
-                case "TIMESTAMP" -> statement.setObject(index, LocalDateTime.parse(text, TIMESTAMP_HINT));
+                case "TIMESTAMP" -> { // a timestamp without zone: PostgreSQL reads it in the session's time zone
+                    DataApiRules.timestampHint(text);
+                    statement.setObject(index, LocalDateTime.parse(text, TIMESTAMP_HINT));
+                }
                 case "DATE" -> statement.setObject(index, LocalDate.parse(text));
                 case "TIME" -> statement.setObject(index, LocalTime.parse(text));
                 case "DECIMAL" -> statement.setBigDecimal(index, new BigDecimal(text));
@@ -102,22 +105,28 @@ final class DataApiValues {
         }
     }
 
-    /** Every row as a list of {@code Field}s; refused once the result passes the size limit. */
+    /**
+     * Every row as a list of {@code Field}s; refused when a column's type is one the service does
+     * not return, a row passes 64 KB or the result 1 MiB.
+     */
     static ArrayNode records(ResultSet rs) throws SQLException {
         ResultSetMetaData meta = rs.getMetaData();
+        for (int c = 1; c <= meta.getColumnCount(); c++) {
+            DataApiRules.resultType(meta.getColumnTypeName(c));
+        }
         ArrayNode records = JSON.arrayNode();
         long size = 0;
         while (rs.next()) {
             ArrayNode record = records.addArray();
-            size += 2;
+            long row = 2;
             for (int c = 1; c <= meta.getColumnCount(); c++) {
                 String text = rs.getString(c);
-                size += 4 + (text == null ? 0 : text.getBytes(StandardCharsets.UTF_8).length);
+                row += 4 + (text == null ? 0 : text.getBytes(StandardCharsets.UTF_8).length);
                 record.add(field(rs, c, meta.getColumnTypeName(c), text));
             }
-            if (size > RESULT_LIMIT) {
-                throw new DataApiError("UnsupportedResultException", "The result exceeds the size limit 1 MB.");
-            }
+            DataApiRules.rowSize(row);
+            size += row;
+            DataApiRules.resultSize(size);
         }
         return records;
     }
@@ -135,9 +144,19 @@ final class DataApiValues {
             case "timestamptz" -> field.put("stringValue",
                     WALL_CLOCK.format(rs.getObject(c, OffsetDateTime.class).withOffsetSameInstant(ZoneOffset.UTC)));
             case "timestamp" -> field.put("stringValue", WALL_CLOCK.format(rs.getObject(c, LocalDateTime.class)));
+            case "jsonb", "json" -> field.put("stringValue", compact(text));
             default -> typeName.startsWith("_") ? field.set("arrayValue", arrayValue(rs.getArray(c)))
                     : field.put("stringValue", text); // numeric, text, varchar, char, json(b), uuid, date, time
         };
+    }
+
+    /** JSON as compact text, as the service returns it. */
+    private static String compact(String json) {
+        try {
+            return JSON_TEXT.readTree(json).toString();
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            return json;
+        }
     }
 
     private static ObjectNode arrayValue(Array array) throws SQLException {

@@ -34,6 +34,9 @@ class MigrationsTest {
             if (adapter == TestDatabase.Adapter.DATA_API) {
                 assertThat(db.dataApi().calls("BeginTransaction")).as("each instance ran its migrations in a transaction")
                         .isGreaterThanOrEqualTo(4);
+                assertThat(db.dataApi().continuedAfterTimeout()).as("DDL is told to continue after a call's timeout")
+                        .anyMatch(sql -> sql.startsWith("CREATE TABLE bots"))
+                        .allMatch(SqlText::isDdl);
             }
             assertThat(db.count("SELECT count(*) AS n FROM information_schema.tables WHERE table_name IN "
                     + "('bots', 'deployment_queue', 'bot_pool_slots', 'platform_capacity')")).isEqualTo(4);
@@ -52,10 +55,24 @@ class MigrationsTest {
         assertThat(statements).containsExactly("CREATE TABLE a (x int)", "INSERT INTO a VALUES (1),\n  (2)");
     }
 
+    /** A semicolon ends a statement only where it is code: not in a literal, a body or a comment. */
+    @Test
+    void scriptsSplitAtSemicolonsThatAreCodeAndDropComments() {
+        List<String> statements = Migrations.statements("""
+                CREATE TABLE a (x text DEFAULT 'a;b'); -- a trailing comment; with a semicolon
+                /* a block; comment */
+                CREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql;
+                COMMENT ON TABLE a IS 'it''s; fine' -- and another
+                """);
+        assertThat(statements).containsExactly("CREATE TABLE a (x text DEFAULT 'a;b')",
+                "CREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql",
+                "COMMENT ON TABLE a IS 'it''s; fine'");
+    }
+
     @Test
     void namedParametersBecomePositionalButCastsAndStringsStay() {
-        NamedStatement named = NamedStatement.parse("SELECT :a::jsonb, ':not', :b_2 WHERE x = :a");
-        assertThat(named.jdbcText()).isEqualTo("SELECT ?::jsonb, ':not', ? WHERE x = ?");
+        NamedStatement named = NamedStatement.parse("SELECT :a::jsonb, ':not', :b_2 WHERE x = :a -- not :c");
+        assertThat(named.jdbcText()).isEqualTo("SELECT ?::jsonb, ':not', ? WHERE x = ? -- not :c");
         assertThat(named.parameterNames()).containsExactly("a", "b_2", "a");
     }
 }

@@ -13,7 +13,7 @@ import java.time.temporal.ChronoUnit;
  * test added.
  */
 public final class MutableClock extends Clock {
-    private final Instant start = Instant.now().truncatedTo(ChronoUnit.MICROS);
+    private final Instant start = Instant.now().truncatedTo(ChronoUnit.MILLIS); // what the database keeps
     private final boolean ticking;
     private volatile Duration added = Duration.ZERO;
 
