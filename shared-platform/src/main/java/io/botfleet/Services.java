@@ -16,6 +16,7 @@ import io.botfleet.platform.BotEnvironment;
 import io.botfleet.platform.HybridPlatformService;
 import io.botfleet.platform.HybridPlatformService.LimitedPlatform;
 import io.botfleet.platform.PlatformService;
+import io.botfleet.platform.coolify.CoolifyPlatformService;
 import io.botfleet.platform.local.LocalPlatformService;
 import io.botfleet.store.DatabaseSettings;
 import io.botfleet.store.Databases;
@@ -49,7 +50,9 @@ public final class Services {
         this.bots = new BotStore(sql, clock);
         this.queue = new DeploymentQueue(sql, bots, clock);
         this.ledger = new CapacityLedger(sql, clock);
-        BotStops stops = new BotStops(sql, clock, settings.platformCallTimeout());
+        HybridPlatformService.DrainPolicy policy = new HybridPlatformService.DrainPolicy(settings.platformCallTimeout(),
+                settings.queueLease(), settings.drainBatchSize(), settings.deployTimeout(), settings.heartbeatTimeout());
+        BotStops stops = new BotStops(sql, clock, policy.callWindow());
         List<LimitedPlatform> limited = new ArrayList<>();
         for (PlatformService platform : platforms) {
             Integer limit = settings.botLimits().get(platform.platformName());
@@ -60,17 +63,15 @@ public final class Services {
         }
         limited.sort((a, b) -> settings.platformPriority().indexOf(a.name()) - settings.platformPriority().indexOf(b.name()));
         this.hybrid = new HybridPlatformService(limited, ledger, bots, stops, queue, new PlatformReleases(sql, clock),
-                new DrainLease(sql, clock), publisher, new HybridPlatformService.DrainPolicy(settings.platformCallTimeout(),
-                settings.queueLease(), settings.drainBatchSize(), settings.deployTimeout(), settings.heartbeatTimeout()),
-                clock);
+                new DrainLease(sql, clock), publisher, policy, clock);
         this.deployments = new BotDeploymentService(bots, stops, queue, hybrid, ledger,
                 new BotTokens(settings.botTokenSecret()), publisher, new BotDeploymentService.Policy(
                 settings.globalQueueTimeout(), settings.scheduleLead(), settings.queueLease(),
                 settings.estimatedBotDuration()), clock);
     }
 
-    /** The platforms {@code PLATFORM_PRIORITY} names, built from the settings. */
-    public static List<PlatformService> platforms(Settings settings, Path dataDirectory) {
+    /** The platforms {@code PLATFORM_PRIORITY} names, built from the settings; pooled ones keep their state in {@code sql}. */
+    public static List<PlatformService> platforms(Settings settings, Path dataDirectory, Sql sql, Clock clock) {
         BotEnvironment environment = new BotEnvironment(settings.callbackBaseUrl(), new BotTokens(settings.botTokenSecret()));
         List<PlatformService> platforms = new ArrayList<>();
         for (String name : settings.platformPriority()) {
@@ -78,8 +79,10 @@ public final class Services {
                 case "local" -> new LocalPlatformService(environment, new LocalPlatformService.Launch(
                         settings.localBotCommand(), settings.botSimDuration(), settings.botHeartbeatInterval(),
                         settings.localStopGrace(), dataDirectory.resolve("bot-logs")));
+                case "coolify" -> CoolifyPlatformService.from(settings.coolify(), settings.botLimits().get("coolify"),
+                        settings.botImages(), environment, sql, clock, settings.platformCallTimeout());
                 default -> throw new ConfigException("PLATFORM_PRIORITY names " + name
-                        + ", which this build cannot deploy to yet (available: local)");
+                        + ", which this build cannot deploy to yet (available: coolify, local)");
             });
         }
         return platforms;
@@ -92,7 +95,8 @@ public final class Services {
     public static Services fromEnvironment(Map<String, String> environment) {
         Settings settings = Settings.from(environment, Map.of());
         Sql sql = Databases.open(DatabaseSettings.from(environment), null, 2).sql();
-        return new Services(settings, sql, platforms(settings, Path.of("/tmp/botfleet")), publisher(settings), Clock.systemUTC());
+        Clock clock = Clock.systemUTC();
+        return new Services(settings, sql, platforms(settings, Path.of("/tmp/botfleet"), sql, clock), publisher(settings), clock);
     }
 
     static CapacityReleasedPublisher publisher(Settings settings) {

@@ -8,6 +8,10 @@ ALTER TABLE bots ADD COLUMN request_key text NOT NULL DEFAULT gen_random_uuid():
 
 CREATE UNIQUE INDEX bots_request_key ON bots (request_key);
 
+-- When the latest deploy call of the bot's claim was decided (the first call, or a resume): until
+-- that call has surely ended, no stop or lookup may conclude that nothing of the bot runs.
+ALTER TABLE bots ADD COLUMN call_started_at timestamptz;
+
 -- A bot ended by the service (stopped, given up for silence) keeps its unit until its container
 -- is confirmed gone, so capacity may now be held by an ended bot; only a queued bot holds none.
 ALTER TABLE bots DROP CONSTRAINT bots_capacity_only_while_alive;

@@ -88,8 +88,9 @@ public final class LocalRunner implements AutoCloseable {
 
             InProcessCapacityReleased capacityReleased = new InProcessCapacityReleased();
             runner.resources.add(capacityReleased::close);
-            Services services = new Services(settings, sql, Services.platforms(settings, dataDirectory),
-                    capacityReleased, Clock.systemUTC());
+            Clock clock = Clock.systemUTC();
+            Services services = new Services(settings, sql, Services.platforms(settings, dataDirectory, sql, clock),
+                    capacityReleased, clock);
             ProcessQueueHandler processQueue = new ProcessQueueHandler(services);
             capacityReleased.deliverTo(processQueue);
 

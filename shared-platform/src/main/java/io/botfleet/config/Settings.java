@@ -12,6 +12,8 @@ import java.util.Set;
  * table lists each one.
  *
  * @param botLimits per platform in {@code PLATFORM_PRIORITY} order
+ * @param botImages null unless a container platform (coolify, k8s, aws) is named
+ * @param coolify   null unless {@code coolify} is named
  */
 public record Settings(
         Map<String, Integer> botLimits,
@@ -31,7 +33,9 @@ public record Settings(
         Duration localStopGrace,
         String apiToken,
         Duration deployTimeout,
-        Duration heartbeatTimeout) {
+        Duration heartbeatTimeout,
+        BotImages botImages,
+        CoolifySettings coolify) {
 
     public static final Set<String> PLATFORMS = Set.of("coolify", "k8s", "aws", "local");
 
@@ -109,7 +113,9 @@ public record Settings(
                 env.duration("LOCAL_STOP_GRACE", "10s"),
                 env.string("BOTFLEET_API_TOKEN", null),
                 env.duration("DEPLOY_TIMEOUT", "15m"),
-                env.duration("HEARTBEAT_TIMEOUT", "5m"));
+                env.duration("HEARTBEAT_TIMEOUT", "5m"),
+                limits.keySet().stream().anyMatch(p -> !p.equals("local")) ? BotImages.read(env) : null,
+                limits.containsKey("coolify") ? CoolifySettings.read(env) : null);
         env.check();
         return settings;
     }

@@ -23,7 +23,7 @@ public final class BotStops {
     // stays CALL_ENDED) and its platform is owed a stop. Repeating it owes the same stop again.
     private static final String STOP = """
             WITH prev AS (
-              SELECT id, status, capacity_platform, platform_identifier, deploy_started_at
+              SELECT id, status, capacity_platform, platform_identifier, call_started_at
               FROM bots WHERE id = :id FOR UPDATE),
             moved AS (
               UPDATE bots b
@@ -42,19 +42,20 @@ public final class BotStops {
             SELECT p.status AS previous_status, COALESCE(m.status, p.status) AS status,
                    o.bot_id, o.platform, o.stop_owed, o.identifier, o.stop_after, o.reason
             FROM prev p LEFT JOIN moved m ON m.id = p.id LEFT JOIN owed o ON o.bot_id = p.id"""
-            .formatted(PlatformReleases.stopAfter("platform_identifier", "deploy_started_at"),
+            .formatted(PlatformReleases.stopAfter("platform_identifier", "call_started_at"),
                     PlatformReleases.owedStopCte("owed", "owing"));
 
     // Deployed bots that never called back, or went quiet; the oldest first, a bounded batch. They
-    // end FATAL at once, but keep their unit until their container is confirmed stopped. LEAVING
-    // bots are left alone: a stop is owed for them already.
+    // end FATAL at once, but keep their unit until their container is confirmed stopped. A LEAVING
+    // bot is left alone when a stop is owed for it already; one that reported LEAVING itself is not.
     private static final String END_SILENT = """
             WITH silent AS (
-              SELECT id, capacity_platform AS platform, platform_identifier AS identifier, deploy_started_at,
+              SELECT id, capacity_platform AS platform, platform_identifier AS identifier, call_started_at,
                      CASE WHEN last_heartbeat IS NULL THEN 'DEPLOY_TIMEOUT' ELSE 'HEARTBEAT_TIMEOUT' END AS reason
               FROM bots
-              WHERE status IN ('DEPLOYING', 'JOINING_CALL', 'IN_WAITING_ROOM', 'IN_CALL', 'CALL_ENDED')
+              WHERE status IN ('DEPLOYING', 'JOINING_CALL', 'IN_WAITING_ROOM', 'IN_CALL', 'CALL_ENDED', 'LEAVING')
                 AND capacity_platform IS NOT NULL
+                AND NOT EXISTS (SELECT 1 FROM platform_releases pr WHERE pr.bot_id = bots.id AND pr.stop_owed)
                 AND ((last_heartbeat IS NULL AND COALESCE(deployed_at, deploy_started_at) < :deployCutoff)
                      OR last_heartbeat < :heartbeatCutoff)
               ORDER BY id LIMIT :limit
@@ -69,7 +70,7 @@ public final class BotStops {
               SELECT id, platform, identifier, %s AS stop_after, reason FROM silent),
             %s
             SELECT bot_id, platform, stop_owed, identifier, stop_after, reason FROM owed"""
-            .formatted(PlatformReleases.stopAfter("identifier", "deploy_started_at"),
+            .formatted(PlatformReleases.stopAfter("identifier", "call_started_at"),
                     PlatformReleases.owedStopCte("owed", "owing"));
 
     /** What a stop found and did: the status before and after, and the stop it owes, if any. */
@@ -78,13 +79,13 @@ public final class BotStops {
 
     private final Sql sql;
     private final Clock clock;
-    private final Duration callTimeout;
+    private final Duration callWindow;
 
-    /** @param callTimeout how long a deploy call may run, so a stop by name waits until the last one ended */
-    public BotStops(Sql sql, Clock clock, Duration callTimeout) {
+    /** @param callWindow how long after its stamp a deploy call may still run, so a stop by name waits for it */
+    public BotStops(Sql sql, Clock clock, Duration callWindow) {
         this.sql = sql;
         this.clock = clock;
-        this.callTimeout = callTimeout;
+        this.callWindow = callWindow;
     }
 
     /** Stops the bot; null when there is no such bot. */
@@ -109,6 +110,6 @@ public final class BotStops {
     private Params params() {
         Instant now = clock.instant();
         return Params.of("now", now).and("followUpAt", PlatformReleases.followUpAt(now))
-                .and("callTimeoutMs", callTimeout.toMillis());
+                .and("callWindowMs", callWindow.toMillis());
     }
 }

@@ -73,7 +73,8 @@ public final class CapacityLedger {
               LIMIT (SELECT COALESCE(max(last_grant), 0) FROM granted))
             UPDATE bots b
             SET status = 'DEPLOYING', capacity_platform = :platform, deployment_platform = :platform,
-                deploy_started_at = :now, deploy_attempts = b.deploy_attempts + 1, last_error = NULL, updated_at = :now
+                deploy_started_at = :now, call_started_at = :now, deploy_attempts = b.deploy_attempts + 1,
+                last_error = NULL, updated_at = :now
             FROM chosen WHERE b.id = chosen.id
             RETURNING b.id""";
 

@@ -71,15 +71,18 @@ public final class DeploymentQueue {
             SELECT count(*) AS requeued FROM requeued""";
 
     // Entries of bots pinned to a platform: claimed there, deploy outcome unknown, no identifier
-    // yet, and the claim's last deploy call surely over (so no call for the bot is in flight when
-    // the resume makes its own). A stopped (LEAVING) bot is never resumed: its stop is owed.
+    // yet, and the last deploy call of the claim surely over (so no call for the bot is in flight
+    // when the resume makes its own). The resume's call is stamped on the bot, so a stop or a lookup
+    // waits for it too. A stopped (LEAVING) bot is never resumed: its stop is owed.
     private static final String CLAIM_PINNED = """
             WITH picked AS (
-              SELECT q.id FROM deployment_queue q JOIN bots b ON b.id = q.bot_id
+              SELECT q.id, b.id AS bot_id FROM deployment_queue q JOIN bots b ON b.id = q.bot_id
               WHERE q.status = 'WAITING' AND b.status = 'DEPLOYING'
                 AND b.capacity_platform IS NOT NULL AND b.platform_identifier IS NULL
-                AND b.deploy_started_at <= :callsEndedBefore
-              ORDER BY q.id LIMIT :n FOR UPDATE OF q SKIP LOCKED),
+                AND b.call_started_at <= :callsEndedBefore
+              ORDER BY q.id LIMIT :n FOR UPDATE OF q, b SKIP LOCKED),
+            stamped AS (
+              UPDATE bots b SET call_started_at = :now FROM picked WHERE b.id = picked.bot_id),
             claimed AS (
               UPDATE deployment_queue q
               SET status = 'PROCESSING', lease_owner = :owner, lease_expires_at = :leaseUntil, attempts = q.attempts + 1
@@ -134,7 +137,7 @@ public final class DeploymentQueue {
     public List<Bot> claimPinned(String owner, int n, Duration lease, Instant callsEndedBefore) {
         Instant now = clock.instant();
         return sql.query(CLAIM_PINNED, Params.of("n", n).and("owner", owner).and("leaseUntil", now.plus(lease))
-                        .and("callsEndedBefore", callsEndedBefore))
+                        .and("callsEndedBefore", callsEndedBefore).and("now", now))
                 .stream().map(bots::toBot).toList();
     }
 

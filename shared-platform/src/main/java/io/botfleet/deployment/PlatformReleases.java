@@ -59,10 +59,13 @@ public final class PlatformReleases {
                   RETURNING bot_id, platform, stop_owed, identifier, stop_after, reason)""".formatted(name, source);
     }
 
-    /** The moment a stop confirms nothing runs: once the claim's last deploy call has ended. */
-    static String stopAfter(String identifier, String deployStartedAt) {
-        return "CASE WHEN %s IS NULL THEN GREATEST(%s + :callTimeoutMs * interval '1 millisecond', :now) ELSE :now END"
-                .formatted(identifier, deployStartedAt);
+    /**
+     * The moment a stop confirms nothing runs: once the last deploy call of the bot's claim has
+     * surely ended ({@code :callWindowMs} after it was stamped), unless the container is known.
+     */
+    static String stopAfter(String identifier, String callStartedAt) {
+        return "CASE WHEN %s IS NULL THEN GREATEST(%s + :callWindowMs * interval '1 millisecond', :now) ELSE :now END"
+                .formatted(identifier, callStartedAt);
     }
 
     public static Instant followUpAt(Instant now) {
@@ -105,14 +108,14 @@ public final class PlatformReleases {
             done AS (
               DELETE FROM platform_releases pr USING settled s
               WHERE pr.bot_id = s.bot_id AND pr.platform = s.platform AND s.released AND (s.stopped OR NOT pr.stop_owed)
-              RETURNING pr.platform),
+              RETURNING pr.bot_id),
             later AS (
               UPDATE platform_releases pr
               SET stop_owed = pr.stop_owed AND NOT s.stopped, attempts = pr.attempts + 1, last_error = s.error,
                   next_attempt_at = :now + LEAST(interval '5 minutes', interval '5 seconds' * power(2, LEAST(pr.attempts, 8)))
               FROM settled s
               WHERE pr.bot_id = s.bot_id AND pr.platform = s.platform AND NOT (s.released AND (s.stopped OR NOT pr.stop_owed)))
-            SELECT DISTINCT platform FROM (SELECT platform FROM done UNION ALL SELECT released_platform FROM moved) f""";
+            SELECT (SELECT count(*) FROM done) AS done, (SELECT count(*) FROM moved) AS freed""";
 
     private final Sql sql;
     private final Clock clock;
@@ -129,18 +132,14 @@ public final class PlatformReleases {
                 .stream().map(PlatformReleases::toRelease).toList();
     }
 
-    /**
-     * Records what the platforms said, in one statement. Returns the platforms that now have a
-     * unit or a pooled resource free, to be announced.
-     */
-    public List<String> settle(List<Settled> outcomes) {
+    /** Records what the platforms said, in one statement. */
+    public void settle(List<Settled> outcomes) {
         if (outcomes.isEmpty()) {
-            return List.of();
+            return;
         }
         List<SettledRow> rows = outcomes.stream().map(s -> new SettledRow(s.release().botId(), s.release().platform(),
                 s.stopped(), s.released(), s.error() == null ? null : CapacityLedger.truncate(s.error()))).toList();
-        return sql.query(SETTLE, Params.of("settled", BotJson.parameter(rows)).and("now", clock.instant()))
-                .stream().map(r -> r.getString("platform")).toList();
+        sql.query(SETTLE, Params.of("settled", BotJson.parameter(rows)).and("now", clock.instant()));
     }
 
     static Release toRelease(Row row) {

@@ -61,6 +61,14 @@ public final class HybridPlatformService {
      */
     public record DrainPolicy(Duration callTimeout, Duration lease, int batchSize, Duration deployTimeout,
                               Duration heartbeatTimeout) {
+        /**
+         * How long after a claim is written its deploy call may still run: the call's timeout,
+         * plus the time the claim's answer may take to come back (the SQL port retries a
+         * resuming or unavailable database for up to 30 s), so the call may start that late.
+         */
+        public Duration callWindow() {
+            return callTimeout.plusSeconds(30);
+        }
     }
 
     /** What one {@link #processQueue} call did; all zero when another drain held the drain lease. */
@@ -117,6 +125,38 @@ public final class HybridPlatformService {
 
     public ReleaseFollowUps followUps() {
         return followUps;
+    }
+
+    /** Each platform's own tick, in priority order; one failing does not stop the others or the drain. */
+    void tickPlatforms(Budget budget) {
+        for (LimitedPlatform platform : platforms) {
+            if (!budget.allows(calls.timeout())) {
+                return;
+            }
+            try {
+                platform.service().tick(new PlatformTick() {
+                    @Override
+                    public void deployFailed(long botId, String reason) {
+                        failDeployed(botId, platform.name(), reason);
+                    }
+                }, budget);
+            } catch (RuntimeException e) {
+                Log.warn("platform.tick_failed", Map.of("platform", platform.name(), "error", String.valueOf(e)));
+            }
+        }
+    }
+
+    /** A deployed bot whose platform gave up on it ends FATAL; its unit and pooled resource go back. */
+    private void failDeployed(long botId, String platform, String reason) {
+        BotStore.Transition t = bots.transition(botId, BotStatus.FATAL, reason, false);
+        Log.warn("bot.deploy_failed_on_platform", Map.of("botId", botId, "platform", platform, "reason", reason));
+        if (t != null && t.releasedPlatform() != null && !t.stopOwed()) {
+            try {
+                followUps.settle(List.of(Release.of(botId, t.releasedPlatform())), Budget.unbounded());
+            } catch (RuntimeException e) {
+                Log.warn("release.settle_failed", Map.of("botId", botId, "error", String.valueOf(e.getMessage())));
+            }
+        }
     }
 
     /** Places QUEUED bots whose queue entries {@code owner} leases, trying every platform. */

@@ -46,4 +46,12 @@ public interface PlatformService {
      */
     default void releaseBot(long botId) throws PlatformDeployError {
     }
+
+    /**
+     * Once per scheduled drain: a platform that moves its containers through states of its own
+     * (Coolify's deployments) advances them here, within {@code budget}, and tells the core what
+     * it must know. A failure here is logged and retried on the next tick.
+     */
+    default void tick(PlatformTick core, Budget budget) {
+    }
 }

@@ -14,7 +14,6 @@ import io.botfleet.platform.HybridPlatformService.LimitedPlatform;
 import io.botfleet.platform.HybridPlatformService.Placement;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -82,7 +81,14 @@ final class QueueDrain {
     DrainReport run(String owner, Duration budgetDuration) {
         Budget budget = Budget.of(budgetDuration);
         Tally tally = new Tally();
-        if (!lease.acquire(owner, budgetDuration.plus(LEASE_SLACK))) {
+        boolean acquired;
+        try {
+            acquired = lease.acquire(owner, budgetDuration.plus(LEASE_SLACK));
+        } catch (RuntimeException e) {
+            letGo(owner, e); // the acquire may have committed: a lease held by nobody would stall every drain
+            throw e;
+        }
+        if (!acquired) {
             return tally.report(); // the holder was asked to go once more
         }
         DrainLease.Next next;
@@ -93,15 +99,11 @@ final class QueueDrain {
                 next = lease.finish(owner, budget.allows(policy.callTimeout()));
             } while (next == DrainLease.Next.AGAIN);
         } catch (RuntimeException e) {
-            try {
-                lease.finish(owner, false);
-            } catch (RuntimeException alsoFailed) {
-                e.addSuppressed(alsoFailed); // the lease runs out by itself
-            }
+            letGo(owner, e);
             throw e;
         }
         if (next == DrainLease.Next.RERUN_OWED) {
-            announce.capacityReleased(hybrid.platforms().get(0).name()); // no time to go again: ask for a new drain
+            askForADrain(); // no time to go again
         }
         if (!tally.idle()) { // an idle schedule tick is not news
             Log.info("queue.drained", Map.of("owner", owner, "expired", tally.expired.size(), "reclaimed", tally.reclaimed,
@@ -111,13 +113,30 @@ final class QueueDrain {
         return tally.report();
     }
 
+    /**
+     * A drain that failed lets go of the drain lease if it holds it, and asks for another drain:
+     * a rerun asked of it, or its own unfinished work, would otherwise wait for the next tick.
+     */
+    private void letGo(String owner, RuntimeException failure) {
+        try {
+            lease.finish(owner, false);
+        } catch (RuntimeException alsoFailed) {
+            failure.addSuppressed(alsoFailed); // the lease runs out by itself
+        }
+        askForADrain();
+    }
+
+    private void askForADrain() {
+        announce.capacityReleased(hybrid.platforms().get(0).name());
+    }
+
     private void pass(String owner, Budget budget, Tally tally) {
         reconcile(budget, tally);
         if (budget.allows(policy.callTimeout())) {
             String resumer = owner + "/resume";
-            Instant callsEnded = clock.instant().minus(policy.callTimeout());
-            List<Bot> pinned = queue.claimPinned(resumer, policy.batchSize(), policy.lease(), callsEnded);
-            try {
+            try { // the claim inside: one that commits and loses its answer is given back too
+                List<Bot> pinned = queue.claimPinned(resumer, policy.batchSize(), policy.lease(),
+                        clock.instant().minus(policy.callWindow()));
                 tally.claimed += pinned.size();
                 tally.add(hybrid.resume(pinned, resumer, budget));
             } finally {
@@ -134,15 +153,14 @@ final class QueueDrain {
                 break;
             }
             String claimer = owner + "/round-" + tally.rounds;
-            List<Bot> entries = queue.claim(claimer, Math.min(free, policy.batchSize()), policy.lease());
-            if (entries.isEmpty()) {
-                queue.releaseLeases(claimer);
-                break;
-            }
-            tally.rounds++;
-            tally.claimed += entries.size();
             Placement placement;
             try {
+                List<Bot> entries = queue.claim(claimer, Math.min(free, policy.batchSize()), policy.lease());
+                if (entries.isEmpty()) {
+                    break;
+                }
+                tally.rounds++;
+                tally.claimed += entries.size();
                 placement = hybrid.place(entries, withRoom, claimer, budget);
             } finally {
                 queue.releaseLeases(claimer);
@@ -177,5 +195,6 @@ final class QueueDrain {
         while (hybrid.followUps().sweep(policy.batchSize(), budget) == policy.batchSize() && budget.left()) {
             // a backlog of owed stops and releases: another batch while the budget lasts
         }
+        hybrid.tickPlatforms(budget);
     }
 }

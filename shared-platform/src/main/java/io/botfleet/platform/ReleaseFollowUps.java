@@ -105,7 +105,15 @@ public final class ReleaseFollowUps {
                         "reason", String.valueOf(s.release().reason())));
             }
         }
-        releases.settle(outcomes).forEach(announce::capacityReleased);
+        // announced whatever the statement answers: if it committed and its answer was lost, the row
+        // that would have carried the announcement is gone already
+        List<String> freed = outcomes.stream().filter(s -> s.stopped() || s.released())
+                .map(s -> s.release().platform()).distinct().toList();
+        try {
+            releases.settle(outcomes);
+        } finally {
+            freed.forEach(announce::capacityReleased);
+        }
         return releasable;
     }
 

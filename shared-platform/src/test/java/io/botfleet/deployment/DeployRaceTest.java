@@ -115,7 +115,7 @@ class DeployRaceTest {
         var first = CompletableFuture.supplyAsync(() -> s.deployments().deploy(Fixtures.config(), null), threads);
         until(() -> n("SELECT count(*) AS n FROM bots WHERE status = 'DEPLOYING'") == 1);
         long id = n("SELECT max(id) AS n FROM bots");
-        clock.advance(Duration.ofSeconds(31)); // e.g. Data API retries while resuming: the lease ran out
+        clock.advance(Duration.ofMinutes(1)); // e.g. Data API retries while resuming: the lease ran out
         k8s.slow(0);
         s.hybrid().processQueue("second-drainer", Duration.ofSeconds(30)); // reclaims, redeploys, records k8s-<id>
         first.join(); // the first call now returns; its record finds the claim gone and stops k8s-<id>

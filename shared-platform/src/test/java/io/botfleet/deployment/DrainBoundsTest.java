@@ -75,7 +75,7 @@ class DrainBoundsTest {
         h.k8s.then(h.k8s.hang(1_000));
         api.deploy(Fixtures.config()); // pinned to k8s
         h.k8s.then(h.k8s.hang(5_000));
-        h.clock.advance(Duration.ofSeconds(5));
+        h.clock.advance(Duration.ofMinutes(1));
 
         long t0 = System.nanoTime();
         api.services().hybrid().processQueue("drainer", Duration.ofMillis(500));

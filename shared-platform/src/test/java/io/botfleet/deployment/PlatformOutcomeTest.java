@@ -50,7 +50,7 @@ class PlatformOutcomeTest {
             soft.assertThat(h.aws.starts()).as("not started on a second platform").doesNotContainKey(id);
             soft.assertThat(h.used("k8s")).as("k8s unit stays claimed").isEqualTo(1);
         });
-        h.clock.advance(Duration.ofSeconds(6)); // past the call's deadline
+        h.clock.advance(Duration.ofMinutes(1)); // past the call's window
         api.drain();
         assertThat(api.services().bots().find(id).platformIdentifier()).as("adopted on resume").isEqualTo("k8s-" + id);
         assertThat(h.fleet.starts()).containsEntry(id, 1);
@@ -66,7 +66,7 @@ class PlatformOutcomeTest {
         long id = api.deploy(Fixtures.config()).botId();
         Harness.until(() -> h.k8s.live().contains(id)); // started, although the call timed out
 
-        h.clock.advance(Duration.ofSeconds(2));
+        h.clock.advance(Duration.ofMinutes(1));
         api.drain();
 
         SoftAssertions.assertSoftly(soft -> {
@@ -89,7 +89,7 @@ class PlatformOutcomeTest {
         long id = api.deploy(Fixtures.config()).botId();
         h.k8s.failing(Kind.CAPACITY);
 
-        h.clock.advance(Duration.ofSeconds(2));
+        h.clock.advance(Duration.ofMinutes(1));
         api.drain();
 
         SoftAssertions.assertSoftly(soft -> {
@@ -118,7 +118,7 @@ class PlatformOutcomeTest {
         var firstDrain = h.async(() -> first.services().hybrid().processQueue("first", Duration.ofSeconds(10)));
         firstEntered.await();
 
-        h.clock.advance(Duration.ofSeconds(31)); // the first drainer's lease ran out mid-call
+        h.clock.advance(Duration.ofMinutes(1)); // the first drainer's lease, and its call's window, ran out mid-call
         CountDownLatch secondEntered = new CountDownLatch(1);
         CountDownLatch releaseSecond = new CountDownLatch(1);
         h.k8s.then(entering(secondEntered, await(releaseSecond, ok())));

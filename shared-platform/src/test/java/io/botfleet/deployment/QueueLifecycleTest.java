@@ -85,7 +85,7 @@ class QueueLifecycleTest {
         assertThat(services.hybrid().processQueue("live-drainer", Duration.ofSeconds(10)).deployed())
                 .as("nothing to take while the lease is live").isZero();
 
-        clock.advance(Duration.ofSeconds(31));
+        clock.advance(Duration.ofMinutes(1));
         HybridReport report = HybridReport.of(services.hybrid().processQueue("live-drainer", Duration.ofSeconds(10)));
         assertThat(report.reclaimed()).isEqualTo(2);
         assertThat(report.deployed()).isEqualTo(2);
@@ -120,7 +120,7 @@ class QueueLifecycleTest {
         assertThat(used("k8s")).as("the unit stays claimed").isEqualTo(1);
 
         k8s.slow(0);
-        clock.advance(Duration.ofMillis(200)); // the timed-out call is surely over: the resume makes the only call
+        clock.advance(Duration.ofMinutes(1)); // the timed-out call is surely over: the resume makes the only call
         HybridPlatformService.DrainReport report = impatient.hybrid().processQueue("drainer", Duration.ofSeconds(10));
         assertThat(report.deployed()).isEqualTo(1);
         assertThat(impatient.bots().find(outcome.botId()).platformIdentifier()).isEqualTo("k8s-" + outcome.botId());

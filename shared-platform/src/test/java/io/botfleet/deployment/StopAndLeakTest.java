@@ -65,7 +65,7 @@ class StopAndLeakTest {
         var stopped = stop.join();
 
         h.finish(api, occupant); // room again on aws
-        h.clock.advance(Duration.ofSeconds(10));
+        h.clock.advance(Duration.ofMinutes(1));
         api.drain();
         SoftAssertions.assertSoftly(soft -> {
             soft.assertThat(stopped.status()).as("stop answer").isIn(BotStatus.LEAVING, BotStatus.DONE);

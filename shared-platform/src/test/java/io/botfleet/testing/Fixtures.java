@@ -28,7 +28,10 @@ public final class Fixtures {
                 "BOT_TOKEN_SECRET", SECRET,
                 "BOTFLEET_CALLBACK_URL", "http://127.0.0.1:1",
                 "PLATFORM_CALL_TIMEOUT", "5s",
-                "QUEUE_LEASE", "30s"));
+                "QUEUE_LEASE", "30s",
+                "BOT_IMAGE_ZOOM", "ghcr.io/botfleet/zoom-bot:1.0",
+                "BOT_IMAGE_MICROSOFT_TEAMS", "ghcr.io/botfleet/teams-bot:1.0",
+                "BOT_IMAGE_GOOGLE_MEET", "ghcr.io/botfleet/meet-bot:1.0"));
         env.putAll(overrides);
         return Settings.from(env, Map.of());
     }

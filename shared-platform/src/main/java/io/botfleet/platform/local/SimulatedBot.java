@@ -1,11 +1,13 @@
 package io.botfleet.platform.local;
 
 import io.botfleet.config.Env;
+import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -18,39 +20,59 @@ public final class SimulatedBot {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final URI statusUri;
     private final String token;
+    private final PrintStream out;
 
-    SimulatedBot(String baseUrl, long botId, String token) {
+    SimulatedBot(String baseUrl, long botId, String token, PrintStream out) {
         this.statusUri = URI.create(baseUrl + "/bots/" + botId + "/status");
         this.token = token;
+        this.out = out;
     }
 
-    public static void main(String[] args) throws InterruptedException {
-        String baseUrl = System.getenv("BOTFLEET_URL");
-        long botId = Long.parseLong(System.getenv("BOT_ID"));
-        Duration duration = Env.parseDuration(System.getenv().getOrDefault("BOT_SIM_DURATION", "30s"));
-        Duration heartbeat = Env.parseDuration(System.getenv().getOrDefault("BOT_HEARTBEAT_INTERVAL", "10s"));
-        SimulatedBot bot = new SimulatedBot(baseUrl, botId, System.getenv("BOT_TOKEN"));
+    public static void main(String[] args) {
+        run(System.getenv(), System.out);
+    }
+
+    /**
+     * Runs the bot with this environment until its call ends: from {@link #main} as a process of
+     * its own, or on a thread of a test's fake platform that runs it as a container would.
+     */
+    public static void run(Map<String, String> env, PrintStream out) {
+        String baseUrl = env.get("BOTFLEET_URL");
+        long botId = Long.parseLong(env.get("BOT_ID"));
+        Duration duration = Env.parseDuration(env.getOrDefault("BOT_SIM_DURATION", "30s"));
+        Duration heartbeat = Env.parseDuration(env.getOrDefault("BOT_HEARTBEAT_INTERVAL", "10s"));
+        SimulatedBot bot = new SimulatedBot(baseUrl, botId, env.get("BOT_TOKEN"), out);
 
         CountDownLatch finished = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        Thread leaveOnShutdown = new Thread(() -> {
             if (finished.getCount() > 0) {
                 bot.report("{\"status\":\"CALL_ENDED\"}");
                 bot.report("{\"status\":\"DONE\"}");
             }
-        }));
-        bot.report("{\"status\":\"JOINING_CALL\",\"heartbeat\":true}");
-        bot.report("{\"status\":\"IN_CALL\",\"heartbeat\":true}");
-        long end = System.nanoTime() + duration.toNanos();
-        while (System.nanoTime() < end) {
-            long sleep = Math.min(heartbeat.toNanos(), end - System.nanoTime());
-            TimeUnit.NANOSECONDS.sleep(Math.max(0, sleep));
-            if (System.nanoTime() < end) {
-                bot.report("{\"heartbeat\":true}");
+        });
+        Runtime.getRuntime().addShutdownHook(leaveOnShutdown);
+        try {
+            bot.report("{\"status\":\"JOINING_CALL\",\"heartbeat\":true}");
+            bot.report("{\"status\":\"IN_CALL\",\"heartbeat\":true}");
+            long end = System.nanoTime() + duration.toNanos();
+            while (System.nanoTime() < end) {
+                long sleep = Math.min(heartbeat.toNanos(), end - System.nanoTime());
+                TimeUnit.NANOSECONDS.sleep(Math.max(0, sleep));
+                if (System.nanoTime() < end) {
+                    bot.report("{\"heartbeat\":true}");
+                }
             }
+        } catch (InterruptedException stopped) {
+            // stopped: it leaves the call, as on SIGTERM (the exception cleared the flag, so the reports go out)
         }
         bot.report("{\"status\":\"CALL_ENDED\"}");
         bot.report("{\"status\":\"DONE\"}");
         finished.countDown();
+        try {
+            Runtime.getRuntime().removeShutdownHook(leaveOnShutdown);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook runs (or ran) anyway and finds the bot finished
+        }
     }
 
     private void report(String body) {
@@ -62,9 +84,9 @@ public final class SimulatedBot {
                 .build();
         try {
             HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-            System.out.println("sim-bot " + body + " -> " + response.statusCode());
+            out.println("sim-bot " + body + " -> " + response.statusCode());
         } catch (Exception e) {
-            System.out.println("sim-bot " + body + " failed: " + e);
+            out.println("sim-bot " + body + " failed: " + e);
         }
     }
 }

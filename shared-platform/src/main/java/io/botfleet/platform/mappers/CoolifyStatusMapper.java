@@ -1,0 +1,29 @@
+package io.botfleet.platform.mappers;
+
+import io.botfleet.platform.PlatformBotStatus;
+import java.util.Locale;
+
+/**
+ * Coolify's application status, a {@code state:health} string ({@code running:healthy},
+ * {@code starting:unknown}, a bare {@code exited}, ...), as the platform-neutral status. It is
+ * read by its state prefix: the health suffix varies with health checks and Coolify versions, so
+ * the whole string is never compared.
+ */
+public final class CoolifyStatusMapper {
+    private CoolifyStatusMapper() {
+    }
+
+    public static PlatformBotStatus map(String status) {
+        if (status == null || status.isBlank()) {
+            return PlatformBotStatus.UNKNOWN;
+        }
+        String state = status.split(":", 2)[0].strip().toLowerCase(Locale.ROOT);
+        return switch (state) {
+            case "running" -> PlatformBotStatus.RUNNING;
+            case "starting", "created", "restarting" -> PlatformBotStatus.PENDING;
+            case "exited", "paused", "dead", "removing" -> PlatformBotStatus.STOPPED;
+            case "degraded" -> PlatformBotStatus.FAILED; // a crash loop, or some containers up and some down
+            default -> PlatformBotStatus.UNKNOWN;
+        };
+    }
+}
