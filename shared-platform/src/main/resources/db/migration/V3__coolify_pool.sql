@@ -31,7 +31,17 @@ ALTER TABLE bot_pool_slots ADD COLUMN deploy_attempts integer NOT NULL DEFAULT 0
 
 ALTER TABLE bot_pool_slots ADD COLUMN updated_at timestamptz NOT NULL DEFAULT now();
 
-CREATE INDEX bot_pool_slots_in_progress ON bot_pool_slots (deploy_started_at) WHERE status IN ('CREATING', 'DEPLOYING');
+-- Admission: a deployment in progress holds one of COOLIFY_MAX_CONCURRENT_DEPLOYS build lanes, and
+-- the first deployment of an image not yet pulled holds that image; both are unique, so two
+-- concurrent deploys can never take the same one. A lane goes back when the deployment ends, or
+-- when the scheduled tick finds it stale (its holder died), so it is a lease.
+ALTER TABLE bot_pool_slots ADD COLUMN build_lane integer;
+
+CREATE UNIQUE INDEX bot_pool_slots_build_lane ON bot_pool_slots (build_lane) WHERE build_lane IS NOT NULL;
+
+ALTER TABLE bot_pool_slots ADD COLUMN first_pull text;
+
+CREATE UNIQUE INDEX bot_pool_slots_first_pull ON bot_pool_slots (first_pull) WHERE first_pull IS NOT NULL;
 
 -- Images the Coolify server has pulled: the first deployment of an image goes alone.
 CREATE TABLE coolify_images (

@@ -87,7 +87,7 @@ public final class CoolifyApiClient {
         }
         ArrayNode tags = body.putArray("tags");
         app.tags().forEach(tags::add);
-        return send("POST", url("applications/dockerimage"), body).path("uuid").asText();
+        return send("POST", url("applications", "dockerimage"), body).path("uuid").asText();
     }
 
     /** Creates or replaces these environment variables (the bulk route is an upsert). */

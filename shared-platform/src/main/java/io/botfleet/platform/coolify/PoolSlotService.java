@@ -3,6 +3,7 @@ package io.botfleet.platform.coolify;
 import io.botfleet.store.Params;
 import io.botfleet.store.Row;
 import io.botfleet.store.Sql;
+import io.botfleet.store.SqlException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -23,7 +24,7 @@ public final class PoolSlotService {
                        int deployAttempts) {
     }
 
-    /** How many deployments may run at once, and when one stops counting (a lease, so a dead caller blocks nothing long). */
+    /** How many deployments may run at once, and when a build lane held that long is given back (its holder died). */
     public record Admission(int maxConcurrentDeploys, Duration deployTimeout) {
     }
 
@@ -41,40 +42,46 @@ public final class PoolSlotService {
     // deployment now, the least recently used idle slot of its meeting platform; else a new
     // numbered slot while the pool is below its size (numbers are unique, so concurrent creators
     // cannot overfill it); else the least recently used idle slot of another meeting platform,
-    // repurposed. Admission: fewer deployments in progress than allowed, and an image not yet
-    // pulled on the server is deployed by one slot at a time.
+    // repurposed. Admission: a free build lane (1..COOLIFY_MAX_CONCURRENT_DEPLOYS), and an image
+    // not yet pulled on the server is first pulled by one slot alone. Lanes, first pulls and slot
+    // numbers are unique: a concurrent acquire that took the same one makes this statement fail,
+    // changing nothing, and acquire asks again (a free lane is picked at random so that
+    // concurrent acquires seldom collide).
     private static final String ACQUIRE = """
             WITH existing AS (
               SELECT %1$s FROM bot_pool_slots WHERE assigned_bot_id = :bot),
+            pulled AS (
+              SELECT EXISTS (SELECT 1 FROM coolify_images WHERE image = :image) AS yes),
+            lane AS (
+              SELECT n FROM generate_series(1, :maxDeploys) AS n
+              WHERE NOT EXISTS (SELECT 1 FROM bot_pool_slots WHERE build_lane = n) ORDER BY random() LIMIT 1),
             admitted AS (
-              SELECT (SELECT count(*) FROM bot_pool_slots
-                      WHERE status IN ('CREATING', 'DEPLOYING') AND deploy_started_at > :stale) < :maxDeploys
-                 AND (EXISTS (SELECT 1 FROM coolify_images WHERE image = :image)
-                      OR NOT EXISTS (SELECT 1 FROM bot_pool_slots WHERE image = :image
-                                     AND status IN ('CREATING', 'DEPLOYING') AND deploy_started_at > :stale)) AS ok
-              WHERE NOT EXISTS (SELECT 1 FROM existing)),
+              SELECT (SELECT n FROM lane) AS lane,
+                     CASE WHEN (SELECT yes FROM pulled) THEN NULL ELSE :image END AS first_pull
+              WHERE NOT EXISTS (SELECT 1 FROM existing) AND EXISTS (SELECT 1 FROM lane)
+                AND ((SELECT yes FROM pulled) OR NOT EXISTS (SELECT 1 FROM bot_pool_slots WHERE first_pull = :image))),
             same AS (
               SELECT id FROM bot_pool_slots
               WHERE status = 'IDLE' AND assigned_bot_id IS NULL AND meeting_platform = :meetingPlatform
-                AND EXISTS (SELECT 1 FROM admitted WHERE ok)
+                AND EXISTS (SELECT 1 FROM admitted)
               ORDER BY last_used_at NULLS FIRST, id LIMIT 1 FOR UPDATE SKIP LOCKED),
             took AS (
               UPDATE bot_pool_slots s SET %2$s
               FROM same WHERE s.id = same.id RETURNING %3$s, 'IDLE' AS found),
             created AS (
-              INSERT INTO bot_pool_slots (slot_number, slot_name, meeting_platform, status, assigned_bot_id,
-                                          deploy_started_at, deploy_attempts, created_at, updated_at)
-              SELECT n, :namePrefix || n, :meetingPlatform, 'CREATING', :bot, :now, 0, :now, :now
+              INSERT INTO bot_pool_slots (slot_number, slot_name, meeting_platform, status, assigned_bot_id, build_lane,
+                                          first_pull, deploy_started_at, deploy_attempts, created_at, updated_at)
+              SELECT n, :namePrefix || n, :meetingPlatform, 'CREATING', :bot, (SELECT lane FROM admitted),
+                     (SELECT first_pull FROM admitted), :now, 0, :now, :now
               FROM generate_series(1, :poolSize) AS n
-              WHERE EXISTS (SELECT 1 FROM admitted WHERE ok) AND NOT EXISTS (SELECT 1 FROM took)
+              WHERE EXISTS (SELECT 1 FROM admitted) AND NOT EXISTS (SELECT 1 FROM took)
                 AND NOT EXISTS (SELECT 1 FROM bot_pool_slots p WHERE p.slot_number = n)
               ORDER BY n LIMIT 1
-              ON CONFLICT DO NOTHING
               RETURNING %1$s, 'CREATED' AS found),
             other AS (
               SELECT id FROM bot_pool_slots
               WHERE status = 'IDLE' AND assigned_bot_id IS NULL AND meeting_platform <> :meetingPlatform
-                AND EXISTS (SELECT 1 FROM admitted WHERE ok)
+                AND EXISTS (SELECT 1 FROM admitted)
                 AND NOT EXISTS (SELECT 1 FROM took) AND NOT EXISTS (SELECT 1 FROM created)
                 AND (SELECT count(*) FROM bot_pool_slots) >= :poolSize
               ORDER BY last_used_at NULLS FIRST, id LIMIT 1 FOR UPDATE SKIP LOCKED),
@@ -84,14 +91,21 @@ public final class PoolSlotService {
             SELECT %1$s, 'ASSIGNED_BEFORE' AS found FROM existing
             UNION ALL SELECT * FROM took UNION ALL SELECT * FROM created UNION ALL SELECT * FROM repurposed
             UNION ALL SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-                             CASE WHEN (SELECT ok FROM admitted) THEN 'POOL_FULL' ELSE 'NOT_ADMITTED' END
+                             CASE WHEN EXISTS (SELECT 1 FROM admitted) THEN 'POOL_FULL' ELSE 'NOT_ADMITTED' END
             WHERE NOT EXISTS (SELECT 1 FROM existing) AND NOT EXISTS (SELECT 1 FROM took)
               AND NOT EXISTS (SELECT 1 FROM created) AND NOT EXISTS (SELECT 1 FROM repurposed)"""
             .formatted(COLUMNS,
                     "assigned_bot_id = :bot, status = 'DEPLOYING', deploy_started_at = :now, deploy_attempts = 0, "
-                            + "deployment_uuid = NULL, error_message = NULL, updated_at = :now",
+                            + "deployment_uuid = NULL, error_message = NULL, updated_at = :now, "
+                            + "build_lane = (SELECT lane FROM admitted), first_pull = (SELECT first_pull FROM admitted)",
                     "s.id, s.slot_number, s.slot_name, s.meeting_platform, s.status, s.assigned_bot_id, "
                             + "s.application_uuid, s.image, s.deployment_uuid, s.deploy_started_at, s.deploy_attempts");
+
+    /** Rounds of {@link #acquire} lost to concurrent acquires before the bot waits in the queue instead. */
+    private static final int ACQUIRE_ATTEMPTS = 8;
+
+    /** A deployment that ended gives its build lane and its first pull back. */
+    private static final String LANE_BACK = "build_lane = NULL, first_pull = NULL";
 
     private final Sql sql;
     private final Clock clock;
@@ -108,15 +122,38 @@ public final class PoolSlotService {
         this.admission = admission;
     }
 
-    /** A slot for the bot, as {@link #ACQUIRE} describes; the image is what the bot's meeting platform runs. */
+    /**
+     * A slot for the bot, as {@link #ACQUIRE} describes; the image is what the bot's meeting
+     * platform runs. When a concurrent acquire took the same build lane, first pull or slot
+     * number, this one changed nothing and asks again: each round one of the contenders wins, so
+     * a few rounds settle the contenders a pool sees at once. Still losing after that, the bot is
+     * not admitted now and waits in the queue.
+     */
     public Acquired acquire(long botId, String meetingPlatform, String image) {
-        Instant now = clock.instant();
-        Row row = sql.queryOne(ACQUIRE, Params.of("bot", botId).and("meetingPlatform", meetingPlatform)
-                .and("image", image).and("poolSize", poolSize).and("namePrefix", namePrefix)
-                .and("maxDeploys", admission.maxConcurrentDeploys()).and("stale", now.minus(admission.deployTimeout()))
-                .and("now", now));
-        Found found = Found.valueOf(row.getString("found"));
-        return new Acquired(found, row.get("id") == null ? null : toSlot(row));
+        Params params = Params.of("bot", botId).and("meetingPlatform", meetingPlatform).and("image", image)
+                .and("poolSize", poolSize).and("namePrefix", namePrefix).and("maxDeploys", admission.maxConcurrentDeploys());
+        for (int attempt = 1; ; attempt++) {
+            try {
+                Row row = sql.queryOne(ACQUIRE, params.and("now", clock.instant()));
+                Found found = Found.valueOf(row.getString("found"));
+                return new Acquired(found, row.get("id") == null ? null : toSlot(row));
+            } catch (SqlException e) {
+                if (!e.isUniqueViolation()) {
+                    throw e;
+                }
+                if (attempt == ACQUIRE_ATTEMPTS) {
+                    return new Acquired(Found.NOT_ADMITTED, null);
+                }
+            }
+        }
+    }
+
+    /** Build lanes whose holder went quiet for twice the deploy timeout go back (the holder died). */
+    public int freeStaleLanes() {
+        return sql.update("""
+                UPDATE bot_pool_slots SET build_lane = NULL, first_pull = NULL, updated_at = :now
+                WHERE build_lane IS NOT NULL AND updated_at < :stale""",
+                Params.of("now", clock.instant()).and("stale", clock.instant().minus(admission.deployTimeout().multipliedBy(2))));
     }
 
     /** The slot assigned to the bot, if any. */
@@ -158,7 +195,7 @@ public final class PoolSlotService {
 
     /** The bot's deployment finished: the slot is up, and its image is now on the server. */
     public boolean markHealthy(long slotId, long botId, String deploymentUuid, String image) {
-        boolean changed = update("status = 'HEALTHY'", slotId, botId, Params.of("deployment", deploymentUuid),
+        boolean changed = update("status = 'HEALTHY', " + LANE_BACK, slotId, botId, Params.of("deployment", deploymentUuid),
                 "AND status = 'DEPLOYING' AND deployment_uuid IS NOT DISTINCT FROM :deployment");
         if (changed && image != null) {
             sql.update("INSERT INTO coolify_images (image, pulled_at) VALUES (:image, :now) ON CONFLICT DO NOTHING",
@@ -168,14 +205,14 @@ public final class PoolSlotService {
     }
 
     public boolean markError(long slotId, long botId, String message) {
-        return update("status = 'ERROR', error_message = :message", slotId, botId,
+        return update("status = 'ERROR', error_message = :message, " + LANE_BACK, slotId, botId,
                 Params.of("message", message == null || message.length() <= 1000 ? message : message.substring(0, 1000)));
     }
 
     /** The bot no longer has the slot: it is idle again (an ERROR slot stays ERROR for the tick to repair). */
     public boolean release(long slotId, long botId) {
         return update("assigned_bot_id = NULL, status = CASE WHEN status = 'ERROR' THEN 'ERROR' ELSE 'IDLE' END, "
-                + "deployment_uuid = NULL, deploy_started_at = NULL, last_used_at = :now", slotId, botId, Params.of());
+                + "deployment_uuid = NULL, deploy_started_at = NULL, last_used_at = :now, " + LANE_BACK, slotId, botId, Params.of());
     }
 
     /** Forgets a slot (its application is gone, or was never made); only when still assigned as seen. */

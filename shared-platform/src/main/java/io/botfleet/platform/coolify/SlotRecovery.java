@@ -67,6 +67,7 @@ final class SlotRecovery {
 
     void tick(PlatformTick core, Budget budget) {
         Calls calls = new Calls(budget);
+        slots.freeStaleLanes();
         List<Watched> pool = slots.watch();
         advanceDeployments(pool, core, calls);
         for (Watched w : pool) {
