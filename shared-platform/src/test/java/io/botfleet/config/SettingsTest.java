@@ -55,4 +55,29 @@ class SettingsTest {
         env.putAll(Map.of("LOCAL_BOT_LIMIT", "1", "QUEUE_LEASE", "30s", "PLATFORM_CALL_TIMEOUT", "30s"));
         assertThatThrownBy(() -> Settings.from(env, Map.of())).hasMessageContaining("QUEUE_LEASE");
     }
+
+    @Test
+    void coolifySettingsHaveTheirDefaultsAndEachMalformedOneIsNamed() {
+        Map<String, String> env = new java.util.HashMap<>(REQUIRED);
+        env.putAll(Map.of("PLATFORM_PRIORITY", "coolify,local", "COOLIFY_BOT_LIMIT", "10", "LOCAL_BOT_LIMIT", "2",
+                "COOLIFY_API_URL", "https://coolify.example.com", "COOLIFY_API_TOKEN", "t", "COOLIFY_PROJECT_UUID", "p",
+                "COOLIFY_SERVER_UUID", "s", "BOT_IMAGE_ZOOM", "ghcr.io/acme/zoom-bot:1.4",
+                "BOT_IMAGE_MICROSOFT_TEAMS", "ghcr.io/acme/teams-bot:1.4", "BOT_IMAGE_GOOGLE_MEET", "ghcr.io/acme/meet-bot"));
+        Settings settings = Settings.from(env, Map.of());
+        assertThat(settings.coolify().environmentName()).isEqualTo("production");
+        assertThat(settings.coolify().destinationUuid()).isNull();
+        assertThat(settings.coolify().maxConcurrentDeploys()).isEqualTo(2);
+        assertThat(settings.coolify().deployTimeout()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(BotImages.tag(settings.botImages().of(io.botfleet.bot.MeetingPlatform.GOOGLE_MEET))).isEqualTo("latest");
+
+        env.putAll(Map.of("COOLIFY_API_URL", "coolify.example.com", "COOLIFY_MAX_CONCURRENT_DEPLOYS", "0",
+                "COOLIFY_DEPLOY_TIMEOUT", "five minutes", "BOT_IMAGE_ZOOM", "ghcr.io/acme/zoom bot"));
+        env.remove("COOLIFY_API_TOKEN");
+        assertThatThrownBy(() -> Settings.from(env, Map.of()))
+                .hasMessageContaining("COOLIFY_API_URL must be an http(s) URL such as https://coolify.example.com, got 'coolify.example.com'")
+                .hasMessageContaining("COOLIFY_API_TOKEN is required")
+                .hasMessageContaining("COOLIFY_MAX_CONCURRENT_DEPLOYS must be a whole number of 1 or more, got '0'")
+                .hasMessageContaining("COOLIFY_DEPLOY_TIMEOUT must be a duration")
+                .hasMessageContaining("BOT_IMAGE_ZOOM must be an image reference");
+    }
 }

@@ -12,8 +12,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Queue;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
@@ -43,6 +45,7 @@ public final class FakeCoolify implements AutoCloseable {
     private final List<String> requests = Collections.synchronizedList(new ArrayList<>());
     private volatile ListFailure listFailure = ListFailure.NONE;
     private volatile int queueLimit = 25;
+    private final Queue<MockResponse> cannedAnswers = new ConcurrentLinkedQueue<>();
 
     /** @param botCall how long each bot a container runs stays in its call */
     public FakeCoolify(Duration buildTime, Duration botCall) {
@@ -50,6 +53,7 @@ public final class FakeCoolify implements AutoCloseable {
     }
 
     public FakeCoolify(Duration buildTime, Duration botCall, int port) {
+        CoolifySpec.load();
         backend = new FakeCoolifyBackend(buildTime, botCall);
         server.setDispatcher(new Dispatcher() {
             @Override
@@ -98,6 +102,14 @@ public final class FakeCoolify implements AutoCloseable {
         queueLimit = limit;
     }
 
+    /**
+     * Answers the next valid requests with these, in order, instead of acting on them: how a test
+     * shows the client a 403, a 500 or a connection that drops before the answer.
+     */
+    public void answerNext(MockResponse... answers) {
+        cannedAnswers.addAll(List.of(answers));
+    }
+
     public FakeCoolifyBackend backend() {
         return backend;
     }
@@ -126,6 +138,10 @@ public final class FakeCoolify implements AutoCloseable {
         if (!broken.isEmpty()) {
             violations.addAll(broken);
             return answer(422, message(String.join("; ", broken)));
+        }
+        MockResponse canned = cannedAnswers.poll();
+        if (canned != null) {
+            return canned;
         }
         synchronized (backend) {
             return FakeCoolifyRoutes.route(backend, method, path, request.getUrl(), body, this);
