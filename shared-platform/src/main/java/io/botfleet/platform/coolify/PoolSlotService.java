@@ -156,6 +156,12 @@ public final class PoolSlotService {
                 Params.of("now", clock.instant()).and("stale", clock.instant().minus(admission.deployTimeout().multipliedBy(2))));
     }
 
+    /** Whether an application of this name is one of the pool's slots by its name ({@code botfleet-slot-3}). */
+    public boolean isSlotName(String name) {
+        return name != null && name.startsWith(namePrefix) && name.length() > namePrefix.length()
+                && name.substring(namePrefix.length()).chars().allMatch(Character::isDigit);
+    }
+
     /** The slot assigned to the bot, if any. */
     public Slot ofBot(long botId) {
         Row row = sql.queryOne("SELECT " + COLUMNS + " FROM bot_pool_slots WHERE assigned_bot_id = :bot", Params.of("bot", botId));

@@ -138,10 +138,14 @@ final class SlotRecovery {
     }
 
     /**
-     * The pool against Coolify's list of its applications (by the pool's tag): an application no
-     * slot names is removed (a slot being made is named by its row, so it is never taken for one);
+     * The pool against Coolify's list of its applications (by the pool's tag): an application with
+     * a slot's name that no slot row names is removed (a slot being made is named by its row, so it
+     * is never taken for one; an application not named as a slot is someone else's, left alone);
      * a slot whose application is gone is forgotten, and its bot, whose container is gone with it,
-     * ends. Only a complete answer is acted on.
+     * ends. Only a complete answer is acted on. A slot's row is written before its application is
+     * made, and its application's uuid after: so orphans are judged by the rows read after the
+     * list (every listed application's row exists by then), and gone applications by the rows
+     * read before it (every uuid they hold was listed, unless deleted).
      */
     private void reconcile(List<Watched> pool, PlatformTick core) {
         List<Application> applications;
@@ -151,12 +155,14 @@ final class SlotRecovery {
             Log.warn("coolify.list_failed", Map.of("platform", "coolify", "error", String.valueOf(e.getMessage())));
             return;
         }
-        Set<String> known = pool.stream().map(w -> w.slot().applicationUuid()).filter(u -> u != null).collect(Collectors.toSet());
-        Set<String> beingMade = pool.stream().filter(w -> w.slot().applicationUuid() == null)
+        List<Watched> afterTheList = slots.watch();
+        Set<String> known = afterTheList.stream().map(w -> w.slot().applicationUuid()).filter(u -> u != null)
+                .collect(Collectors.toSet());
+        Set<String> beingMade = afterTheList.stream().filter(w -> w.slot().applicationUuid() == null)
                 .map(w -> w.slot().name()).collect(Collectors.toSet());
         Set<String> listed = applications.stream().map(Application::uuid).collect(Collectors.toSet());
         for (Application app : applications) {
-            if (!known.contains(app.uuid()) && !beingMade.contains(app.name())) {
+            if (!known.contains(app.uuid()) && !beingMade.contains(app.name()) && slots.isSlotName(app.name())) {
                 Log.warn("coolify.orphan_removed", Map.of("platform", "coolify", "application", app.uuid(), "name", String.valueOf(app.name())));
                 attemptQuietly(() -> coolify.delete(app.uuid()));
             }

@@ -91,6 +91,45 @@ class CoolifyPlatformTest {
         });
     }
 
+    @Test
+    void aDeploymentWithNoProgressPastTheDeployTimeoutIsCancelledAndTriedAgainThenGivenUp() {
+        Services api = start(2, Duration.ofSeconds(2), Map.of("COOLIFY_DEPLOY_TIMEOUT", "1m"));
+        fleet.coolify.stallDeployments(FakeCoolify.Stall.BEFORE_THE_CONTAINER_STARTED);
+        long id = fleet.deploy(api, MeetingPlatform.ZOOM).botId();
+        for (int deployment = 1; deployment <= 3; deployment++) {
+            pause(300);
+            api.hybrid().processQueue("tick", Duration.ofSeconds(10));
+            assertThat(status(id)).as("not given up before its time").isEqualTo("DEPLOYING");
+            fleet.clock.advance(Duration.ofSeconds(61));
+            api.hybrid().processQueue("tick", Duration.ofSeconds(10));
+        }
+        SoftAssertions.assertSoftly(soft -> {
+            soft.assertThat(status(id)).isEqualTo("FATAL");
+            soft.assertThat(fleet.text("SELECT status_reason AS s FROM bots WHERE id = " + id))
+                    .startsWith("COOLIFY_DEPLOY_FAILED: no progress within 60 s").contains("after 3 deployments");
+            soft.assertThat(fleet.coolify.requests().stream().filter(r -> r.endsWith("/cancel")).distinct())
+                    .as("each of the three deployments cancelled").hasSize(3);
+            soft.assertThat(fleet.n("SELECT sum(used) AS n FROM platform_capacity")).isZero();
+        });
+    }
+
+    /** Heartbeat-aware: a bot that calls back runs, however long Coolify takes to call its deployment finished. */
+    @Test
+    void aBotThatCalledBackIsNotTakenForAStuckDeployment() {
+        Services api = start(2, Duration.ofSeconds(30), Map.of("COOLIFY_DEPLOY_TIMEOUT", "1m"));
+        fleet.coolify.stallDeployments(FakeCoolify.Stall.AFTER_THE_CONTAINER_STARTED);
+        long id = fleet.deploy(api, MeetingPlatform.ZOOM).botId();
+        drainUntil(api, () -> status(id).equals("IN_CALL"));
+        fleet.clock.advance(Duration.ofMinutes(2));
+        api.hybrid().processQueue("tick", Duration.ofSeconds(10));
+        SoftAssertions.assertSoftly(soft -> {
+            soft.assertThat(status(id)).isEqualTo("IN_CALL");
+            soft.assertThat(fleet.text("SELECT status AS s FROM bot_pool_slots")).isEqualTo("HEALTHY");
+            soft.assertThat(fleet.coolify.requests()).noneMatch(r -> r.endsWith("/cancel"));
+            soft.assertThat(fleet.coolify.backend().containersRunning()).isEqualTo(1);
+        });
+    }
+
     @ParameterizedTest
     @EnumSource(value = ListFailure.class, names = {"SERVER_ERROR", "TOO_SLOW", "TRUNCATED"})
     void aFailedListCallDeletesNothingAndEndsNoBot(ListFailure failure) {
@@ -109,7 +148,7 @@ class CoolifyPlatformTest {
         });
     }
 
-    /** The rule: an application with the pool's tag that no slot names is removed; one being made is left alone. */
+    /** The rule: an application with the pool's tag and a slot's name that no slot row names is removed; others are left alone. */
     @Test
     void anApplicationOfThePoolThatNoSlotNamesIsRemoved() throws Exception {
         Services api = start(2, Duration.ofSeconds(30), Map.of());
@@ -122,12 +161,27 @@ class CoolifyPlatformTest {
                 "production", null, "botfleet-slot-9", "left behind", "ghcr.io/botfleet/zoom-bot", "1.0", List.of(tag)));
         String elsewhere = client.createDockerImageApplication(new CoolifyApiClient.NewApplication("prj1a2b3c", "srv9z8y7",
                 "production", null, "not-ours", "another tag", "nginx", "1", List.of("someone-else")));
+        String taggedButNoSlot = client.createDockerImageApplication(new CoolifyApiClient.NewApplication("prj1a2b3c",
+                "srv9z8y7", "production", null, "reporting", "our tag, not a slot's name", "nginx", "1", List.of(tag)));
         api.hybrid().processQueue("tick", Duration.ofSeconds(10));
         SoftAssertions.assertSoftly(soft -> {
-            soft.assertThat(fleet.coolify.backend().apps).doesNotContainKey(orphan).containsKey(elsewhere);
+            soft.assertThat(fleet.coolify.backend().apps).doesNotContainKey(orphan).containsKeys(elsewhere, taggedButNoSlot);
             soft.assertThat(status(id)).isEqualTo("IN_CALL");
             soft.assertThat(fleet.coolify.backend().containersRunning()).isEqualTo(1);
         });
+    }
+
+    /** A slot made by another instance while the tick waited for the list is not taken for an orphan. */
+    @Test
+    void anApplicationMadeWhileTheListWasReadIsNotAnOrphan() {
+        Services ticking = start(2, Duration.ofSeconds(30), Map.of());
+        Services other = fleet.instance();
+        long[] meanwhile = new long[1];
+        fleet.coolify.beforeNextListing(() -> meanwhile[0] = fleet.deploy(other, MeetingPlatform.ZOOM).botId());
+        ticking.hybrid().processQueue("tick", Duration.ofSeconds(10));
+        assertThat(meanwhile[0]).as("the other instance deployed during the tick's list call").isPositive();
+        drainUntil(ticking, () -> status(meanwhile[0]).equals("IN_CALL"));
+        assertThat(fleet.coolify.backend().apps).hasSize(1);
     }
 
     /** With the pool full of idle Zoom slots, a Google Meet bot runs at once on one of them, repurposed. */

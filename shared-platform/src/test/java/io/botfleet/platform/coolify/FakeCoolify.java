@@ -39,6 +39,9 @@ public final class FakeCoolify implements AutoCloseable {
     /** How the application list call can go wrong. */
     public enum ListFailure { NONE, SERVER_ERROR, TOO_SLOW, TRUNCATED }
 
+    /** How deployments can hang in progress: before their container started, or after. */
+    public enum Stall { NONE, BEFORE_THE_CONTAINER_STARTED, AFTER_THE_CONTAINER_STARTED }
+
     private final MockWebServer server = new MockWebServer();
     private final FakeCoolifyBackend backend;
     private final List<String> violations = Collections.synchronizedList(new ArrayList<>());
@@ -46,6 +49,7 @@ public final class FakeCoolify implements AutoCloseable {
     private volatile ListFailure listFailure = ListFailure.NONE;
     private volatile int queueLimit = 25;
     private final Queue<MockResponse> cannedAnswers = new ConcurrentLinkedQueue<>();
+    private final Queue<Runnable> beforeListing = new ConcurrentLinkedQueue<>();
 
     /** @param botCall how long each bot a container runs stays in its call */
     public FakeCoolify(Duration buildTime, Duration botCall) {
@@ -94,6 +98,10 @@ public final class FakeCoolify implements AutoCloseable {
         backend.failAlways(fail);
     }
 
+    public void stallDeployments(Stall how) {
+        backend.stall(how);
+    }
+
     public void failListing(ListFailure failure) {
         listFailure = failure;
     }
@@ -108,6 +116,14 @@ public final class FakeCoolify implements AutoCloseable {
      */
     public void answerNext(MockResponse... answers) {
         cannedAnswers.addAll(List.of(answers));
+    }
+
+    /**
+     * Runs this once when the next application list arrives, before it is answered: how a test
+     * makes something happen elsewhere while a caller waits for the list.
+     */
+    public void beforeNextListing(Runnable meanwhile) {
+        beforeListing.add(meanwhile);
     }
 
     public FakeCoolifyBackend backend() {
@@ -138,6 +154,10 @@ public final class FakeCoolify implements AutoCloseable {
         if (!broken.isEmpty()) {
             violations.addAll(broken);
             return answer(422, message(String.join("; ", broken)));
+        }
+        Runnable meanwhile = method.equals("GET") && path.equals(List.of("applications")) ? beforeListing.poll() : null;
+        if (meanwhile != null) {
+            meanwhile.run(); // outside the backend's lock: it may call this fake itself
         }
         MockResponse canned = cannedAnswers.poll();
         if (canned != null) {

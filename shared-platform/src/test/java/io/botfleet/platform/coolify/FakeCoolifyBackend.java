@@ -60,6 +60,7 @@ final class FakeCoolifyBackend implements AutoCloseable {
     private final Duration botCall;
     private final AtomicInteger failuresToCome = new AtomicInteger();
     private volatile boolean alwaysFail;
+    private volatile FakeCoolify.Stall stall = FakeCoolify.Stall.NONE;
 
     /** @param botCall how long each simulated bot stays in its call */
     FakeCoolifyBackend(Duration buildTime, Duration botCall) {
@@ -74,6 +75,10 @@ final class FakeCoolifyBackend implements AutoCloseable {
 
     void failAlways(boolean fail) {
         alwaysFail = fail;
+    }
+
+    void stall(FakeCoolify.Stall how) {
+        stall = how;
     }
 
     synchronized Deployment queue(App app) {
@@ -106,7 +111,11 @@ final class FakeCoolifyBackend implements AutoCloseable {
     private synchronized void build() {
         long now = System.nanoTime();
         for (Deployment d : deployments) {
-            if (d.status.equals("in_progress") && now - d.startedNanos >= buildTime.toNanos()) {
+            if (d.status.equals("in_progress") && now - d.startedNanos >= buildTime.toNanos() && stall != FakeCoolify.Stall.NONE) {
+                if (stall == FakeCoolify.Stall.AFTER_THE_CONTAINER_STARTED && d.app.containersStarted == 0) {
+                    run(d.app); // its container runs, and the deployment never says finished
+                }
+            } else if (d.status.equals("in_progress") && now - d.startedNanos >= buildTime.toNanos()) {
                 boolean fail = alwaysFail || failuresToCome.getAndUpdate(n -> Math.max(0, n - 1)) > 0;
                 d.status = fail ? "failed" : "finished";
                 if (!fail) {
