@@ -1,7 +1,7 @@
 package io.botfleet.bench;
 
 import io.botfleet.bot.Bot;
-import io.botfleet.platform.PlatformBotStatus;
+import io.botfleet.platform.PlatformStatus;
 import io.botfleet.platform.PlatformDeployResult;
 import io.botfleet.platform.PlatformService;
 import java.util.Map;
@@ -52,8 +52,8 @@ final class InstantPlatform implements PlatformService {
     }
 
     @Override
-    public PlatformBotStatus getBotStatus(String identifier) {
-        return PlatformBotStatus.RUNNING;
+    public PlatformStatus getBotStatus(String identifier) {
+        return PlatformStatus.RUNNING;
     }
 
     long stops() {

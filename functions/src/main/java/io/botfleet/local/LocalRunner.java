@@ -2,6 +2,7 @@ package io.botfleet.local;
 
 import com.amazonaws.services.lambda.runtime.events.ScheduledEvent;
 import io.botfleet.Services;
+import io.botfleet.bot.Bot;
 import io.botfleet.config.ConfigException;
 import io.botfleet.config.Env;
 import io.botfleet.config.Settings;
@@ -25,6 +26,7 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -102,6 +104,7 @@ public final class LocalRunner implements AutoCloseable {
             http.route(status.routeKeys(), status);
             http.start();
             runner.resources.add(http::stop);
+            runner.resources.add(() -> stopLocalBots(services)); // while bots can still call back
 
             ScheduledExecutorService schedule = Executors.newSingleThreadScheduledExecutor();
             runner.resources.add(schedule::shutdownNow);
@@ -115,6 +118,22 @@ public final class LocalRunner implements AutoCloseable {
         } catch (RuntimeException | IOException e) {
             runner.close();
             throw e;
+        }
+    }
+
+    /**
+     * The local platform's bots are this runner's child processes: on shutdown each is stopped as
+     * {@code POST /bots/{id}/stop} would (gracefully, then DONE once its process is gone), all at
+     * once, so none is left orphaned holding a unit for the next start.
+     */
+    private static void stopLocalBots(Services services) {
+        List<Bot> running = services.bots().holdingCapacityOn("local").stream().filter(b -> !b.status().isTerminal()).toList();
+        if (running.isEmpty()) {
+            return;
+        }
+        System.out.printf("botfleet: stopping %d local bot(s)%n", running.size());
+        try (ExecutorService stops = Executors.newVirtualThreadPerTaskExecutor()) {
+            running.forEach(bot -> stops.submit(() -> services.deployments().stop(bot.id())));
         }
     }
 

@@ -54,6 +54,45 @@ class LocalRunnerTest {
         }
     }
 
+    /** Ctrl-C with bots running: they are stopped and recorded, so the next start has its whole limit. */
+    @Test
+    void aRunnerStoppedWithBotsRunningStopsThemAndTheNextStartHasItsLimit() throws Exception {
+        Map<String, String> env = Map.of("PORT", "0", "BOTFLEET_DATA_DIR", data.toString(), "LOCAL_BOT_LIMIT", "2",
+                "BOT_SIM_DURATION", "10m", "BOT_HEARTBEAT_INTERVAL", "300ms", "SCHEDULE_INTERVAL", "500ms",
+                "LOCAL_STOP_GRACE", "3s");
+        try (LocalRunner runner = LocalRunner.start(env)) {
+            String base = "http://127.0.0.1:" + runner.port();
+            for (int i = 0; i < 2; i++) {
+                assertThat(post(base + "/bots", "{\"meeting\":{\"platform\":\"zoom\",\"url\":\"https://zoom.us/j/1\"}}")
+                        .statusCode()).isEqualTo(201);
+            }
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (!"IN_CALL".equals(get(base + "/bots/1").get("status").asText())
+                    || !"IN_CALL".equals(get(base + "/bots/2").get("status").asText())) {
+                assertThat(System.nanoTime()).as("both bots in their call").isLessThan(deadline);
+                Thread.sleep(100);
+            }
+        }
+        assertThat(botProcesses()).as("no bot process outlives the runner").isZero();
+        try (LocalRunner again = LocalRunner.start(env)) {
+            String base = "http://127.0.0.1:" + again.port();
+            assertThat(get(base + "/bots/1").get("status").asText()).isEqualTo("DONE");
+            assertThat(get(base + "/capacity").get("platforms").get(0).get("used").asInt()).isZero();
+            assertThat(post(base + "/bots", "{\"meeting\":{\"platform\":\"zoom\",\"url\":\"https://zoom.us/j/1\"}}")
+                    .statusCode()).isEqualTo(201);
+        }
+        assertThat(botProcesses()).isZero();
+    }
+
+    /** This test's bot processes: they carry the data folder's runner name on their command line. */
+    private long botProcesses() {
+        return ProcessHandle.allProcesses().filter(ProcessHandle::isAlive)
+                .filter(p -> p.info().arguments().map(args -> java.util.Arrays.stream(args)
+                        .anyMatch(a -> a.startsWith("botfleet-bot="))).orElse(false))
+                .filter(p -> p.parent().map(parent -> parent.pid() == ProcessHandle.current().pid()).orElse(true))
+                .count();
+    }
+
     private boolean allDone(String base) throws Exception {
         for (int id = 1; id <= 5; id++) {
             if (!"DONE".equals(get(base + "/bots/" + id).get("status").asText())) {

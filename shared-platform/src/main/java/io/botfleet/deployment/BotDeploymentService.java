@@ -8,7 +8,7 @@ import io.botfleet.bot.BotTokens;
 import io.botfleet.platform.Budget;
 import io.botfleet.platform.HybridPlatformService;
 import io.botfleet.platform.HybridPlatformService.Placement;
-import io.botfleet.platform.PlatformBotStatus;
+import io.botfleet.platform.PlatformStatus;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -284,10 +284,11 @@ public final class BotDeploymentService {
             return Optional.empty();
         }
         QueueEntry entry = bot.status() == BotStatus.QUEUED ? queue.find(id) : null;
-        PlatformBotStatus platformStatus = null;
+        PlatformStatus platformStatus = null;
         if (bot.platformIdentifier() != null && !bot.status().isTerminal()) {
             platformStatus = hybrid.platform(bot.deploymentPlatform())
-                    .map(p -> p.getBotStatus(bot.platformIdentifier())).orElse(PlatformBotStatus.UNKNOWN);
+                    .map(p -> p.getBotStatus(bot.platformIdentifier()))
+                    .orElse(PlatformStatus.unknown("platform " + bot.deploymentPlatform() + " is not configured here"));
         }
         return Optional.of(new BotView(bot, entry, entry == null ? null : estimateWait(entry), platformStatus));
     }

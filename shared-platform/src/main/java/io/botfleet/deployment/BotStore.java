@@ -9,9 +9,11 @@ import io.botfleet.store.Sql;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /** The SQL of the {@code bots} table: admission, reads, guarded status transitions, deployments. */
 public final class BotStore {
@@ -177,6 +179,22 @@ public final class BotStore {
     public Bot find(long id) {
         Row row = sql.queryOne("SELECT " + COLUMNS + " FROM bots b WHERE b.id = :id", Params.of("id", id));
         return row == null ? null : toBot(row);
+    }
+
+    /** The bots whose container may run on this platform: they hold one of its units. */
+    public List<Bot> holdingCapacityOn(String platform) {
+        return sql.query("SELECT " + COLUMNS + " FROM bots b WHERE b.capacity_platform = :platform ORDER BY b.id",
+                Params.of("platform", platform)).stream().map(this::toBot).toList();
+    }
+
+    /** These bots, by id; an id with no bot is absent from the answer. */
+    public Map<Long, Bot> findAll(Collection<Long> ids) {
+        if (ids.isEmpty()) {
+            return Map.of();
+        }
+        String list = ids.stream().map(String::valueOf).collect(Collectors.joining(","));
+        return sql.query("SELECT " + COLUMNS + " FROM bots b WHERE b.id = ANY (string_to_array(:ids, ',')::bigint[])",
+                Params.of("ids", list)).stream().map(this::toBot).collect(Collectors.toMap(Bot::id, b -> b));
     }
 
     /**

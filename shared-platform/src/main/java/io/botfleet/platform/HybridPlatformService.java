@@ -82,6 +82,7 @@ public final class HybridPlatformService {
     private final PlatformCalls calls;
     private final ReleaseFollowUps followUps;
     private final QueueDrain drain;
+    private final ContainerReconcile reconcile;
 
     public HybridPlatformService(List<LimitedPlatform> platforms, CapacityLedger ledger, BotStore bots, BotStops stops,
                                  DeploymentQueue queue, PlatformReleases releases, DrainLease drainLease,
@@ -92,6 +93,7 @@ public final class HybridPlatformService {
         this.calls = new PlatformCalls(policy.callTimeout());
         this.followUps = new ReleaseFollowUps(releases, this::platform, calls, announce, clock);
         this.drain = new QueueDrain(this, queue, stops, drainLease, ledger, announce, policy, clock);
+        this.reconcile = new ContainerReconcile(bots, calls, followUps, clock);
     }
 
     /**
@@ -127,7 +129,10 @@ public final class HybridPlatformService {
         return followUps;
     }
 
-    /** Each platform's own tick, in priority order; one failing does not stop the others or the drain. */
+    /**
+     * Each platform's own tick, then the reconcile with what it runs, in priority order; one
+     * failing does not stop the others or the drain.
+     */
     void tickPlatforms(Budget budget) {
         for (LimitedPlatform platform : platforms) {
             if (!budget.allows(calls.timeout())) {
@@ -143,20 +148,18 @@ public final class HybridPlatformService {
             } catch (RuntimeException e) {
                 Log.warn("platform.tick_failed", Map.of("platform", platform.name(), "error", String.valueOf(e)));
             }
+            try {
+                reconcile.reconcile(platform, budget);
+            } catch (RuntimeException e) {
+                Log.warn("platform.reconcile_failed", Map.of("platform", platform.name(), "error", String.valueOf(e)));
+            }
         }
     }
 
     /** A deployed bot whose platform gave up on it ends FATAL; its unit and pooled resource go back. */
     private void failDeployed(long botId, String platform, String reason) {
-        BotStore.Transition t = bots.transition(botId, BotStatus.FATAL, reason, false);
         Log.warn("bot.deploy_failed_on_platform", Map.of("botId", botId, "platform", platform, "reason", reason));
-        if (t != null && t.releasedPlatform() != null && !t.stopOwed()) {
-            try {
-                followUps.settle(List.of(Release.of(botId, t.releasedPlatform())), Budget.unbounded());
-            } catch (RuntimeException e) {
-                Log.warn("release.settle_failed", Map.of("botId", botId, "error", String.valueOf(e.getMessage())));
-            }
-        }
+        reconcile.end(botId, platform, BotStatus.FATAL, reason);
     }
 
     /** Places QUEUED bots whose queue entries {@code owner} leases, trying every platform. */

@@ -1,6 +1,7 @@
 package io.botfleet.platform;
 
 import io.botfleet.bot.Bot;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -37,8 +38,18 @@ public interface PlatformService {
      */
     Optional<String> findBot(long botId) throws PlatformDeployError;
 
-    /** A lookup that fails transiently answers {@link PlatformBotStatus#UNKNOWN}, never FAILED. */
-    PlatformBotStatus getBotStatus(String identifier);
+    /** The container's status with its reason; a lookup that fails transiently is UNKNOWN, never FAILED. */
+    PlatformStatus getBotStatus(String identifier);
+
+    /**
+     * Every container this platform runs for botfleet (found by its labels, tags or names), from
+     * one complete list; throws when it cannot list them all. The core reconciles with it: a live
+     * bot whose container ended or is gone ends now, and a container whose bot ended is stopped. Empty when the platform takes no part (the
+     * Coolify pool reconciles in its own {@link #tick}).
+     */
+    default Optional<List<SeenContainer>> listBots() throws PlatformDeployError {
+        return Optional.empty();
+    }
 
     /**
      * Gives back a pooled resource (a Coolify slot) after any end of the bot, once its container

@@ -1,10 +1,11 @@
 package io.botfleet.testing;
 
 import io.botfleet.bot.Bot;
-import io.botfleet.platform.PlatformBotStatus;
 import io.botfleet.platform.PlatformDeployError;
 import io.botfleet.platform.PlatformDeployResult;
 import io.botfleet.platform.PlatformService;
+import io.botfleet.platform.PlatformStatus;
+import io.botfleet.platform.SeenContainer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -48,6 +49,9 @@ public final class FakePlatform implements PlatformService {
     private volatile Supplier<Behavior> defaults = () -> ok();
     private volatile java.util.Random random = new java.util.Random(0);
     private volatile double[] flakiness = {0, 0, 0};
+    private volatile boolean listing;
+    private volatile boolean statusUnknown;
+    private final AtomicInteger listFailures = new AtomicInteger();
 
     public FakePlatform(String name) {
         this(name, new FakeFleet(), 0);
@@ -182,6 +186,23 @@ public final class FakePlatform implements PlatformService {
         return this;
     }
 
+    /** Takes part in the reconcile by listing its live containers; off by default, as for a platform that cannot list. */
+    public FakePlatform listing() {
+        listing = true;
+        return this;
+    }
+
+    /** Every status lookup fails (throttled): the answer is UNKNOWN. */
+    public FakePlatform statusUnknown(boolean unknown) {
+        statusUnknown = unknown;
+        return this;
+    }
+
+    public FakePlatform failLists(int times) {
+        listFailures.set(times);
+        return this;
+    }
+
     public FakePlatform failFinds(int times) {
         findFailures.set(times);
         return this;
@@ -237,6 +258,17 @@ public final class FakePlatform implements PlatformService {
     }
 
     @Override
+    public Optional<List<SeenContainer>> listBots() throws PlatformDeployError {
+        if (!listing) {
+            return Optional.empty();
+        }
+        if (listFailures.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            throw new PlatformDeployError(PlatformDeployError.Kind.TRANSIENT, name, "list refused (503)");
+        }
+        return Optional.of(fleet.live(name).stream().map(id -> new SeenContainer(id, identifier(id), PlatformStatus.RUNNING)).toList());
+    }
+
+    @Override
     public void releaseBot(long botId) throws PlatformDeployError {
         if (releaseFailures.getAndUpdate(n -> Math.max(0, n - 1)) > 0 || flakes(2)) {
             throw new PlatformDeployError(PlatformDeployError.Kind.TRANSIENT, name, "release refused (503)");
@@ -245,8 +277,11 @@ public final class FakePlatform implements PlatformService {
     }
 
     @Override
-    public PlatformBotStatus getBotStatus(String identifier) {
-        return fleet.isLive(name, botId(identifier)) ? PlatformBotStatus.RUNNING : PlatformBotStatus.STOPPED;
+    public PlatformStatus getBotStatus(String identifier) {
+        if (statusUnknown) {
+            return PlatformStatus.unknown("status lookups throttled (429)");
+        }
+        return fleet.isLive(name, botId(identifier)) ? PlatformStatus.RUNNING : PlatformStatus.STOPPED;
     }
 
     // --- the books -------------------------------------------------------------------------
@@ -254,6 +289,11 @@ public final class FakePlatform implements PlatformService {
     /** The container exits by itself (the caller then reports DONE for it). */
     public boolean exit(long botId) {
         return fleet.stopped(name, botId);
+    }
+
+    /** A container of a bot this platform was never asked to run (left over from elsewhere). */
+    public void leftover(long botId) {
+        fleet.started(name, botId, 0);
     }
 
     public List<Long> live() {

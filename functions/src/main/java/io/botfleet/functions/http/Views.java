@@ -41,7 +41,10 @@ public final class Views {
         node.put("platform", bot.deploymentPlatform());
         node.put("platformIdentifier", bot.platformIdentifier());
         if (view.platformStatus() != null) {
-            node.put("platformStatus", view.platformStatus().name());
+            node.put("platformStatus", view.platformStatus().state().name());
+            if (view.platformStatus().reason() != null) {
+                node.put("platformStatusReason", view.platformStatus().reason());
+            }
         }
         if (view.queueEntry() != null) {
             node.put("queuePosition", view.queueEntry().position());

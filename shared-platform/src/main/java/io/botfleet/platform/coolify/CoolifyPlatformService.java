@@ -6,7 +6,7 @@ import io.botfleet.config.BotImages;
 import io.botfleet.config.CoolifySettings;
 import io.botfleet.platform.BotEnvironment;
 import io.botfleet.platform.Budget;
-import io.botfleet.platform.PlatformBotStatus;
+import io.botfleet.platform.PlatformStatus;
 import io.botfleet.platform.PlatformDeployError;
 import io.botfleet.platform.PlatformDeployResult;
 import io.botfleet.platform.PlatformService;
@@ -84,14 +84,14 @@ public final class CoolifyPlatformService implements PlatformService {
 
     /** From the application's status; UNKNOWN, never FAILED, when Coolify cannot be asked. */
     @Override
-    public PlatformBotStatus getBotStatus(String identifier) {
+    public PlatformStatus getBotStatus(String identifier) {
         try {
             return coolify.getApplication(identifier).map(a -> CoolifyStatusMapper.map(a.status()))
-                    .orElse(PlatformBotStatus.STOPPED);
+                    .orElse(PlatformStatus.STOPPED);
         } catch (PlatformDeployError e) {
             Log.warn("coolify.status_unknown", Map.of("platform", "coolify", "application", identifier,
                     "error", String.valueOf(e.getMessage())));
-            return PlatformBotStatus.UNKNOWN;
+            return PlatformStatus.unknown("Coolify cannot be asked now: " + e.getMessage());
         }
     }
 }

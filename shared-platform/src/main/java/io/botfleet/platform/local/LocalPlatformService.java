@@ -4,9 +4,11 @@ import io.botfleet.Log;
 import io.botfleet.bot.Bot;
 import io.botfleet.platform.BotEnvironment;
 import io.botfleet.platform.PlatformBotStatus;
+import io.botfleet.platform.PlatformStatus;
 import io.botfleet.platform.PlatformDeployError;
 import io.botfleet.platform.PlatformDeployResult;
 import io.botfleet.platform.PlatformService;
+import io.botfleet.platform.SeenContainer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,6 +33,7 @@ import java.util.stream.Stream;
  */
 public final class LocalPlatformService implements PlatformService {
     private static final String PREFIX = "local-";
+    private static final String NAME = "botfleet-bot=";
 
     /** How bots are launched: the simulated bot's timing, or a real command. */
     public record Launch(String command, Duration simDuration, Duration heartbeatInterval, Duration stopGrace,
@@ -95,14 +98,31 @@ public final class LocalPlatformService implements PlatformService {
         return processes(botId).findFirst().map(p -> PREFIX + p.pid());
     }
 
+    /** A process id that now belongs to another program is not the bot's: a bot's process carries its name. */
     @Override
-    public PlatformBotStatus getBotStatus(String identifier) {
-        return process(identifier).map(p -> p.isAlive() ? PlatformBotStatus.RUNNING : PlatformBotStatus.STOPPED)
-                .orElse(PlatformBotStatus.STOPPED);
+    public PlatformStatus getBotStatus(String identifier) {
+        return process(identifier).filter(p -> p.isAlive() && botId(p).isPresent()).map(p -> PlatformStatus.RUNNING)
+                .orElse(PlatformStatus.of(PlatformBotStatus.STOPPED, "the bot's process is gone"));
+    }
+
+    /** Every live process of this runner's bots, found by the name each carries. */
+    @Override
+    public Optional<List<SeenContainer>> listBots() {
+        return Optional.of(ProcessHandle.allProcesses().filter(ProcessHandle::isAlive)
+                .flatMap(p -> botId(p).map(id -> new SeenContainer(id, PREFIX + p.pid(), PlatformStatus.RUNNING)).stream())
+                .toList());
     }
 
     private String name(long botId) {
-        return "botfleet-bot=" + runner + "/" + botId;
+        return NAME + runner + "/" + botId;
+    }
+
+    /** The bot whose name this process carries, if it is one of this runner's bots. */
+    private Optional<Long> botId(ProcessHandle process) {
+        String prefix = NAME + runner + "/";
+        return process.info().arguments().stream().flatMap(Arrays::stream).filter(a -> a.startsWith(prefix))
+                .map(a -> a.substring(prefix.length())).filter(id -> !id.isEmpty() && id.chars().allMatch(Character::isDigit))
+                .map(Long::parseLong).findFirst();
     }
 
     /** The live processes that carry the bot's name. */

@@ -1,6 +1,7 @@
 package io.botfleet.platform.mappers;
 
 import io.botfleet.platform.PlatformBotStatus;
+import io.botfleet.platform.PlatformStatus;
 import java.util.Locale;
 
 /**
@@ -13,7 +14,16 @@ public final class CoolifyStatusMapper {
     private CoolifyStatusMapper() {
     }
 
-    public static PlatformBotStatus map(String status) {
+    public static PlatformStatus map(String status) {
+        PlatformBotStatus state = state(status);
+        return PlatformStatus.of(state, switch (state) {
+            case FAILED -> "Coolify reports the application " + status + ": it crashes or restarts";
+            case UNKNOWN -> "Coolify reports an application status botfleet does not know: " + status;
+            default -> null;
+        });
+    }
+
+    private static PlatformBotStatus state(String status) {
         if (status == null || status.isBlank()) {
             return PlatformBotStatus.UNKNOWN;
         }

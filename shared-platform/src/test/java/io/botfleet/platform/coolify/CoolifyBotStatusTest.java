@@ -22,7 +22,7 @@ class CoolifyBotStatusTest {
             "degraded:unhealthy, FAILED", "degraded, FAILED",
             "'', UNKNOWN", "NULL, UNKNOWN", "something-new:healthy, UNKNOWN"})
     void theStateBeforeTheColonDecides(String coolifyStatus, PlatformBotStatus expected) {
-        assertThat(CoolifyStatusMapper.map(coolifyStatus)).isEqualTo(expected);
+        assertThat(CoolifyStatusMapper.map(coolifyStatus).state()).isEqualTo(expected);
     }
 
     @Test
@@ -33,16 +33,16 @@ class CoolifyBotStatusTest {
             CoolifyPlatformService platform = new CoolifyPlatformService(client, null, null); // status reads Coolify only
             String app = client.createDockerImageApplication(new CoolifyApiClient.NewApplication("prj1a2b3c", "srv9z8y7",
                     "production", null, "botfleet-slot-1", "a slot", "ghcr.io/botfleet/zoom-bot", "1.0", List.of("pool")));
-            assertThat(platform.getBotStatus(app)).isEqualTo(PlatformBotStatus.STOPPED); // made, never deployed: exited
+            assertThat(platform.getBotStatus(app).state()).isEqualTo(PlatformBotStatus.STOPPED); // made, never deployed: exited
 
             coolify.answerNext(FakeCoolify.answer(500, FakeCoolify.message("Server Error")));
-            assertThat(platform.getBotStatus(app)).isEqualTo(PlatformBotStatus.UNKNOWN);
+            assertThat(platform.getBotStatus(app).state()).isEqualTo(PlatformBotStatus.UNKNOWN);
 
             client.delete(app);
-            assertThat(platform.getBotStatus(app)).as("no such application: nothing runs").isEqualTo(PlatformBotStatus.STOPPED);
+            assertThat(platform.getBotStatus(app).state()).as("no such application: nothing runs").isEqualTo(PlatformBotStatus.STOPPED);
 
             coolify.close();
-            assertThat(platform.getBotStatus(app)).isEqualTo(PlatformBotStatus.UNKNOWN);
+            assertThat(platform.getBotStatus(app).state()).isEqualTo(PlatformBotStatus.UNKNOWN);
         }
     }
 }

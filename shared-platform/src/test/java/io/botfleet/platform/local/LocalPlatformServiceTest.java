@@ -1,12 +1,14 @@
 package io.botfleet.platform.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.botfleet.bot.Bot;
 import io.botfleet.bot.BotStatus;
 import io.botfleet.bot.BotTokens;
 import io.botfleet.platform.BotEnvironment;
 import io.botfleet.platform.PlatformBotStatus;
+import io.botfleet.platform.SeenContainer;
 import io.botfleet.testing.Fixtures;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,10 +37,10 @@ class LocalPlatformServiceTest {
         String first = local.deployBot(bot(7)).identifier();
         String again = local.deployBot(bot(7)).identifier();
         assertThat(again).isEqualTo(first);
-        assertThat(local.getBotStatus(first)).isEqualTo(PlatformBotStatus.RUNNING);
+        assertThat(local.getBotStatus(first).state()).isEqualTo(PlatformBotStatus.RUNNING);
         waitFor(() -> Files.readString(logs.resolve("bot-7.log")).contains("7 zoom 43"));
         local.stopBot(7, first);
-        assertThat(local.getBotStatus(first)).isEqualTo(PlatformBotStatus.STOPPED);
+        assertThat(local.getBotStatus(first).state()).isEqualTo(PlatformBotStatus.STOPPED);
     }
 
     @Test
@@ -50,7 +52,30 @@ class LocalPlatformServiceTest {
         assertThat(restarted.deployBot(bot(9)).identifier()).as("not started twice").isEqualTo(id);
         restarted.stopBot(9, null);
         assertThat(restarted.findBot(9)).isEmpty();
-        assertThat(restarted.getBotStatus(id)).isEqualTo(PlatformBotStatus.STOPPED);
+        assertThat(restarted.getBotStatus(id).state()).isEqualTo(PlatformBotStatus.STOPPED);
+    }
+
+    /** The reconcile's list: this runner's bots by the name each process carries; a pid that is not a bot's is not one. */
+    @Test
+    void theListHoldsThisRunnersBotsAndAReusedPidIsNoBot(@TempDir Path elsewhere) throws Exception {
+        LocalPlatformService local = platform("sleep 30");
+        String a = local.deployBot(bot(11)).identifier();
+        String b = local.deployBot(bot(12)).identifier();
+        LocalPlatformService otherRunner = new LocalPlatformService(new BotEnvironment("http://127.0.0.1:1",
+                new BotTokens(Fixtures.SECRET)), new LocalPlatformService.Launch("sleep 30", Duration.ofSeconds(1),
+                Duration.ofSeconds(1), Duration.ofMillis(500), elsewhere));
+        String other = otherRunner.deployBot(bot(11)).identifier();
+        try {
+            assertThat(local.listBots().orElseThrow()).extracting(SeenContainer::botId, SeenContainer::identifier)
+                    .containsExactlyInAnyOrder(tuple(11L, a), tuple(12L, b));
+            String notABot = "local-" + ProcessHandle.current().pid(); // a live process that carries no bot's name
+            assertThat(local.getBotStatus(notABot).state()).isEqualTo(PlatformBotStatus.STOPPED);
+        } finally {
+            local.stopBot(11, a);
+            local.stopBot(12, b);
+            otherRunner.stopBot(11, other);
+        }
+        assertThat(local.listBots().orElseThrow()).isEmpty();
     }
 
     @Test
@@ -66,9 +91,9 @@ class LocalPlatformServiceTest {
             }
         });
         Thread.sleep(200);
-        assertThat(local.getBotStatus(id)).as("still running within the grace period").isEqualTo(PlatformBotStatus.RUNNING);
+        assertThat(local.getBotStatus(id).state()).as("still running within the grace period").isEqualTo(PlatformBotStatus.RUNNING);
         stop.join(); // returns once the kill took effect
-        assertThat(local.getBotStatus(id)).isEqualTo(PlatformBotStatus.STOPPED);
+        assertThat(local.getBotStatus(id).state()).isEqualTo(PlatformBotStatus.STOPPED);
     }
 
     private interface Check {
