@@ -17,6 +17,7 @@ import io.botfleet.platform.HybridPlatformService;
 import io.botfleet.platform.HybridPlatformService.LimitedPlatform;
 import io.botfleet.platform.PlatformService;
 import io.botfleet.platform.coolify.CoolifyPlatformService;
+import io.botfleet.platform.kubernetes.KubernetesPlatformService;
 import io.botfleet.platform.local.LocalPlatformService;
 import io.botfleet.store.DatabaseSettings;
 import io.botfleet.store.Databases;
@@ -81,8 +82,10 @@ public final class Services {
                         settings.localStopGrace(), dataDirectory.resolve("bot-logs")));
                 case "coolify" -> CoolifyPlatformService.from(settings.coolify(), settings.botLimits().get("coolify"),
                         settings.botImages(), environment, sql, clock, settings.platformCallTimeout());
+                case "k8s" -> KubernetesPlatformService.from(settings.kubernetes(), settings.botImages(), environment, clock,
+                        settings.platformCallTimeout());
                 default -> throw new ConfigException("PLATFORM_PRIORITY names " + name
-                        + ", which this build cannot deploy to yet (available: coolify, local)");
+                        + ", which this build cannot deploy to yet (available: coolify, k8s, local)");
             });
         }
         return platforms;

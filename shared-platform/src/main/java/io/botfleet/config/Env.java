@@ -65,6 +65,16 @@ public final class Env {
         return parse(name, parseDuration(fallback), "a duration such as 500ms, 30s, 5m or 1h", Env::parseDuration);
     }
 
+    /** A text that must match {@code pattern} whole; {@code expected} says what it should look like. */
+    public String matching(String name, String fallback, Pattern pattern, String expected) {
+        return parse(name, fallback, expected, text -> {
+            if (!pattern.matcher(text).matches()) {
+                throw new IllegalArgumentException(text);
+            }
+            return text;
+        });
+    }
+
     public List<String> list(String name, String fallback) {
         return Arrays.stream(string(name, fallback).split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
     }

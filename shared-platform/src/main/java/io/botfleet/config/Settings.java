@@ -14,6 +14,7 @@ import java.util.Set;
  * @param botLimits per platform in {@code PLATFORM_PRIORITY} order
  * @param botImages null unless a container platform (coolify, k8s, aws) is named
  * @param coolify   null unless {@code coolify} is named
+ * @param kubernetes null unless {@code k8s} is named
  */
 public record Settings(
         Map<String, Integer> botLimits,
@@ -35,7 +36,8 @@ public record Settings(
         Duration deployTimeout,
         Duration heartbeatTimeout,
         BotImages botImages,
-        CoolifySettings coolify) {
+        CoolifySettings coolify,
+        KubernetesSettings kubernetes) {
 
     public static final Set<String> PLATFORMS = Set.of("coolify", "k8s", "aws", "local");
 
@@ -115,7 +117,8 @@ public record Settings(
                 env.duration("DEPLOY_TIMEOUT", "15m"),
                 env.duration("HEARTBEAT_TIMEOUT", "5m"),
                 limits.keySet().stream().anyMatch(p -> !p.equals("local")) ? BotImages.read(env) : null,
-                limits.containsKey("coolify") ? CoolifySettings.read(env) : null);
+                limits.containsKey("coolify") ? CoolifySettings.read(env) : null,
+                limits.containsKey("k8s") ? KubernetesSettings.read(env) : null);
         env.check();
         return settings;
     }

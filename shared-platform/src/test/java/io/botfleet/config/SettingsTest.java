@@ -80,4 +80,25 @@ class SettingsTest {
                 .hasMessageContaining("COOLIFY_DEPLOY_TIMEOUT must be a duration")
                 .hasMessageContaining("BOT_IMAGE_ZOOM must be an image reference");
     }
+
+    @Test
+    void kubernetesSettingsHaveTheirDefaultsAndEachMalformedOneIsNamed() {
+        Map<String, String> env = new java.util.HashMap<>(REQUIRED);
+        env.putAll(Map.of("PLATFORM_PRIORITY", "k8s", "K8S_BOT_LIMIT", "10", "BOT_IMAGE_ZOOM", "z:1",
+                "BOT_IMAGE_MICROSOFT_TEAMS", "t:1", "BOT_IMAGE_GOOGLE_MEET", "m:1"));
+        KubernetesSettings k8s = Settings.from(env, Map.of()).kubernetes();
+        assertThat(k8s.namespace()).isEqualTo("default");
+        assertThat(k8s.stopGrace()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(k8s.jobTtl()).isEqualTo(Duration.ofMinutes(10));
+        assertThat(k8s.maxRuntime()).isEqualTo(Duration.ofHours(4));
+        assertThat(k8s.memory()).isEqualTo("2Gi");
+
+        env.putAll(Map.of("K8S_NAMESPACE", "Bots!", "K8S_BOT_MEMORY", "lots", "K8S_KUBECONFIG", "/nowhere/kubeconfig",
+                "K8S_STOP_GRACE", "soon"));
+        assertThatThrownBy(() -> Settings.from(env, Map.of()))
+                .hasMessageContaining("K8S_NAMESPACE must be a Kubernetes name")
+                .hasMessageContaining("K8S_BOT_MEMORY must be a Kubernetes quantity")
+                .hasMessageContaining("K8S_KUBECONFIG names no readable file")
+                .hasMessageContaining("K8S_STOP_GRACE must be a duration");
+    }
 }
