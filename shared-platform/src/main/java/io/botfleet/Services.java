@@ -52,7 +52,8 @@ public final class Services {
         this.queue = new DeploymentQueue(sql, bots, clock);
         this.ledger = new CapacityLedger(sql, clock);
         HybridPlatformService.DrainPolicy policy = new HybridPlatformService.DrainPolicy(settings.platformCallTimeout(),
-                settings.queueLease(), settings.drainBatchSize(), settings.deployTimeout(), settings.heartbeatTimeout());
+                settings.queueLease(), settings.drainBatchSize(), settings.deployTimeout(), settings.heartbeatTimeout(),
+                settings.globalQueueTimeout());
         BotStops stops = new BotStops(sql, clock, policy.callWindow());
         List<LimitedPlatform> limited = new ArrayList<>();
         for (PlatformService platform : platforms) {

@@ -2,7 +2,13 @@ package io.botfleet.bot;
 
 import java.time.Instant;
 
-/** A bot as stored: its configuration and where it is in its lifecycle. */
+/**
+ * A bot as stored: its configuration and where it is in its lifecycle.
+ *
+ * @param deployAttempts how many times the bot was claimed on a platform afresh; a deploy repeated
+ *                       after a lost answer keeps the number, so a platform can make its
+ *                       idempotency key of it (an ECS {@code clientToken})
+ */
 public record Bot(
         long id,
         BotConfig config,
@@ -13,5 +19,12 @@ public record Bot(
         Instant createdAt,
         Instant deployedAt,
         Instant endedAt,
-        Instant lastHeartbeat) {
+        Instant lastHeartbeat,
+        int deployAttempts) {
+
+    /** The bot as a fresh claim on a platform leaves it: its attempt number is {@code attempt} now. */
+    public Bot claimedAgain(int attempt) {
+        return new Bot(id, config, BotStatus.DEPLOYING, statusReason, deploymentPlatform, platformIdentifier, createdAt,
+                deployedAt, endedAt, lastHeartbeat, attempt);
+    }
 }

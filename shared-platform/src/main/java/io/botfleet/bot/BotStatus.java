@@ -19,8 +19,10 @@ public enum BotStatus {
         NEXT.put(QUEUED, EnumSet.of(DEPLOYING, DONE, FATAL));
         // DEPLOYING -> QUEUED is the failover revert: the platform refused or failed, the claim is undone.
         NEXT.put(DEPLOYING, EnumSet.of(QUEUED, JOINING_CALL, IN_WAITING_ROOM, IN_CALL, LEAVING, CALL_ENDED, DONE, FATAL));
-        NEXT.put(JOINING_CALL, EnumSet.of(IN_WAITING_ROOM, IN_CALL, LEAVING, CALL_ENDED, DONE, FATAL));
-        NEXT.put(IN_WAITING_ROOM, EnumSet.of(JOINING_CALL, IN_CALL, LEAVING, CALL_ENDED, DONE, FATAL));
+        // -> QUEUED before the bot joined its call: its platform took the capacity back (a Spot
+        // interruption), and it is placed again, at the front of the queue.
+        NEXT.put(JOINING_CALL, EnumSet.of(QUEUED, IN_WAITING_ROOM, IN_CALL, LEAVING, CALL_ENDED, DONE, FATAL));
+        NEXT.put(IN_WAITING_ROOM, EnumSet.of(QUEUED, JOINING_CALL, IN_CALL, LEAVING, CALL_ENDED, DONE, FATAL));
         NEXT.put(IN_CALL, EnumSet.of(LEAVING, CALL_ENDED, DONE, FATAL));
         NEXT.put(LEAVING, EnumSet.of(CALL_ENDED, DONE, FATAL));
         NEXT.put(CALL_ENDED, EnumSet.of(DONE, FATAL));

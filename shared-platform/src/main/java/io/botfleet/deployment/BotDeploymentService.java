@@ -106,7 +106,7 @@ public final class BotDeploymentService {
                 }
                 return queued(id, false);
             }
-            Bot bot = new Bot(id, config, BotStatus.QUEUED, null, null, null, now, null, null, null);
+            Bot bot = new Bot(id, config, BotStatus.QUEUED, null, null, null, now, null, null, null, 0);
             Placement placement = hybrid.place(List.of(bot), owner, Budget.unbounded());
             leaseLeft = placement.deployed().isEmpty() && placement.failed().isEmpty();
             if (!placement.deployed().isEmpty()) {

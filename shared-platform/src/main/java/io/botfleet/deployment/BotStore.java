@@ -22,7 +22,7 @@ public final class BotStore {
             b.id, b.tenant, b.display_name, b.image_url, b.meeting::text AS meeting, b.recording_enabled,
             b.automatic_leave::text AS automatic_leave, b.start_time, b.end_time, b.callback_url, b.priority,
             b.status, b.status_reason, b.deployment_platform, b.platform_identifier, b.created_at, b.deployed_at,
-            b.ended_at, b.last_heartbeat""";
+            b.ended_at, b.last_heartbeat, b.deploy_attempts""";
 
     // A new bot and its queue entry in one statement, so an accepted bot is always in the queue
     // until it runs (invariant 3). With a lease owner the entry starts PROCESSING: the caller
@@ -261,7 +261,7 @@ public final class BotStore {
         return new Bot(row.getLong("id"), config, BotStatus.valueOf(row.getString("status")),
                 row.getString("status_reason"), row.getString("deployment_platform"),
                 row.getString("platform_identifier"), row.getInstant("created_at"), row.getInstant("deployed_at"),
-                row.getInstant("ended_at"), row.getInstant("last_heartbeat"));
+                row.getInstant("ended_at"), row.getInstant("last_heartbeat"), row.getLong("deploy_attempts").intValue());
     }
 
     private static String transitionStatement(BotStatus to) {

@@ -5,8 +5,10 @@ import io.botfleet.store.Params;
 import io.botfleet.store.Row;
 import io.botfleet.store.Sql;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -76,7 +78,7 @@ public final class CapacityLedger {
                 deploy_started_at = :now, call_started_at = :now, deploy_attempts = b.deploy_attempts + 1,
                 last_error = NULL, updated_at = :now
             FROM chosen WHERE b.id = chosen.id
-            RETURNING b.id""";
+            RETURNING b.id, b.deploy_attempts""";
 
     // The platform refused or failed for sure, so nothing runs: the unit is given back, and the
     // bot is QUEUED again (or FATAL, when retrying cannot help). Fenced by the lease, like the
@@ -105,6 +107,34 @@ public final class CapacityLedger {
 
             SELECT id, status FROM moved""";
 
+    // The platform took a bot's capacity back before the bot joined its call (a Spot
+    // interruption): its container is gone, so the unit is given back, and the bot waits again,
+    // at the front of the queue: its entry is due before every entry of its priority.
+    private static final String REQUEUE = """
+            WITH prev AS (
+              SELECT id, capacity_platform, priority, created_at FROM bots
+              WHERE id = :id AND status IN ('DEPLOYING', 'JOINING_CALL', 'IN_WAITING_ROOM') AND capacity_platform = :platform
+              FOR UPDATE),
+            moved AS (
+              UPDATE bots b
+              SET status = 'QUEUED', status_reason = :reason, capacity_platform = NULL, platform_identifier = NULL,
+                  deployed_at = NULL, last_error = :reason, updated_at = :now
+              FROM prev WHERE b.id = prev.id
+              RETURNING b.id, prev.capacity_platform AS released_platform),
+            entry AS (
+              INSERT INTO deployment_queue (bot_id, priority, queued_at, not_before, timeout_at, last_error)
+              SELECT prev.id, prev.priority, prev.created_at,
+                     LEAST(prev.created_at, :now, (SELECT min(q.not_before) - interval '1 millisecond'
+                                                   FROM deployment_queue q WHERE q.priority = prev.priority)),
+                     :timeoutAt, :reason
+              FROM prev JOIN moved ON moved.id = prev.id
+              ON CONFLICT (bot_id) DO UPDATE
+              SET status = 'WAITING', lease_owner = NULL, lease_expires_at = NULL, not_before = EXCLUDED.not_before,
+                  timeout_at = EXCLUDED.timeout_at, last_error = EXCLUDED.last_error),
+            """ + releaseCte("moved") + """
+
+            SELECT id FROM moved""";
+
     private final Sql sql;
     private final Clock clock;
 
@@ -119,13 +149,20 @@ public final class CapacityLedger {
      * The granted bots move to DEPLOYING. Returns their ids.
      */
     public List<Long> claim(String platform, int limit, List<Long> botIds, String owner) {
+        return List.copyOf(claimCounted(platform, limit, botIds, owner).keySet());
+    }
+
+    /** As {@link #claim}, answering each granted bot's deploy attempt number, which this claim raised by one. */
+    public Map<Long, Integer> claimCounted(String platform, int limit, List<Long> botIds, String owner) {
+        Map<Long, Integer> granted = new LinkedHashMap<>();
         if (botIds.isEmpty()) {
-            return List.of();
+            return granted;
         }
         String ids = botIds.stream().map(String::valueOf).collect(Collectors.joining(","));
-        return sql.query(CLAIM, Params.of("ids", ids).and("limit", limit).and("platform", platform)
+        sql.query(CLAIM, Params.of("ids", ids).and("limit", limit).and("platform", platform)
                         .and("owner", owner).and("now", clock.instant()))
-                .stream().map(row -> row.getLong("id")).toList();
+                .forEach(row -> granted.put(row.getLong("id"), row.getLong("deploy_attempts").intValue()));
+        return granted;
     }
 
     /**
@@ -139,6 +176,17 @@ public final class CapacityLedger {
                 .and("owner", owner).and("permanent", permanent).and("now", now)
                 .and("followUpAt", PlatformReleases.followUpAt(now)));
         return row == null ? null : BotStatus.valueOf(row.getString("status"));
+    }
+
+    /**
+     * Puts a bot whose platform took its capacity back, before it joined its call, at the front of
+     * the queue and gives its unit back. False when the bot had moved on (joined, ended, elsewhere).
+     */
+    public boolean requeueAtFront(long botId, String platform, String reason, Duration queueTimeout) {
+        Instant now = clock.instant();
+        return sql.queryOne(REQUEUE, Params.of("id", botId).and("platform", platform).and("reason", truncate(reason))
+                .and("timeoutAt", now.plus(queueTimeout)).and("now", now)
+                .and("followUpAt", PlatformReleases.followUpAt(now))) != null;
     }
 
     /** Units in use per platform, as the ledger has them. */

@@ -4,6 +4,7 @@ import io.botfleet.Log;
 import io.botfleet.bot.Bot;
 import io.botfleet.bot.BotStatus;
 import io.botfleet.deployment.BotStore;
+import io.botfleet.deployment.CapacityLedger;
 import io.botfleet.deployment.PlatformReleases.Release;
 import io.botfleet.platform.HybridPlatformService.LimitedPlatform;
 import java.time.Clock;
@@ -26,6 +27,8 @@ import java.util.stream.Collectors;
  */
 final class ContainerReconcile {
     private final BotStore bots;
+    private final CapacityLedger ledger;
+    private final Duration queueTimeout;
     private final PlatformCalls calls;
     private final ReleaseFollowUps followUps;
     private final Clock clock;
@@ -35,9 +38,13 @@ final class ContainerReconcile {
      * platform's list may lag its writes by a few seconds (ECS lists are eventually consistent).
      */
     static final Duration SETTLING = Duration.ofSeconds(30);
+    private static final Set<BotStatus> NOT_JOINED = Set.of(BotStatus.DEPLOYING, BotStatus.JOINING_CALL, BotStatus.IN_WAITING_ROOM);
 
-    ContainerReconcile(BotStore bots, PlatformCalls calls, ReleaseFollowUps followUps, Clock clock) {
+    ContainerReconcile(BotStore bots, CapacityLedger ledger, Duration queueTimeout, PlatformCalls calls,
+                       ReleaseFollowUps followUps, Clock clock) {
         this.bots = bots;
+        this.ledger = ledger;
+        this.queueTimeout = queueTimeout;
         this.calls = calls;
         this.followUps = followUps;
         this.clock = clock;
@@ -123,12 +130,22 @@ final class ContainerReconcile {
     /**
      * The platform says the bot's container ended (or it could not say: then nothing changes).
      * A bot that had finished its call or was being stopped ends DONE, as does one whose container
-     * succeeded; any other ends FATAL with the platform's reason. Its unit goes back at once: the
-     * container no longer runs.
+     * succeeded; one whose capacity the platform took back before it joined its call goes to the
+     * front of the queue; any other ends FATAL with the platform's reason. Its unit goes back at
+     * once: the container no longer runs.
      */
     boolean containerEnded(Bot bot, String platform, PlatformStatus status) {
         if (!status.state().ended()) {
             return false;
+        }
+        if (status.capacityReclaimed() && NOT_JOINED.contains(bot.status())) {
+            String reason = "CAPACITY_RECLAIMED: " + Optional.ofNullable(status.reason()).orElse("the platform took the capacity back");
+            if (!ledger.requeueAtFront(bot.id(), platform, reason, queueTimeout)) {
+                return false;
+            }
+            Log.warn("bot.requeued", Map.of("botId", bot.id(), "platform", platform, "reason", reason));
+            settle(bot.id(), platform);
+            return true;
         }
         boolean finished = status.state() == PlatformBotStatus.SUCCEEDED
                 || bot.status() == BotStatus.CALL_ENDED || bot.status() == BotStatus.LEAVING;
@@ -146,12 +163,17 @@ final class ContainerReconcile {
         Log.warn("bot.ended_by_platform", Map.of("botId", botId, "platform", platform, "status", to.name(),
                 "reason", String.valueOf(reason)));
         if (t.releasedPlatform() != null && !t.stopOwed()) {
-            try {
-                followUps.settle(List.of(Release.of(botId, t.releasedPlatform())), Budget.unbounded());
-            } catch (RuntimeException e) {
-                Log.warn("release.settle_failed", Map.of("botId", botId, "error", String.valueOf(e.getMessage())));
-            }
+            settle(botId, t.releasedPlatform());
         }
         return true;
+    }
+
+    /** The release the freeing statement recorded, done now (the drain retries it if this fails). */
+    private void settle(long botId, String platform) {
+        try {
+            followUps.settle(List.of(Release.of(botId, platform)), Budget.unbounded());
+        } catch (RuntimeException e) {
+            Log.warn("release.settle_failed", Map.of("botId", botId, "error", String.valueOf(e.getMessage())));
+        }
     }
 }

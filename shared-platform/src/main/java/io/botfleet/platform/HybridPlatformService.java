@@ -6,22 +6,17 @@ import io.botfleet.bot.BotStatus;
 import io.botfleet.deployment.BotStops;
 import io.botfleet.deployment.BotStore;
 import io.botfleet.deployment.BotStore.Deployment;
-import io.botfleet.deployment.BotStore.Recorded;
 import io.botfleet.deployment.CapacityLedger;
 import io.botfleet.deployment.CapacityReleasedPublisher;
 import io.botfleet.deployment.DeploymentQueue;
 import io.botfleet.deployment.DrainLease;
 import io.botfleet.deployment.PlatformReleases;
-import io.botfleet.deployment.PlatformReleases.Release;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.stream.Collectors;
 
 /**
  * Places bots on platforms in priority order. For each platform, the bots still unplaced are
@@ -58,9 +53,10 @@ public final class HybridPlatformService {
      *
      * @param deployTimeout   from the recorded deploy to the bot's first callback
      * @param heartbeatTimeout between two callbacks of a bot that has called back
+     * @param queueTimeout     how long a bot placed in the queue again may wait there
      */
     public record DrainPolicy(Duration callTimeout, Duration lease, int batchSize, Duration deployTimeout,
-                              Duration heartbeatTimeout) {
+                              Duration heartbeatTimeout, Duration queueTimeout) {
         /**
          * How long after a claim is written its deploy call may still run: the call's timeout,
          * plus the time the claim's answer may take to come back (the SQL port retries a
@@ -93,7 +89,7 @@ public final class HybridPlatformService {
         this.calls = new PlatformCalls(policy.callTimeout());
         this.followUps = new ReleaseFollowUps(releases, this::platform, calls, announce, clock);
         this.drain = new QueueDrain(this, queue, stops, drainLease, ledger, announce, policy, clock);
-        this.reconcile = new ContainerReconcile(bots, calls, followUps, clock);
+        this.reconcile = new ContainerReconcile(bots, ledger, policy.queueTimeout(), calls, followUps, clock);
     }
 
     /**
@@ -156,6 +152,19 @@ public final class HybridPlatformService {
         }
     }
 
+    /**
+     * A platform's own word that a bot's container ended (an ECS task state change event): the
+     * bot ends, or goes back to the queue, as the reconcile would decide. False when it changes
+     * nothing (the bot is not on that platform any more, or the container has not ended).
+     */
+    public boolean containerEnded(long botId, String platform, PlatformStatus status) {
+        Bot bot = bots.find(botId);
+        if (bot == null || bot.status().isTerminal() || !platform.equals(bot.deploymentPlatform())) {
+            return false;
+        }
+        return reconcile.containerEnded(bot, platform, status);
+    }
+
     /** A deployed bot whose platform gave up on it ends FATAL; its unit and pooled resource go back. */
     private void failDeployed(long botId, String platform, String reason) {
         Log.warn("bot.deploy_failed_on_platform", Map.of("botId", botId, "platform", platform, "reason", reason));
@@ -175,14 +184,15 @@ public final class HybridPlatformService {
     Placement place(List<Bot> candidates, List<LimitedPlatform> candidatePlatforms, String owner, Budget budget) {
         Map<Long, Bot> unplaced = new LinkedHashMap<>();
         candidates.forEach(bot -> unplaced.put(bot.id(), bot));
-        Outcomes outcomes = new Outcomes(owner);
+        PlacementOutcomes outcomes = new PlacementOutcomes(owner, ledger, bots, followUps);
         for (LimitedPlatform platform : candidatePlatforms) {
             if (unplaced.isEmpty() || !budget.allows(calls.timeout())) {
                 break;
             }
-            List<Long> granted = ledger.claim(platform.name(), platform.limit(), List.copyOf(unplaced.keySet()), owner);
+            Map<Long, Integer> granted = ledger.claimCounted(platform.name(), platform.limit(), List.copyOf(unplaced.keySet()), owner);
             Map<Long, PlatformCalls.Call<String>> deploys = new LinkedHashMap<>();
-            granted.forEach(id -> deploys.put(id, () -> platform.service().deployBot(unplaced.get(id)).identifier()));
+            granted.forEach((id, attempt) -> deploys.put(id,
+                    () -> platform.service().deployBot(unplaced.get(id).claimedAgain(attempt)).identifier()));
             calls.all(platform.name(), "deploy", deploys).forEach((id, outcome) -> {
                 if (!outcomes.add(id, platform.name(), outcome)) {
                     unplaced.remove(id);
@@ -199,7 +209,7 @@ public final class HybridPlatformService {
      * until then the bot stays pinned.
      */
     Placement resume(List<Bot> pinned, String owner, Budget budget) {
-        Outcomes outcomes = new Outcomes(owner);
+        PlacementOutcomes outcomes = new PlacementOutcomes(owner, ledger, bots, followUps);
         for (LimitedPlatform platform : platforms) {
             List<Bot> here = pinned.stream().filter(b -> platform.name().equals(b.deploymentPlatform())).toList();
             if (here.isEmpty() || !budget.allows(calls.timeout())) {
@@ -232,76 +242,5 @@ public final class HybridPlatformService {
             });
         }
         return outcomes.settle(List.of(), budget);
-    }
-
-    /** What the platform calls of one placement came to, before and after recording them. */
-    private final class Outcomes {
-        private final String owner;
-        private final List<Deployment> deployed = new ArrayList<>();
-        private final List<Long> failed = new ArrayList<>();
-        private final List<Pinned> pinned = new ArrayList<>();
-        private final List<Release> freed = new ArrayList<>();
-
-        Outcomes(String owner) {
-            this.owner = owner;
-        }
-
-        /** Takes one call's outcome; true when the bot is QUEUED again and may try the next platform. */
-        boolean add(long id, String platform, PlatformCalls.Outcome<String> outcome) {
-            if (outcome.succeeded()) {
-                deployed.add(new Deployment(id, platform, outcome.value()));
-                return false;
-            }
-            if (!outcome.definitelyFailed()) {
-                pinned.add(new Pinned(id, platform)); // keeps its unit; resumed on that platform
-                return false;
-            }
-            PlatformDeployError e = outcome.error();
-            BotStatus now = ledger.revert(id, platform, e.getMessage(), owner, e.kind() == PlatformDeployError.Kind.PERMANENT);
-            if (now == null) {
-                return false; // no longer this caller's: a late drainer changes nothing
-            }
-            freed.add(Release.of(id, platform));
-            if (now == BotStatus.FATAL) {
-                failed.add(id);
-            }
-            return now == BotStatus.QUEUED;
-        }
-
-        Placement settle(List<Bot> unplaced, Budget budget) {
-            List<Deployment> kept = record();
-            try {
-                followUps.settle(freed, budget); // a failure leaves them owed, for the drain's sweep
-            } catch (RuntimeException e) {
-                Log.warn("release.settle_failed", Map.of("error", String.valueOf(e.getMessage())));
-            }
-            return new Placement(kept, failed, unplaced, pinned);
-        }
-
-        /**
-         * Records the deployments. A container whose bot holds no unit on its platform any more
-         * (stopped, ended, or placed elsewhere meanwhile) is owed a stop by the same statement.
-         */
-        private List<Deployment> record() {
-            if (deployed.isEmpty()) {
-                return List.of();
-            }
-            Map<Long, Recorded> recorded = bots.recordDeployments(deployed).stream()
-                    .collect(Collectors.toMap(Recorded::botId, r -> r));
-            Set<BotStatus> running = Set.of(BotStatus.DEPLOYING, BotStatus.JOINING_CALL, BotStatus.IN_WAITING_ROOM,
-                    BotStatus.IN_CALL);
-            List<Deployment> kept = new ArrayList<>();
-            for (Deployment d : deployed) {
-                Recorded r = recorded.get(d.botId());
-                if (r != null && r.orphaned()) {
-                    freed.add(new Release(d.botId(), d.platform(), true, d.identifier(), java.time.Instant.EPOCH, "ORPHANED"));
-                } else if (r != null && r.recorded() && running.contains(r.status())) {
-                    kept.add(d);
-                    Log.info("bot.deployed", Map.of("botId", d.botId(), "platform", d.platform(),
-                            "platformIdentifier", d.identifier()));
-                }
-            }
-            return kept;
-        }
     }
 }

@@ -83,6 +83,37 @@ class ContainerReconcileTest {
         assertThat(h.k8s.live()).isEmpty();
     }
 
+    /** A Spot interruption before the bot joined: it goes back to the queue, ahead of those who came after it. */
+    @Test
+    void aBotWhoseCapacityWasReclaimedBeforeItJoinedGoesToTheFrontOfTheQueue() {
+        long early = api.deploy(Fixtures.config()).botId();
+        long other = api.deploy(Fixtures.config()).botId();
+        long waiting = api.deploy(Fixtures.config()).botId(); // no room: it waits
+        assertThat(h.status(waiting)).isEqualTo("QUEUED");
+        h.clock.advance(Duration.ofMinutes(1));
+        h.k8s.end(early, PlatformStatus.reclaimed("SpotInterruption"));
+        api.drain();
+        SoftAssertions.assertSoftly(soft -> {
+            soft.assertThat(h.status(early)).as("placed again, before the bot queued after it").isEqualTo("DEPLOYING");
+            soft.assertThat(h.k8s.starts().get(early)).isEqualTo(2);
+            soft.assertThat(h.status(other)).isEqualTo("DEPLOYING");
+            soft.assertThat(h.status(waiting)).isEqualTo("QUEUED");
+            soft.assertThat(h.used("k8s")).isEqualTo(2);
+        });
+    }
+
+    @Test
+    void aBotThatHadJoinedItsCallWhenItsCapacityWasReclaimedEndsWithTheReason() {
+        long joined = api.deploy(Fixtures.config()).botId();
+        report(joined, BotStatus.IN_CALL);
+        h.clock.advance(Duration.ofMinutes(1));
+        h.k8s.end(joined, PlatformStatus.reclaimed("SpotInterruption: Your Spot Task was interrupted."));
+        api.drain();
+        assertThat(h.status(joined)).isEqualTo("FATAL");
+        assertThat(h.db.text("SELECT status_reason AS s FROM bots WHERE id = " + joined)).contains("Spot Task was interrupted");
+        assertThat(h.used("k8s")).isZero();
+    }
+
     @Test
     void aListThatFailsChangesNothing() {
         long id = api.deploy(Fixtures.config()).botId();

@@ -51,6 +51,7 @@ public final class FakePlatform implements PlatformService {
     private volatile double[] flakiness = {0, 0, 0};
     private volatile boolean listing;
     private volatile boolean statusUnknown;
+    private final Map<Long, PlatformStatus> endings = new ConcurrentHashMap<>();
     private final AtomicInteger listFailures = new AtomicInteger();
 
     public FakePlatform(String name) {
@@ -281,7 +282,8 @@ public final class FakePlatform implements PlatformService {
         if (statusUnknown) {
             return PlatformStatus.unknown("status lookups throttled (429)");
         }
-        return fleet.isLive(name, botId(identifier)) ? PlatformStatus.RUNNING : PlatformStatus.STOPPED;
+        long botId = botId(identifier);
+        return fleet.isLive(name, botId) ? PlatformStatus.RUNNING : endings.getOrDefault(botId, PlatformStatus.STOPPED);
     }
 
     // --- the books -------------------------------------------------------------------------
@@ -294,6 +296,12 @@ public final class FakePlatform implements PlatformService {
     /** A container of a bot this platform was never asked to run (left over from elsewhere). */
     public void leftover(long botId) {
         fleet.started(name, botId, 0);
+    }
+
+    /** The container ends as the platform then reports it (a Spot interruption, a crash with its reason). */
+    public void end(long botId, PlatformStatus how) {
+        endings.put(botId, how);
+        fleet.stopped(name, botId);
     }
 
     public List<Long> live() {
