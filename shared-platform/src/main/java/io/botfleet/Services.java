@@ -16,6 +16,7 @@ import io.botfleet.platform.BotEnvironment;
 import io.botfleet.platform.HybridPlatformService;
 import io.botfleet.platform.HybridPlatformService.LimitedPlatform;
 import io.botfleet.platform.PlatformService;
+import io.botfleet.platform.aws.AwsPlatformService;
 import io.botfleet.platform.coolify.CoolifyPlatformService;
 import io.botfleet.platform.kubernetes.KubernetesPlatformService;
 import io.botfleet.platform.local.LocalPlatformService;
@@ -85,8 +86,9 @@ public final class Services {
                         settings.botImages(), environment, sql, clock, settings.platformCallTimeout());
                 case "k8s" -> KubernetesPlatformService.from(settings.kubernetes(), settings.botImages(), environment, clock,
                         settings.platformCallTimeout());
-                default -> throw new ConfigException("PLATFORM_PRIORITY names " + name
-                        + ", which this build cannot deploy to yet (available: coolify, k8s, local)");
+                case "aws" -> new AwsPlatformService(AwsPlatformService.client(settings.ecs(), settings.awsRegion(),
+                        settings.platformCallTimeout(), null), settings.ecs(), environment, settings.platformCallTimeout());
+                default -> throw new ConfigException("PLATFORM_PRIORITY names " + name + ", which this build cannot deploy to");
             });
         }
         return platforms;

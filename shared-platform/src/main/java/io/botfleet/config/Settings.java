@@ -15,6 +15,7 @@ import java.util.Set;
  * @param botImages null unless a container platform (coolify, k8s, aws) is named
  * @param coolify   null unless {@code coolify} is named
  * @param kubernetes null unless {@code k8s} is named
+ * @param ecs       null unless {@code aws} is named
  */
 public record Settings(
         Map<String, Integer> botLimits,
@@ -37,7 +38,8 @@ public record Settings(
         Duration heartbeatTimeout,
         BotImages botImages,
         CoolifySettings coolify,
-        KubernetesSettings kubernetes) {
+        KubernetesSettings kubernetes,
+        EcsSettings ecs) {
 
     public static final Set<String> PLATFORMS = Set.of("coolify", "k8s", "aws", "local");
 
@@ -118,7 +120,8 @@ public record Settings(
                 env.duration("HEARTBEAT_TIMEOUT", "5m"),
                 limits.keySet().stream().anyMatch(p -> !p.equals("local")) ? BotImages.read(env) : null,
                 limits.containsKey("coolify") ? CoolifySettings.read(env) : null,
-                limits.containsKey("k8s") ? KubernetesSettings.read(env) : null);
+                limits.containsKey("k8s") ? KubernetesSettings.read(env) : null,
+                limits.containsKey("aws") ? EcsSettings.read(env) : null);
         env.check();
         return settings;
     }

@@ -101,4 +101,29 @@ class SettingsTest {
                 .hasMessageContaining("K8S_KUBECONFIG names no readable file")
                 .hasMessageContaining("K8S_STOP_GRACE must be a duration");
     }
+
+    @Test
+    void ecsSettingsHaveTheirDefaultsAndEachMalformedOneIsNamed() {
+        Map<String, String> env = new java.util.HashMap<>(REQUIRED);
+        env.putAll(Map.of("PLATFORM_PRIORITY", "aws", "AWS_BOT_LIMIT", "10", "BOT_IMAGE_ZOOM", "z:1",
+                "BOT_IMAGE_MICROSOFT_TEAMS", "t:1", "BOT_IMAGE_GOOGLE_MEET", "m:1", "ECS_CLUSTER", "bots",
+                "ECS_SUBNETS", "subnet-a", "ECS_TASK_DEFINITION_ZOOM", "zoom-bot", "ECS_TASK_DEFINITION_MICROSOFT_TEAMS",
+                "teams-bot", "ECS_TASK_DEFINITION_GOOGLE_MEET", "meet-bot:7"));
+        EcsSettings ecs = Settings.from(env, Map.of()).ecs();
+        assertThat(ecs.capacityProviders()).containsExactly(new EcsSettings.CapacityProvider("FARGATE_SPOT", 1, 0));
+        assertThat(ecs.fallbackCapacityProvider()).isEqualTo("FARGATE");
+        assertThat(ecs.assignPublicIp()).isFalse();
+        assertThat(ecs.containerName()).isEqualTo("bot");
+        assertThat(ecs.runTaskRate()).isEqualTo(10);
+
+        env.putAll(Map.of("ECS_CAPACITY_PROVIDERS", "FARGATE_SPOT:x", "ECS_ASSIGN_PUBLIC_IP", "yes",
+                "ECS_ENDPOINT", "localhost", "ECS_SUBNETS", " "));
+        env.remove("ECS_TASK_DEFINITION_ZOOM");
+        assertThatThrownBy(() -> Settings.from(env, Map.of()))
+                .hasMessageContaining("ECS_CAPACITY_PROVIDERS must list NAME[:weight[:base]]")
+                .hasMessageContaining("ECS_ASSIGN_PUBLIC_IP must be ENABLED or DISABLED")
+                .hasMessageContaining("ECS_ENDPOINT must be a URL")
+                .hasMessageContaining("ECS_SUBNETS is required")
+                .hasMessageContaining("ECS_TASK_DEFINITION_ZOOM is required");
+    }
 }

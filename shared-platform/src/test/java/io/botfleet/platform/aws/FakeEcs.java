@@ -1,0 +1,302 @@
+package io.botfleet.platform.aws;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import mockwebserver3.Dispatcher;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.RecordedRequest;
+
+/**
+ * A local ECS endpoint that speaks the ECS JSON protocol ({@code X-Amz-Target:
+ * AmazonEC2ContainerServiceV20141113.*}, {@code application/x-amz-json-1.1}) to the real SDK
+ * client: RunTask (client tokens idempotent for 24 h, a token reused with other parameters a
+ * ConflictException naming the task, Spot capacity that can run out, {@code failures[]} on
+ * demand), StopTask, DescribeTasks (throttling on demand, unknown tasks in {@code failures[]}
+ * as MISSING) and ListTasks (by {@code startedBy} and desired status, in pages). Tasks start
+ * PROVISIONING and run from the next read on; every request is recorded.
+ */
+public final class FakeEcs implements AutoCloseable {
+    static final String CLUSTER_ARN = "arn:aws:ecs:us-east-1:123456789012:cluster/bots";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String TARGET = "AmazonEC2ContainerServiceV20141113.";
+
+    /** A task as ECS holds it. */
+    public static final class FakeTask {
+        final String arn = "arn:aws:ecs:us-east-1:123456789012:task/bots/" + UUID.randomUUID().toString().replace("-", "");
+        String taskDefinition;
+        String startedBy;
+        String capacityProvider;
+        String lastStatus = "PROVISIONING";
+        String desiredStatus = "RUNNING";
+        String stopCode;
+        String stoppedReason;
+        Integer exitCode;
+        JsonNode request;
+        final Map<String, String> tags = new LinkedHashMap<>();
+        final Map<String, String> environment = new LinkedHashMap<>();
+    }
+
+    private final MockWebServer server = new MockWebServer();
+    private final Map<String, FakeTask> tasks = new LinkedHashMap<>();
+    private final Map<String, FakeTask> byToken = new LinkedHashMap<>();
+    private final List<String> calls = Collections.synchronizedList(new ArrayList<>());
+    private final AtomicInteger throttleDescribes = new AtomicInteger();
+    private final AtomicInteger failRunTasks = new AtomicInteger();
+    private volatile String runTaskFailure = "RESOURCE:MEMORY";
+    private volatile boolean spotUnavailable;
+    private volatile int pageSize = 100;
+
+    public FakeEcs() {
+        this(0);
+    }
+
+    public FakeEcs(int port) {
+        server.setDispatcher(new Dispatcher() {
+            @Override
+            public MockResponse dispatch(RecordedRequest request) {
+                return handle(request);
+            }
+        });
+        try {
+            server.start(port);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public String endpoint() {
+        return "http://127.0.0.1:" + server.getPort();
+    }
+
+    /** Every call, as {@code Operation {json body}}. */
+    public List<String> calls() {
+        synchronized (calls) {
+            return List.copyOf(calls);
+        }
+    }
+
+    public synchronized List<FakeTask> tasks() {
+        return List.copyOf(tasks.values());
+    }
+
+    public synchronized FakeTask task(String arn) {
+        return tasks.get(arn);
+    }
+
+    /** The next {@code n} DescribeTasks calls are throttled. */
+    public void throttleDescribes(int n) {
+        throttleDescribes.set(n);
+    }
+
+    /** The next {@code n} RunTask calls start nothing and report this failure reason. */
+    public void failRunTasks(int n, String reason) {
+        runTaskFailure = reason;
+        failRunTasks.set(n);
+    }
+
+    /** FARGATE_SPOT has no capacity left (RunTask reports it in {@code failures[]}). */
+    public void spotUnavailable(boolean unavailable) {
+        spotUnavailable = unavailable;
+    }
+
+    public void pageSize(int size) {
+        pageSize = size;
+    }
+
+    /** The task's essential container exits with this code: the task stops. */
+    public synchronized void exit(String arn, int code) {
+        FakeTask task = tasks.get(arn);
+        task.lastStatus = "STOPPED";
+        task.desiredStatus = "STOPPED";
+        task.stopCode = "EssentialContainerExited";
+        task.stoppedReason = "Essential container in task exited";
+        task.exitCode = code;
+    }
+
+    /** Fargate takes the Spot capacity back: the task stops. */
+    public synchronized void interrupt(String arn) {
+        FakeTask task = tasks.get(arn);
+        task.lastStatus = "STOPPED";
+        task.desiredStatus = "STOPPED";
+        task.stopCode = "SpotInterruption";
+        task.stoppedReason = "Your Spot Task was interrupted.";
+    }
+
+    /** Tasks ECS was asked to stop finish stopping (their containers had their stop timeout). */
+    public synchronized void finishStopping() {
+        tasks.values().stream().filter(t -> "STOPPED".equals(t.desiredStatus)).forEach(t -> t.lastStatus = "STOPPED");
+    }
+
+    public synchronized long running() {
+        return tasks.values().stream().filter(t -> !"STOPPED".equals(t.lastStatus)).count();
+    }
+
+    @Override
+    public void close() {
+        server.close();
+    }
+
+    private MockResponse handle(RecordedRequest request) {
+        String target = String.valueOf(request.getHeaders().get("X-Amz-Target"));
+        String operation = target.startsWith(TARGET) ? target.substring(TARGET.length()) : target;
+        JsonNode body;
+        try {
+            body = JSON.readTree(request.getBody() == null ? "{}" : request.getBody().utf8());
+        } catch (IOException e) {
+            return error(400, "SerializationException", "the body is not JSON");
+        }
+        calls.add(operation + " " + body);
+        synchronized (this) {
+            return switch (operation) {
+                case "RunTask" -> runTask(body);
+                case "StopTask" -> stopTask(body);
+                case "DescribeTasks" -> describeTasks(body);
+                case "ListTasks" -> listTasks(body);
+                default -> error(400, "UnknownOperationException", operation);
+            };
+        }
+    }
+
+    private MockResponse runTask(JsonNode body) {
+        String token = body.path("clientToken").asText(null);
+        FakeTask before = token == null ? null : byToken.get(token);
+        if (before != null) {
+            if (!before.request.equals(body)) {
+                ObjectNode conflict = JSON.createObjectNode().put("__type", "ConflictException")
+                        .put("message", "The specified client token has already been used with different parameters.");
+                conflict.putArray("resourceIds").add(before.arn);
+                return answer(400, conflict);
+            }
+            return answer(200, runAnswer(List.of(before), List.of()));
+        }
+        String provider = body.path("capacityProviderStrategy").path(0).path("capacityProvider").asText("FARGATE");
+        if (failRunTasks.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            return answer(200, runAnswer(List.of(), List.of(runTaskFailure)));
+        }
+        if (spotUnavailable && provider.contains("SPOT")) {
+            return answer(200, runAnswer(List.of(), List.of(
+                    "Capacity is unavailable at this time. Please try again later or in a different availability zone")));
+        }
+        FakeTask task = new FakeTask();
+        task.request = body;
+        task.taskDefinition = body.path("taskDefinition").asText();
+        task.startedBy = body.path("startedBy").asText(null);
+        task.capacityProvider = provider;
+        body.path("tags").forEach(t -> task.tags.put(t.path("key").asText(), t.path("value").asText()));
+        body.path("overrides").path("containerOverrides").path(0).path("environment")
+                .forEach(e -> task.environment.put(e.path("name").asText(), e.path("value").asText()));
+        tasks.put(task.arn, task);
+        if (token != null) {
+            byToken.put(token, task);
+        }
+        return answer(200, runAnswer(List.of(task), List.of()));
+    }
+
+    private MockResponse stopTask(JsonNode body) {
+        FakeTask task = tasks.get(body.path("task").asText());
+        if (task == null) {
+            return error(400, "InvalidParameterException", "The referenced task was not found.");
+        }
+        if (!"STOPPED".equals(task.desiredStatus)) {
+            task.desiredStatus = "STOPPED";
+            task.stopCode = "UserInitiated";
+            task.stoppedReason = body.path("reason").asText("Task stopped by user");
+        }
+        return answer(200, JSON.createObjectNode().set("task", json(task)));
+    }
+
+    private MockResponse describeTasks(JsonNode body) {
+        if (throttleDescribes.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            return error(400, "ThrottlingException", "Rate exceeded");
+        }
+        ObjectNode answer = JSON.createObjectNode();
+        ArrayNode found = answer.putArray("tasks");
+        ArrayNode failures = answer.putArray("failures");
+        body.path("tasks").forEach(arn -> {
+            FakeTask task = tasks.get(arn.asText());
+            if (task == null) {
+                failures.addObject().put("arn", arn.asText()).put("reason", "MISSING");
+                return;
+            }
+            if ("PROVISIONING".equals(task.lastStatus) && "RUNNING".equals(task.desiredStatus)) {
+                task.lastStatus = "RUNNING"; // it runs by the time anyone looks again
+            }
+            found.add(json(task));
+        });
+        return answer(200, answer);
+    }
+
+    private MockResponse listTasks(JsonNode body) {
+        String startedBy = body.path("startedBy").asText(null);
+        String desired = body.path("desiredStatus").asText("RUNNING");
+        List<String> arns = tasks.values().stream()
+                .filter(t -> startedBy == null || startedBy.equals(t.startedBy))
+                .filter(t -> desired.equals("STOPPED") == "STOPPED".equals(t.desiredStatus))
+                .map(t -> t.arn).toList();
+        int from = body.hasNonNull("nextToken") ? Integer.parseInt(body.get("nextToken").asText()) : 0;
+        int size = Math.min(pageSize, body.path("maxResults").asInt(100));
+        ObjectNode answer = JSON.createObjectNode();
+        ArrayNode page = answer.putArray("taskArns");
+        arns.stream().skip(from).limit(size).forEach(page::add);
+        if (from + size < arns.size()) {
+            answer.put("nextToken", Integer.toString(from + size));
+        }
+        return answer(200, answer);
+    }
+
+    private ObjectNode runAnswer(List<FakeTask> started, List<String> failureReasons) {
+        ObjectNode answer = JSON.createObjectNode();
+        ArrayNode list = answer.putArray("tasks");
+        started.forEach(t -> list.add(json(t)));
+        ArrayNode failures = answer.putArray("failures");
+        failureReasons.forEach(r -> failures.addObject().put("arn", "arn:aws:ecs:us-east-1:123456789012:container-instance/bots")
+                .put("reason", r));
+        return answer;
+    }
+
+    private static ObjectNode json(FakeTask t) {
+        ObjectNode task = JSON.createObjectNode().put("taskArn", t.arn).put("clusterArn", CLUSTER_ARN)
+                .put("taskDefinitionArn", "arn:aws:ecs:us-east-1:123456789012:task-definition/" + t.taskDefinition)
+                .put("lastStatus", t.lastStatus).put("desiredStatus", t.desiredStatus).put("launchType", "FARGATE")
+                .put("capacityProviderName", t.capacityProvider).put("createdAt", System.currentTimeMillis() / 1000.0);
+        if (t.startedBy != null) {
+            task.put("startedBy", t.startedBy);
+        }
+        if (t.stopCode != null && "STOPPED".equals(t.lastStatus)) {
+            task.put("stopCode", t.stopCode).put("stoppedReason", t.stoppedReason).put("stoppedAt", System.currentTimeMillis() / 1000.0);
+        } else if (t.stoppedReason != null) {
+            task.put("stoppedReason", t.stoppedReason);
+        }
+        ObjectNode container = task.putArray("containers").addObject().put("name", "bot").put("lastStatus", t.lastStatus)
+                .put("containerArn", t.arn.replace(":task/", ":container/"));
+        if (t.exitCode != null) {
+            container.put("exitCode", t.exitCode);
+        }
+        ArrayNode tags = task.putArray("tags");
+        t.tags.forEach((k, v) -> tags.addObject().put("key", k).put("value", v));
+        return task;
+    }
+
+    private static MockResponse answer(int code, JsonNode body) {
+        return new MockResponse.Builder().code(code).setHeader("Content-Type", "application/x-amz-json-1.1")
+                .body(body.toString()).build();
+    }
+
+    private static MockResponse error(int code, String type, String message) {
+        return new MockResponse.Builder().code(code).setHeader("Content-Type", "application/x-amz-json-1.1")
+                .setHeader("x-amzn-ErrorType", type)
+                .body(JSON.createObjectNode().put("__type", type).put("message", message).toString()).build();
+    }
+}
