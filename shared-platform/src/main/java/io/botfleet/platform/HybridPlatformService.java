@@ -154,12 +154,14 @@ public final class HybridPlatformService {
 
     /**
      * A platform's own word that a bot's container ended (an ECS task state change event): the
-     * bot ends, or goes back to the queue, as the reconcile would decide. False when it changes
-     * nothing (the bot is not on that platform any more, or the container has not ended).
+     * bot ends, or goes back to the queue, as the reconcile would decide. Only the container the
+     * bot has now counts: a late word about an earlier one (a task before a Spot interruption)
+     * changes nothing, and neither does a word repeated. False when nothing changed.
      */
-    public boolean containerEnded(long botId, String platform, PlatformStatus status) {
+    public boolean containerEnded(long botId, String platform, String identifier, PlatformStatus status) {
         Bot bot = bots.find(botId);
-        if (bot == null || bot.status().isTerminal() || !platform.equals(bot.deploymentPlatform())) {
+        if (bot == null || bot.status().isTerminal() || !platform.equals(bot.deploymentPlatform())
+                || !identifier.equals(bot.platformIdentifier())) {
             return false;
         }
         return reconcile.containerEnded(bot, platform, status);

@@ -19,6 +19,11 @@ import java.util.Map;
 public final class Fixtures {
     public static final String SECRET = "test-secret-at-least-16-chars";
 
+    /** What the aws platform requires at start-up; harmless when aws is not named. */
+    public static final Map<String, String> ECS_BASICS = Map.of("ECS_CLUSTER", "bots",
+            "ECS_SUBNETS", "subnet-a,subnet-b", "ECS_SECURITY_GROUPS", "sg-1", "ECS_TASK_DEFINITION_ZOOM", "zoom-bot:4",
+            "ECS_TASK_DEFINITION_MICROSOFT_TEAMS", "teams-bot:4", "ECS_TASK_DEFINITION_GOOGLE_MEET", "meet-bot:4");
+
     private Fixtures() {
     }
 
@@ -32,6 +37,7 @@ public final class Fixtures {
                 "BOT_IMAGE_ZOOM", "ghcr.io/botfleet/zoom-bot:1.0",
                 "BOT_IMAGE_MICROSOFT_TEAMS", "ghcr.io/botfleet/teams-bot:1.0",
                 "BOT_IMAGE_GOOGLE_MEET", "ghcr.io/botfleet/meet-bot:1.0"));
+        env.putAll(ECS_BASICS);
         env.putAll(overrides);
         return Settings.from(env, Map.of());
     }

@@ -80,6 +80,11 @@ public final class AwsPlatformService implements PlatformService {
         return builder.build();
     }
 
+    /** The bot a task belongs to, from the {@code startedBy} botfleet gave it; empty for any other task. */
+    public static Optional<Long> botOfTask(String startedBy) {
+        return EcsTasks.botId(startedBy);
+    }
+
     @Override
     public String platformName() {
         return PLATFORM;

@@ -29,9 +29,7 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 
 /** The ECS platform with the real SDK client against a local endpoint that speaks ECS's JSON protocol. */
 class AwsPlatformServiceTest {
-    static final Map<String, String> ECS = Map.of("PLATFORM_PRIORITY", "aws", "AWS_BOT_LIMIT", "3", "ECS_CLUSTER", "bots",
-            "ECS_SUBNETS", "subnet-a,subnet-b", "ECS_SECURITY_GROUPS", "sg-1", "ECS_TASK_DEFINITION_ZOOM", "zoom-bot:4",
-            "ECS_TASK_DEFINITION_MICROSOFT_TEAMS", "teams-bot:4", "ECS_TASK_DEFINITION_GOOGLE_MEET", "meet-bot:4");
+    static final Map<String, String> ECS = Map.of("PLATFORM_PRIORITY", "aws", "AWS_BOT_LIMIT", "3");
     private static final ObjectMapper JSON = new ObjectMapper();
     private final FakeEcs fake = new FakeEcs();
     private final BotTokens tokens = new BotTokens(Fixtures.SECRET);
@@ -82,7 +80,7 @@ class AwsPlatformServiceTest {
         var vpc = run.path("networkConfiguration").path("awsvpcConfiguration");
         assertThat(vpc.path("subnets").toString()).isEqualTo("[\"subnet-a\",\"subnet-b\"]");
         assertThat(vpc.path("assignPublicIp").asText()).isEqualTo("DISABLED");
-        FakeEcs.FakeTask task = fake.task(arn);
+        FakeEcsTask task = fake.task(arn);
         assertThat(task.environment).containsEntry("BOT_ID", "42").containsEntry("MEETING_PLATFORM", "google-meet")
                 .containsEntry("BOT_TOKEN", tokens.tokenFor(42)).containsKey("BOTFLEET_URL");
         assertThat(task.tags).containsEntry("botfleet:bot-id", "42").containsEntry("botfleet:tenant", "acme")

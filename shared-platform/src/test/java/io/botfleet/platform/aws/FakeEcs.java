@@ -11,7 +11,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
@@ -29,34 +28,19 @@ import mockwebserver3.RecordedRequest;
  */
 public final class FakeEcs implements AutoCloseable {
     static final String CLUSTER_ARN = "arn:aws:ecs:us-east-1:123456789012:cluster/bots";
-    private static final ObjectMapper JSON = new ObjectMapper();
+    static final ObjectMapper JSON = new ObjectMapper();
     private static final String TARGET = "AmazonEC2ContainerServiceV20141113.";
 
-    /** A task as ECS holds it. */
-    public static final class FakeTask {
-        final String arn = "arn:aws:ecs:us-east-1:123456789012:task/bots/" + UUID.randomUUID().toString().replace("-", "");
-        String taskDefinition;
-        String startedBy;
-        String capacityProvider;
-        String lastStatus = "PROVISIONING";
-        String desiredStatus = "RUNNING";
-        String stopCode;
-        String stoppedReason;
-        Integer exitCode;
-        JsonNode request;
-        final Map<String, String> tags = new LinkedHashMap<>();
-        final Map<String, String> environment = new LinkedHashMap<>();
-    }
-
     private final MockWebServer server = new MockWebServer();
-    private final Map<String, FakeTask> tasks = new LinkedHashMap<>();
-    private final Map<String, FakeTask> byToken = new LinkedHashMap<>();
+    private final Map<String, FakeEcsTask> tasks = new LinkedHashMap<>();
+    private final Map<String, FakeEcsTask> byToken = new LinkedHashMap<>();
     private final List<String> calls = Collections.synchronizedList(new ArrayList<>());
     private final AtomicInteger throttleDescribes = new AtomicInteger();
     private final AtomicInteger failRunTasks = new AtomicInteger();
     private volatile String runTaskFailure = "RESOURCE:MEMORY";
     private volatile boolean spotUnavailable;
     private volatile int pageSize = 100;
+    private int peak;
 
     public FakeEcs() {
         this(0);
@@ -87,11 +71,11 @@ public final class FakeEcs implements AutoCloseable {
         }
     }
 
-    public synchronized List<FakeTask> tasks() {
+    public synchronized List<FakeEcsTask> tasks() {
         return List.copyOf(tasks.values());
     }
 
-    public synchronized FakeTask task(String arn) {
+    public synchronized FakeEcsTask task(String arn) {
         return tasks.get(arn);
     }
 
@@ -117,7 +101,7 @@ public final class FakeEcs implements AutoCloseable {
 
     /** The task's essential container exits with this code: the task stops. */
     public synchronized void exit(String arn, int code) {
-        FakeTask task = tasks.get(arn);
+        FakeEcsTask task = tasks.get(arn);
         task.lastStatus = "STOPPED";
         task.desiredStatus = "STOPPED";
         task.stopCode = "EssentialContainerExited";
@@ -127,7 +111,7 @@ public final class FakeEcs implements AutoCloseable {
 
     /** Fargate takes the Spot capacity back: the task stops. */
     public synchronized void interrupt(String arn) {
-        FakeTask task = tasks.get(arn);
+        FakeEcsTask task = tasks.get(arn);
         task.lastStatus = "STOPPED";
         task.desiredStatus = "STOPPED";
         task.stopCode = "SpotInterruption";
@@ -141,6 +125,26 @@ public final class FakeEcs implements AutoCloseable {
 
     public synchronized long running() {
         return tasks.values().stream().filter(t -> !"STOPPED".equals(t.lastStatus)).count();
+    }
+
+    /** The running tasks, by the bot that started them. */
+    public synchronized Map<Long, String> runningByBot() {
+        Map<Long, String> running = new LinkedHashMap<>();
+        tasks.values().stream().filter(t -> "RUNNING".equals(t.desiredStatus) && !"STOPPED".equals(t.lastStatus))
+                .forEach(t -> AwsPlatformService.botOfTask(t.startedBy).ifPresent(id -> running.put(id, t.arn)));
+        return running;
+    }
+
+    /** How many tasks each bot started. */
+    public synchronized Map<Long, Integer> startsByBot() {
+        Map<Long, Integer> starts = new LinkedHashMap<>();
+        tasks.values().forEach(t -> AwsPlatformService.botOfTask(t.startedBy).ifPresent(id -> starts.merge(id, 1, Integer::sum)));
+        return starts;
+    }
+
+    /** The most tasks not yet stopped at any one time. */
+    public synchronized int peak() {
+        return peak;
     }
 
     @Override
@@ -171,7 +175,7 @@ public final class FakeEcs implements AutoCloseable {
 
     private MockResponse runTask(JsonNode body) {
         String token = body.path("clientToken").asText(null);
-        FakeTask before = token == null ? null : byToken.get(token);
+        FakeEcsTask before = token == null ? null : byToken.get(token);
         if (before != null) {
             if (!before.request.equals(body)) {
                 ObjectNode conflict = JSON.createObjectNode().put("__type", "ConflictException")
@@ -189,7 +193,7 @@ public final class FakeEcs implements AutoCloseable {
             return answer(200, runAnswer(List.of(), List.of(
                     "Capacity is unavailable at this time. Please try again later or in a different availability zone")));
         }
-        FakeTask task = new FakeTask();
+        FakeEcsTask task = new FakeEcsTask();
         task.request = body;
         task.taskDefinition = body.path("taskDefinition").asText();
         task.startedBy = body.path("startedBy").asText(null);
@@ -198,6 +202,7 @@ public final class FakeEcs implements AutoCloseable {
         body.path("overrides").path("containerOverrides").path(0).path("environment")
                 .forEach(e -> task.environment.put(e.path("name").asText(), e.path("value").asText()));
         tasks.put(task.arn, task);
+        peak = Math.max(peak, (int) running());
         if (token != null) {
             byToken.put(token, task);
         }
@@ -205,7 +210,7 @@ public final class FakeEcs implements AutoCloseable {
     }
 
     private MockResponse stopTask(JsonNode body) {
-        FakeTask task = tasks.get(body.path("task").asText());
+        FakeEcsTask task = tasks.get(body.path("task").asText());
         if (task == null) {
             return error(400, "InvalidParameterException", "The referenced task was not found.");
         }
@@ -214,7 +219,7 @@ public final class FakeEcs implements AutoCloseable {
             task.stopCode = "UserInitiated";
             task.stoppedReason = body.path("reason").asText("Task stopped by user");
         }
-        return answer(200, JSON.createObjectNode().set("task", json(task)));
+        return answer(200, JSON.createObjectNode().set("task", task.json()));
     }
 
     private MockResponse describeTasks(JsonNode body) {
@@ -225,7 +230,7 @@ public final class FakeEcs implements AutoCloseable {
         ArrayNode found = answer.putArray("tasks");
         ArrayNode failures = answer.putArray("failures");
         body.path("tasks").forEach(arn -> {
-            FakeTask task = tasks.get(arn.asText());
+            FakeEcsTask task = tasks.get(arn.asText());
             if (task == null) {
                 failures.addObject().put("arn", arn.asText()).put("reason", "MISSING");
                 return;
@@ -233,7 +238,7 @@ public final class FakeEcs implements AutoCloseable {
             if ("PROVISIONING".equals(task.lastStatus) && "RUNNING".equals(task.desiredStatus)) {
                 task.lastStatus = "RUNNING"; // it runs by the time anyone looks again
             }
-            found.add(json(task));
+            found.add(task.json());
         });
         return answer(200, answer);
     }
@@ -256,47 +261,22 @@ public final class FakeEcs implements AutoCloseable {
         return answer(200, answer);
     }
 
-    private ObjectNode runAnswer(List<FakeTask> started, List<String> failureReasons) {
+    private ObjectNode runAnswer(List<FakeEcsTask> started, List<String> failureReasons) {
         ObjectNode answer = JSON.createObjectNode();
         ArrayNode list = answer.putArray("tasks");
-        started.forEach(t -> list.add(json(t)));
+        started.forEach(t -> list.add(t.json()));
         ArrayNode failures = answer.putArray("failures");
         failureReasons.forEach(r -> failures.addObject().put("arn", "arn:aws:ecs:us-east-1:123456789012:container-instance/bots")
                 .put("reason", r));
         return answer;
     }
 
-    private static ObjectNode json(FakeTask t) {
-        ObjectNode task = JSON.createObjectNode().put("taskArn", t.arn).put("clusterArn", CLUSTER_ARN)
-                .put("taskDefinitionArn", "arn:aws:ecs:us-east-1:123456789012:task-definition/" + t.taskDefinition)
-                .put("lastStatus", t.lastStatus).put("desiredStatus", t.desiredStatus).put("launchType", "FARGATE")
-                .put("capacityProviderName", t.capacityProvider).put("createdAt", System.currentTimeMillis() / 1000.0);
-        if (t.startedBy != null) {
-            task.put("startedBy", t.startedBy);
-        }
-        if (t.stopCode != null && "STOPPED".equals(t.lastStatus)) {
-            task.put("stopCode", t.stopCode).put("stoppedReason", t.stoppedReason).put("stoppedAt", System.currentTimeMillis() / 1000.0);
-        } else if (t.stoppedReason != null) {
-            task.put("stoppedReason", t.stoppedReason);
-        }
-        ObjectNode container = task.putArray("containers").addObject().put("name", "bot").put("lastStatus", t.lastStatus)
-                .put("containerArn", t.arn.replace(":task/", ":container/"));
-        if (t.exitCode != null) {
-            container.put("exitCode", t.exitCode);
-        }
-        ArrayNode tags = task.putArray("tags");
-        t.tags.forEach((k, v) -> tags.addObject().put("key", k).put("value", v));
-        return task;
-    }
-
     private static MockResponse answer(int code, JsonNode body) {
         return new MockResponse.Builder().code(code).setHeader("Content-Type", "application/x-amz-json-1.1")
-                .body(body.toString()).build();
+                .setHeader("x-amzn-ErrorType", body.path("__type").asText("")).body(body.toString()).build();
     }
 
     private static MockResponse error(int code, String type, String message) {
-        return new MockResponse.Builder().code(code).setHeader("Content-Type", "application/x-amz-json-1.1")
-                .setHeader("x-amzn-ErrorType", type)
-                .body(JSON.createObjectNode().put("__type", type).put("message", message).toString()).build();
+        return answer(code, JSON.createObjectNode().put("__type", type).put("message", message));
     }
 }
