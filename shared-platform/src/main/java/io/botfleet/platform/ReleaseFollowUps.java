@@ -37,9 +37,13 @@ public final class ReleaseFollowUps {
         this.clock = clock;
     }
 
-    /** The drain's sweep: up to {@code limit} rows whose next attempt is due. Returns how many were taken. */
+    /**
+     * The drain's sweep: up to {@code limit} rows whose next attempt is due. Returns how many were
+     * taken. It starts with time for one group of calls: the stops then; a release with no time
+     * left is recorded as not tried and taken again at its next attempt.
+     */
     public int sweep(int limit, Budget budget) {
-        if (!budget.allows(calls.timeout().multipliedBy(2))) {
+        if (!budget.allows(calls.timeout())) {
             return 0;
         }
         List<Release> due = releases.claimDue(limit);

@@ -145,6 +145,28 @@ class StopAndLeakTest {
         });
     }
 
+    /**
+     * Found by hand on the local runner: its drain gets a minute, less than two call timeouts of
+     * 30 s, and the sweep wanted two, so an owed stop was never retried. A drain with time for
+     * one group of calls retries it.
+     */
+    @Test
+    void aDrainWithTimeForOneCallRetriesAnOwedStop() {
+        h = new Harness(1, 1);
+        Instance api = h.instance();
+        long id = api.deploy(Fixtures.config()).botId();
+        h.k8s.failStops(1);
+        api.services().deployments().stop(id);
+
+        h.clock.advance(Duration.ofMinutes(10));
+        api.services().hybrid().processQueue("short-drain", Duration.ofMillis(7_500)); // call timeout 5 s
+        SoftAssertions.assertSoftly(soft -> {
+            soft.assertThat(h.k8s.live()).as("container").doesNotContain(id);
+            soft.assertThat(h.status(id)).isEqualTo("DONE");
+            soft.assertThat(h.used("k8s")).isZero();
+        });
+    }
+
     /** B7: a callback proves the container runs: a pinned bot leaves the queue at once. */
     @Test
     void aPinnedBotThatCallsBackLeavesTheQueue() {
