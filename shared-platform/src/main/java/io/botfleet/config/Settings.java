@@ -12,7 +12,7 @@ import java.util.Set;
  * table lists each one.
  *
  * @param botLimits per platform in {@code PLATFORM_PRIORITY} order
- * @param botImages null unless a container platform (coolify, k8s, aws) is named
+ * @param botImages null unless a platform that runs images by name (coolify, k8s) is named; aws names them in its task definitions
  * @param coolify   null unless {@code coolify} is named
  * @param kubernetes null unless {@code k8s} is named
  * @param ecs       null unless {@code aws} is named
@@ -118,7 +118,7 @@ public record Settings(
                 env.string("BOTFLEET_API_TOKEN", null),
                 env.duration("DEPLOY_TIMEOUT", "15m"),
                 env.duration("HEARTBEAT_TIMEOUT", "5m"),
-                limits.keySet().stream().anyMatch(p -> !p.equals("local")) ? BotImages.read(env) : null,
+                limits.containsKey("coolify") || limits.containsKey("k8s") ? BotImages.read(env) : null,
                 limits.containsKey("coolify") ? CoolifySettings.read(env) : null,
                 limits.containsKey("k8s") ? KubernetesSettings.read(env) : null,
                 limits.containsKey("aws") ? EcsSettings.read(env) : null);

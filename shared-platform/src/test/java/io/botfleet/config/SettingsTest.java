@@ -105,11 +105,12 @@ class SettingsTest {
     @Test
     void ecsSettingsHaveTheirDefaultsAndEachMalformedOneIsNamed() {
         Map<String, String> env = new java.util.HashMap<>(REQUIRED);
-        env.putAll(Map.of("PLATFORM_PRIORITY", "aws", "AWS_BOT_LIMIT", "10", "BOT_IMAGE_ZOOM", "z:1",
-                "BOT_IMAGE_MICROSOFT_TEAMS", "t:1", "BOT_IMAGE_GOOGLE_MEET", "m:1", "ECS_CLUSTER", "bots",
+        env.putAll(Map.of("PLATFORM_PRIORITY", "aws", "AWS_BOT_LIMIT", "10", "ECS_CLUSTER", "bots",
                 "ECS_SUBNETS", "subnet-a", "ECS_TASK_DEFINITION_ZOOM", "zoom-bot", "ECS_TASK_DEFINITION_MICROSOFT_TEAMS",
                 "teams-bot", "ECS_TASK_DEFINITION_GOOGLE_MEET", "meet-bot:7"));
-        EcsSettings ecs = Settings.from(env, Map.of()).ecs();
+        Settings settings = Settings.from(env, Map.of());
+        assertThat(settings.botImages()).as("the images are in the task definitions: no BOT_IMAGE_* needed").isNull();
+        EcsSettings ecs = settings.ecs();
         assertThat(ecs.capacityProviders()).containsExactly(new EcsSettings.CapacityProvider("FARGATE_SPOT", 1, 0));
         assertThat(ecs.fallbackCapacityProvider()).isEqualTo("FARGATE");
         assertThat(ecs.assignPublicIp()).isFalse();
