@@ -55,7 +55,7 @@ class CapacityStressTest {
                     .mapToObj(i -> Fixtures.services(settings, db.sql(10), List.of(k8s, aws), Clock.systemUTC()))
                     .toList();
 
-            Map<BotStatus, Integer> answers = deployConcurrently(instances);
+            Map<BotStatus, Integer> answers = deployConcurrently(instances, BOTS, INSTANCES * THREADS_PER_INSTANCE);
             assertThat(answers.keySet()).as("every request ends deployed or queued")
                     .containsOnly(BotStatus.DEPLOYING, BotStatus.QUEUED);
             assertThat(answers.get(BotStatus.DEPLOYING)).isEqualTo(7 + 5);
@@ -79,12 +79,13 @@ class CapacityStressTest {
         }
     }
 
-    private static Map<BotStatus, Integer> deployConcurrently(List<Services> instances) throws Exception {
-        ExecutorService threads = Executors.newFixedThreadPool(INSTANCES * THREADS_PER_INSTANCE);
+    /** {@code bots} deploys at once, spread over the instances; how many got each answer. */
+    static Map<BotStatus, Integer> deployConcurrently(List<Services> instances, int bots, int threadCount) throws Exception {
+        ExecutorService threads = Executors.newFixedThreadPool(threadCount);
         try {
             List<Future<DeployOutcome>> results = new ArrayList<>();
-            for (int i = 0; i < BOTS; i++) {
-                Services instance = instances.get(i % INSTANCES);
+            for (int i = 0; i < bots; i++) {
+                Services instance = instances.get(i % instances.size());
                 results.add(threads.submit(() -> instance.deployments().deploy(Fixtures.config(), null)));
             }
             Map<BotStatus, Integer> answers = new HashMap<>();

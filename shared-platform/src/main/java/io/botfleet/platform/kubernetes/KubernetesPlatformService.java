@@ -75,7 +75,7 @@ public final class KubernetesPlatformService implements PlatformService {
     }
 
     /** The cluster's config with botfleet's namespace and bounds, and without the client's own retries. */
-    static Config clientConfig(Config base, KubernetesSettings settings, Duration callTimeout) {
+    public static Config clientConfig(Config base, KubernetesSettings settings, Duration callTimeout) {
         return new ConfigBuilder(base).withNamespace(settings.namespace())
                 .withRequestTimeout((int) callTimeout.toMillis()).withConnectionTimeout(5_000)
                 .withRequestRetryBackoffLimit(0).build();

@@ -5,6 +5,13 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.Watch;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -13,17 +20,66 @@ import java.util.stream.Collectors;
  * pod, a pod whose Job was deleted goes (its grace period over), and a test can make a bot's
  * container end with an exit code, as the kubelet and the Job controller would report it.
  */
-final class FakeJobController {
+public final class FakeJobController {
     private final KubernetesClient client;
     private final String namespace;
+    private final Map<Long, Integer> jobsByBot = new HashMap<>();
+    private final Set<String> unfinished = new HashSet<>();
+    private int peakJobs;
 
-    FakeJobController(KubernetesClient client, String namespace) {
+    public FakeJobController(KubernetesClient client, String namespace) {
         this.client = client;
         this.namespace = namespace;
     }
 
+    /**
+     * Watches botfleet's Jobs from now on, in the API server's order, to count how many run at
+     * once (created, and neither finished nor deleted) and how many each bot had created.
+     */
+    public Watch countJobs() {
+        return client.batch().v1().jobs().inNamespace(namespace).withLabel(BotJobs.MANAGED_BY, BotJobs.BOTFLEET)
+                .watch(new Watcher<>() {
+                    @Override
+                    public void eventReceived(Action action, Job job) {
+                        String bot = job.getMetadata().getLabels().get(BotJobs.BOT_ID);
+                        synchronized (jobsByBot) {
+                            if (action == Action.ADDED) {
+                                jobsByBot.merge(Long.parseLong(bot), 1, Integer::sum);
+                                unfinished.add(job.getMetadata().getName());
+                                peakJobs = Math.max(peakJobs, unfinished.size());
+                            } else if (action == Action.DELETED || finished(job)) {
+                                unfinished.remove(job.getMetadata().getName());
+                            }
+                        }
+                    }
+
+                    @Override
+                    public void onClose(WatcherException cause) {
+                    }
+                });
+    }
+
+    private static boolean finished(Job job) {
+        return job.getStatus() != null && job.getStatus().getConditions() != null && job.getStatus().getConditions().stream()
+                .anyMatch(c -> ("Complete".equals(c.getType()) || "Failed".equals(c.getType())) && "True".equals(c.getStatus()));
+    }
+
+    /** The most botfleet Jobs that ran at once, since {@link #countJobs()}. */
+    public int peakJobs() {
+        synchronized (jobsByBot) {
+            return peakJobs;
+        }
+    }
+
+    /** How many Jobs were created for each bot, since {@link #countJobs()}. */
+    public Map<Long, Integer> jobsCreated() {
+        synchronized (jobsByBot) {
+            return Map.copyOf(jobsByBot);
+        }
+    }
+
     /** One pass of the controllers: pods for new Jobs, no pods for deleted ones. */
-    void step() {
+    public void step() {
         var jobs = client.batch().v1().jobs().inNamespace(namespace).withLabel(BotJobs.MANAGED_BY, BotJobs.BOTFLEET).list().getItems();
         var pods = client.pods().inNamespace(namespace).withLabel(BotJobs.MANAGED_BY, BotJobs.BOTFLEET).list().getItems();
         Set<String> withPods = pods.stream().map(p -> p.getMetadata().getLabels().get(BotJobs.BOT_ID)).collect(Collectors.toSet());
@@ -45,7 +101,7 @@ final class FakeJobController {
     }
 
     /** The bot's container exits with this code; the Job completes or fails as the Job controller would mark it. */
-    void exit(long botId, int code) {
+    public void exit(long botId, int code) {
         String name = BotJobs.name(botId);
         client.pods().inNamespace(namespace).withName(name + "-pod").edit(p -> new PodBuilder(p).editStatus()
                 .withPhase(code == 0 ? "Succeeded" : "Failed").withContainerStatuses(new io.fabric8.kubernetes.api.model.ContainerStatusBuilder()
@@ -63,7 +119,13 @@ final class FakeJobController {
     }
 
     long runningPods() {
+        return runningBots().size();
+    }
+
+    /** The bots whose pod runs. */
+    public List<Long> runningBots() {
         return client.pods().inNamespace(namespace).withLabel(BotJobs.MANAGED_BY, BotJobs.BOTFLEET).list().getItems().stream()
-                .filter(p -> "Running".equals(p.getStatus().getPhase())).count();
+                .filter(p -> "Running".equals(p.getStatus().getPhase()))
+                .map(p -> Long.parseLong(p.getMetadata().getLabels().get(BotJobs.BOT_ID))).toList();
     }
 }
