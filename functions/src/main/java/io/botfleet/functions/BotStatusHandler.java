@@ -31,12 +31,12 @@ public final class BotStatusHandler extends HttpFunction {
 
     private BotStatusHandler(BotDeploymentService deployments, String apiToken) {
         super(Map.of(
-                "GET /bots/{id}", request -> HttpResponses.json(200, Views.bot(deployments.view(request.id())
+                "GET /bots/{id}", request -> HttpResponses.json(200, Views.bot(deployments.views().view(request.id())
                         .orElseThrow(() -> Problem.notFound("no bot " + request.id())))),
                 "POST /bots/{id}/status", request -> callback(deployments, request),
-                "GET /capacity", request -> HttpResponses.json(200, Views.capacity(deployments.capacity())),
+                "GET /capacity", request -> HttpResponses.json(200, Views.capacity(deployments.views().capacity())),
                 "GET /queue", request -> HttpResponses.json(200,
-                        Views.queue(deployments.waiting(request.intQuery("limit", 100, 1, 1000))))),
+                        Views.queue(deployments.views().waiting(request.intQuery("limit", 100, 1, 1000))))),
                 apiToken);
     }
 

@@ -8,7 +8,6 @@ import io.botfleet.bot.BotTokens;
 import io.botfleet.platform.Budget;
 import io.botfleet.platform.HybridPlatformService;
 import io.botfleet.platform.HybridPlatformService.Placement;
-import io.botfleet.platform.PlatformStatus;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -18,10 +17,9 @@ import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 
-/** The use cases behind the HTTP routes: deploy, stop, the bot's own callbacks, and the views. */
+/** The use cases behind the HTTP routes that change a bot: deploy, stop, the bot's own callbacks. */
 public final class BotDeploymentService {
 
     /** Deploy settings that are policy rather than plumbing. */
@@ -59,6 +57,7 @@ public final class BotDeploymentService {
     private final CapacityReleasedPublisher capacityReleased;
     private final Policy policy;
     private final Clock clock;
+    private final FleetViews views;
 
     public BotDeploymentService(BotStore bots, BotStops stops, DeploymentQueue queue, HybridPlatformService hybrid,
                                 CapacityLedger ledger, BotTokens tokens, CapacityReleasedPublisher capacityReleased,
@@ -72,6 +71,12 @@ public final class BotDeploymentService {
         this.capacityReleased = capacityReleased;
         this.policy = policy;
         this.clock = clock;
+        this.views = new FleetViews(bots, queue, hybrid, ledger, policy.estimatedBotDuration(), clock);
+    }
+
+    /** What the read routes show: a bot, the capacity, the queue. */
+    public FleetViews views() {
+        return views;
     }
 
     /**
@@ -188,21 +193,9 @@ public final class BotDeploymentService {
                     bot.statusReason(), replay);
         }
         return new DeployOutcome(id, BotStatus.QUEUED, null, null, entry == null ? 1 : entry.position(),
-                estimateWait(entry), null, replay);
+                views.estimateWait(entry), null, replay);
     }
 
-    /**
-     * Waves of the whole fleet's capacity ahead of the entry, each lasting a typical bot's run;
-     * plus, for a scheduled bot, the time until it becomes due.
-     */
-    Duration estimateWait(QueueEntry entry) {
-        if (entry == null) {
-            return Duration.ZERO;
-        }
-        long waves = (entry.position() + hybrid.totalLimit() - 1) / hybrid.totalLimit();
-        Duration untilDue = Duration.between(clock.instant(), entry.notBefore());
-        return policy.estimatedBotDuration().multipliedBy(waves).plus(untilDue.isNegative() ? Duration.ZERO : untilDue);
-    }
 
     /**
      * Stops a bot, in one statement decided on the bot as it is then: a queued one leaves the
@@ -276,43 +269,6 @@ public final class BotDeploymentService {
         } catch (RuntimeException e) {
             Log.warn("release.settle_failed", Map.of("botId", id, "error", String.valueOf(e.getMessage())));
         }
-    }
-
-    public Optional<BotView> view(long id) {
-        Bot bot = bots.find(id);
-        if (bot == null) {
-            return Optional.empty();
-        }
-        QueueEntry entry = bot.status() == BotStatus.QUEUED ? queue.find(id) : null;
-        PlatformStatus platformStatus = null;
-        if (bot.platformIdentifier() != null && !bot.status().isTerminal()) {
-            platformStatus = hybrid.platform(bot.deploymentPlatform())
-                    .map(p -> p.getBotStatus(bot.platformIdentifier()))
-                    .orElse(PlatformStatus.unknown("platform " + bot.deploymentPlatform() + " is not configured here"));
-        }
-        return Optional.of(new BotView(bot, entry, entry == null ? null : estimateWait(entry), platformStatus));
-    }
-
-    /** One platform's limit and the units its ledger has in use. */
-    public record PlatformUsage(String platform, int limit, int used) {
-    }
-
-    public record CapacityView(List<PlatformUsage> platforms, DeploymentQueue.Stats queue) {
-    }
-
-    public CapacityView capacity() {
-        Map<String, Integer> used = ledger.usage();
-        List<PlatformUsage> platforms = hybrid.platforms().stream()
-                .map(p -> new PlatformUsage(p.name(), p.limit(), used.getOrDefault(p.name(), 0))).toList();
-        return new CapacityView(platforms, queue.stats());
-    }
-
-    /** A waiting entry with its estimated wait. */
-    public record Waiting(QueueEntry entry, Duration estimatedWait) {
-    }
-
-    public List<Waiting> waiting(int limit) {
-        return queue.list(limit).stream().map(e -> new Waiting(e, estimateWait(e))).toList();
     }
 
     private static String fingerprint(BotConfig config) {

@@ -1,0 +1,81 @@
+package io.botfleet.deployment;
+
+import io.botfleet.bot.Bot;
+import io.botfleet.bot.BotStatus;
+import io.botfleet.platform.HybridPlatformService;
+import io.botfleet.platform.PlatformStatus;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** What the read routes show: a bot with its platform's word on it, the capacity, the queue with its waits. */
+public final class FleetViews {
+    private final BotStore bots;
+    private final DeploymentQueue queue;
+    private final HybridPlatformService hybrid;
+    private final CapacityLedger ledger;
+    private final Duration estimatedBotDuration;
+    private final Clock clock;
+
+    FleetViews(BotStore bots, DeploymentQueue queue, HybridPlatformService hybrid, CapacityLedger ledger,
+               Duration estimatedBotDuration, Clock clock) {
+        this.bots = bots;
+        this.queue = queue;
+        this.hybrid = hybrid;
+        this.ledger = ledger;
+        this.estimatedBotDuration = estimatedBotDuration;
+        this.clock = clock;
+    }
+
+    public Optional<BotView> view(long id) {
+        Bot bot = bots.find(id);
+        if (bot == null) {
+            return Optional.empty();
+        }
+        QueueEntry entry = bot.status() == BotStatus.QUEUED ? queue.find(id) : null;
+        PlatformStatus platformStatus = null;
+        if (bot.platformIdentifier() != null && !bot.status().isTerminal()) {
+            platformStatus = hybrid.platform(bot.deploymentPlatform())
+                    .map(p -> p.getBotStatus(bot.platformIdentifier()))
+                    .orElse(PlatformStatus.unknown("platform " + bot.deploymentPlatform() + " is not configured here"));
+        }
+        return Optional.of(new BotView(bot, entry, entry == null ? null : estimateWait(entry), platformStatus));
+    }
+
+    /** One platform's limit and the units its ledger has in use. */
+    public record PlatformUsage(String platform, int limit, int used) {
+    }
+
+    public record CapacityView(List<PlatformUsage> platforms, DeploymentQueue.Stats queue) {
+    }
+
+    public CapacityView capacity() {
+        Map<String, Integer> used = ledger.usage();
+        List<PlatformUsage> platforms = hybrid.platforms().stream()
+                .map(p -> new PlatformUsage(p.name(), p.limit(), used.getOrDefault(p.name(), 0))).toList();
+        return new CapacityView(platforms, queue.stats());
+    }
+
+    /** A waiting entry with its estimated wait. */
+    public record Waiting(QueueEntry entry, Duration estimatedWait) {
+    }
+
+    public List<Waiting> waiting(int limit) {
+        return queue.list(limit).stream().map(e -> new Waiting(e, estimateWait(e))).toList();
+    }
+
+    /**
+     * Waves of the whole fleet's capacity ahead of the entry, each lasting a typical bot's run;
+     * plus, for a scheduled bot, the time until it becomes due.
+     */
+    Duration estimateWait(QueueEntry entry) {
+        if (entry == null) {
+            return Duration.ZERO;
+        }
+        long waves = (entry.position() + hybrid.totalLimit() - 1) / hybrid.totalLimit();
+        Duration untilDue = Duration.between(clock.instant(), entry.notBefore());
+        return estimatedBotDuration.multipliedBy(waves).plus(untilDue.isNegative() ? Duration.ZERO : untilDue);
+    }
+}
