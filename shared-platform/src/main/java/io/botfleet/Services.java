@@ -28,7 +28,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.sqs.SqsClient;
@@ -111,7 +111,7 @@ public final class Services {
         }
         SqsClient sqs = SqsClient.builder()
                 .region(Region.of(settings.awsRegion()))
-                .credentialsProvider(EnvironmentVariableCredentialsProvider.create())
+                .credentialsProvider(DefaultCredentialsProvider.builder().build()) // SnapStart: container credentials
                 .httpClient(UrlConnectionHttpClient.builder()
                         .connectionTimeout(java.time.Duration.ofSeconds(2))
                         .socketTimeout(SqsCapacityReleasedPublisher.CALL_TIMEOUT).build())

@@ -8,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import io.botfleet.config.ConfigException;
 import java.time.Duration;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.rdsdata.RdsDataClient;
@@ -90,8 +89,9 @@ public final class Databases {
     public static RdsDataClient dataApiClient(String region, URI endpoint) {
         RdsDataClientBuilder builder = RdsDataClient.builder()
                 .region(Region.of(region))
-                .credentialsProvider(System.getenv("AWS_LAMBDA_FUNCTION_NAME") != null
-                        ? EnvironmentVariableCredentialsProvider.create() : DefaultCredentialsProvider.builder().build())
+                // the default chain: key variables in a plain Lambda, the container credentials endpoint
+                // in one restored from a SnapStart snapshot, a profile or instance role elsewhere
+                .credentialsProvider(DefaultCredentialsProvider.builder().build())
                 .httpClient(UrlConnectionHttpClient.builder()
                         .connectionTimeout(Duration.ofSeconds(5))
                         .socketTimeout(Duration.ofSeconds(55))

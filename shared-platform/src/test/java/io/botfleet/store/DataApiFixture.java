@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -69,6 +70,7 @@ public final class DataApiFixture implements AutoCloseable {
     private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
     private final Map<Object, String> sessionZones = Collections.synchronizedMap(new WeakHashMap<>());
     private final List<String> continuedAfterTimeout = Collections.synchronizedList(new ArrayList<>());
+    private final Set<String> accessKeys = ConcurrentHashMap.newKeySet();
     private final AtomicInteger failuresLeft = new AtomicInteger();
     private volatile String failureType;
     private volatile String failAfterCommitOf; // null: fail before touching the database
@@ -101,6 +103,11 @@ public final class DataApiFixture implements AutoCloseable {
                 .endpointOverride(endpoint())
                 .overrideConfiguration(o -> o.retryStrategy(b -> b.maxAttempts(1)))
                 .build();
+    }
+
+    /** The access key ids the calls were signed with. */
+    public Set<String> accessKeys() {
+        return Set.copyOf(accessKeys);
     }
 
     /** Every call waits this long before it is answered, as a call inside the region would. */
@@ -172,6 +179,11 @@ public final class DataApiFixture implements AutoCloseable {
                 if (operation == null || !"POST".equals(exchange.getRequestMethod())) {
                     throw new DataApiError("UnknownOperationException", 404, "no operation at " + exchange.getRequestURI());
                 }
+                String accessKey = DataApiRules.accessKeyOf(exchange.getRequestHeaders().getFirst("Authorization"));
+                if (accessKey == null) {
+                    throw new DataApiError("MissingAuthenticationTokenException", 403, "Missing Authentication Token");
+                }
+                accessKeys.add(accessKey);
                 if (failAfterCommitOf == null && failuresLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                     throw new DataApiError(failureType, "injected by DataApiFixture.failNext");
                 }

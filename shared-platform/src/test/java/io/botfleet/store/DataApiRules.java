@@ -72,4 +72,12 @@ final class DataApiRules {
     static boolean isDdl(String sql) {
         return DDL.matcher(SqlText.code(sql).strip().toUpperCase(Locale.ROOT)).find();
     }
+
+    private static final Pattern SIGV4_KEY = Pattern.compile("AWS4-HMAC-SHA256 Credential=([^/]+)/.*");
+
+    /** The access key id a SigV4-signed call names, or null for an unsigned one (the service refuses it). */
+    static String accessKeyOf(String authorization) {
+        var m = authorization == null ? null : SIGV4_KEY.matcher(authorization);
+        return m != null && m.matches() ? m.group(1) : null;
+    }
 }
