@@ -3,26 +3,53 @@ package io.botfleet;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One JSON object per line on standard output, as CloudWatch Logs and {@code jq} like it:
- * {@code {"time":..., "level":..., "event":..., "botId":..., "platform":..., "requestId":...}}.
- * The request id of the current invocation is carried in a thread-local set by the handlers.
+ * {@code {"time", "level", "event", "requestId", "cold_start", "function_name",
+ * "function_version", "xray_trace_id", ...fields}}. botfleet's own lines name an {@code event};
+ * the libraries' lines (through {@link io.botfleet.log.JsonLogProvider}) carry {@code logger} and
+ * {@code message}. The invocation's fields are set by the handlers and carried onto the threads
+ * that make its platform calls ({@link #carried}).
  */
 public final class Log {
     private static final ObjectMapper MAPPER = new ObjectMapper();
-    private static final ThreadLocal<String> REQUEST_ID = new ThreadLocal<>();
-    private static final java.util.List<String> LEVELS = java.util.List.of("INFO", "WARN", "ERROR");
+    private static final List<String> LEVELS = List.of("INFO", "WARN", "ERROR");
     /** {@code LOG_LEVEL} (environment) or {@code botfleet.log.level} (system property): INFO, WARN or ERROR. */
     private static final int MINIMUM = Math.max(0, LEVELS.indexOf(
             System.getProperty("botfleet.log.level", System.getenv().getOrDefault("LOG_LEVEL", "INFO"))));
+    private static final String FUNCTION_NAME = System.getenv("AWS_LAMBDA_FUNCTION_NAME");
+    private static final String FUNCTION_VERSION = System.getenv("AWS_LAMBDA_FUNCTION_VERSION");
+    private static final AtomicBoolean FIRST_INVOCATION = new AtomicBoolean(true);
+    private static final ThreadLocal<Invocation> INVOCATION = new ThreadLocal<>();
+
+    /** The invocation a line belongs to; {@code coldStart} for the first one this JVM serves. */
+    public record Invocation(String requestId, boolean coldStart) {
+    }
 
     private Log() {
     }
 
+    /** The handler's first step: this thread now serves that invocation (null: none). */
     public static void setRequestId(String requestId) {
-        REQUEST_ID.set(requestId);
+        INVOCATION.set(requestId == null ? null : new Invocation(requestId, FIRST_INVOCATION.getAndSet(false)));
+    }
+
+    /** {@code work}, to run on another thread with this thread's invocation fields. */
+    public static <T> Callable<T> carried(Callable<T> work) {
+        Invocation invocation = INVOCATION.get();
+        return () -> {
+            INVOCATION.set(invocation);
+            try {
+                return work.call();
+            } finally {
+                INVOCATION.remove();
+            }
+        };
     }
 
     public static void info(String event, Map<String, ?> fields) {
@@ -37,19 +64,65 @@ public final class Log {
         write("ERROR", event, fields);
     }
 
-    private static void write(String level, String event, Map<String, ?> fields) {
-        if (LEVELS.indexOf(level) < MINIMUM) {
+    public static boolean enabled(String level) {
+        return LEVELS.indexOf(level) >= MINIMUM;
+    }
+
+    /** A library's line (DEBUG and TRACE never reach here). */
+    public static void library(String level, String logger, String message, Throwable error) {
+        if (!enabled(level)) {
             return;
         }
+        ObjectNode line = start(level);
+        line.put("logger", logger);
+        line.put("message", message);
+        if (error != null) {
+            line.put("error", error.toString());
+        }
+        System.out.println(line);
+    }
+
+    private static void write(String level, String event, Map<String, ?> fields) {
+        if (!enabled(level)) {
+            return;
+        }
+        ObjectNode line = start(level);
+        line.put("event", event);
+        fields.forEach((key, value) -> line.set(key, MAPPER.valueToTree(value)));
+        System.out.println(line);
+    }
+
+    private static ObjectNode start(String level) {
         ObjectNode line = MAPPER.createObjectNode();
         line.put("time", Instant.now().toString());
         line.put("level", level);
-        line.put("event", event);
-        String requestId = REQUEST_ID.get();
-        if (requestId != null) {
-            line.put("requestId", requestId);
+        Invocation invocation = INVOCATION.get();
+        if (invocation != null) {
+            line.put("requestId", invocation.requestId());
         }
-        fields.forEach((key, value) -> line.set(key, MAPPER.valueToTree(value)));
-        System.out.println(line);
+        line.put("cold_start", invocation == null ? FIRST_INVOCATION.get() : invocation.coldStart());
+        if (FUNCTION_NAME != null) {
+            line.put("function_name", FUNCTION_NAME);
+            line.put("function_version", FUNCTION_VERSION);
+        }
+        String traceId = traceId();
+        if (traceId != null) {
+            line.put("xray_trace_id", traceId);
+        }
+        return line;
+    }
+
+    /** The X-Ray root of this invocation: the Java runtime sets it as a system property per invocation. */
+    private static String traceId() {
+        String header = System.getProperty("com.amazonaws.xray.traceHeader", System.getenv("_X_AMZN_TRACE_ID"));
+        if (header == null) {
+            return null;
+        }
+        for (String part : header.split(";")) {
+            if (part.startsWith("Root=")) {
+                return part.substring(5);
+            }
+        }
+        return null;
     }
 }

@@ -3,6 +3,7 @@ package io.botfleet.functions;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.botfleet.Services;
+import io.botfleet.config.Settings;
 import io.botfleet.bot.BotStatus;
 import io.botfleet.deployment.BotDeploymentService;
 import io.botfleet.deployment.BotDeploymentService.Callback;
@@ -26,10 +27,10 @@ public final class BotStatusHandler extends HttpFunction {
     }
 
     public BotStatusHandler(Services services) {
-        this(services.deployments(), services.settings().apiToken());
+        this(services.deployments(), services.settings());
     }
 
-    private BotStatusHandler(BotDeploymentService deployments, String apiToken) {
+    private BotStatusHandler(BotDeploymentService deployments, Settings settings) {
         super(Map.of(
                 "GET /bots/{id}", request -> HttpResponses.json(200, Views.bot(deployments.views().view(request.id())
                         .orElseThrow(() -> Problem.notFound("no bot " + request.id())))),
@@ -37,7 +38,7 @@ public final class BotStatusHandler extends HttpFunction {
                 "GET /capacity", request -> HttpResponses.json(200, Views.capacity(deployments.views().capacity())),
                 "GET /queue", request -> HttpResponses.json(200,
                         Views.queue(deployments.views().waiting(request.intQuery("limit", 100, 1, 1000))))),
-                apiToken);
+                settings);
     }
 
     private static APIGatewayV2HTTPResponse callback(BotDeploymentService deployments, HttpRequest request) {

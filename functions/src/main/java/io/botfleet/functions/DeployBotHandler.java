@@ -15,7 +15,7 @@ import io.botfleet.functions.http.Views;
 import java.util.HashMap;
 import java.util.Map;
 
-/** {@code POST /bots}: 201 when a platform took the bot, 202 when it waits in the queue. */
+/** {@code POST /bots}: 201 when a platform took the bot, 202 when it waits in the queue or for its platform's answer. */
 public final class DeployBotHandler extends HttpFunction {
 
     public DeployBotHandler() {
@@ -23,7 +23,7 @@ public final class DeployBotHandler extends HttpFunction {
     }
 
     public DeployBotHandler(Services services) {
-        super(Map.of("POST /bots", request -> deploy(services.deployments(), request)), services.settings().apiToken());
+        super(Map.of("POST /bots", request -> deploy(services.deployments(), request)), services.settings());
     }
 
     private static APIGatewayV2HTTPResponse deploy(BotDeploymentService deployments, HttpRequest request) {
@@ -35,8 +35,10 @@ public final class DeployBotHandler extends HttpFunction {
         } catch (BotDeploymentService.IdempotencyConflict e) {
             throw new Problem(422, "idempotency-key-reused", "Idempotency-Key reused", e.getMessage());
         }
-        APIGatewayV2HTTPResponse response = HttpResponses.json(outcome.status() == BotStatus.QUEUED ? 202 : 201,
-                Views.deployed(outcome));
+        // 201 once a platform named the container; 202 while it waits, or while its platform's
+        // answer is still out (DEPLOYING, confirmed by the drain)
+        boolean placed = outcome.status() != BotStatus.QUEUED && outcome.platformIdentifier() != null;
+        APIGatewayV2HTTPResponse response = HttpResponses.json(placed ? 201 : 202, Views.deployed(outcome));
         if (outcome.replay()) {
             Map<String, String> headers = new HashMap<>(response.getHeaders());
             headers.put("Idempotent-Replayed", "true");

@@ -24,7 +24,7 @@ public final class StopBotHandler extends HttpFunction {
 
     public StopBotHandler(Services services) {
         super(Map.of("POST /bots/{id}/stop", request -> stop(services.deployments(), request)),
-                services.settings().apiToken());
+                services.settings());
     }
 
     private static APIGatewayV2HTTPResponse stop(BotDeploymentService deployments, HttpRequest request) {

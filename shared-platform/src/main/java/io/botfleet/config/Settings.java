@@ -34,6 +34,7 @@ public record Settings(
         String localBotCommand,
         Duration localStopGrace,
         String apiToken,
+        Duration requestBudget,
         Duration deployTimeout,
         Duration heartbeatTimeout,
         BotImages botImages,
@@ -48,6 +49,18 @@ public record Settings(
      * 80 of the largest configurations the API accepts stay under the Data API's 1 MiB limit.
      */
     public static final int MAX_DRAIN_BATCH_SIZE = 80;
+
+    /** Below API Gateway's 30 s integration limit, with room for the answer to travel. */
+    static final Duration MAX_REQUEST_BUDGET = Duration.ofSeconds(29);
+
+    private static Duration requestBudget(Env env) {
+        Duration budget = env.duration("REQUEST_BUDGET", "10s");
+        if (budget.compareTo(MAX_REQUEST_BUDGET) >= 0) {
+            env.problem("REQUEST_BUDGET must be below 29s (API Gateway cuts an HTTP API request off at 30s), got "
+                    + budget.toSeconds() + "s");
+        }
+        return budget;
+    }
 
     private static int drainBatchSize(Env env) {
         int size = env.positiveInt("DRAIN_BATCH_SIZE", MAX_DRAIN_BATCH_SIZE);
@@ -116,6 +129,7 @@ public record Settings(
                 env.string("LOCAL_BOT_COMMAND", null),
                 env.duration("LOCAL_STOP_GRACE", "10s"),
                 env.string("BOTFLEET_API_TOKEN", null),
+                requestBudget(env),
                 env.duration("DEPLOY_TIMEOUT", "15m"),
                 env.duration("HEARTBEAT_TIMEOUT", "5m"),
                 limits.containsKey("coolify") || limits.containsKey("k8s") ? BotImages.read(env) : null,

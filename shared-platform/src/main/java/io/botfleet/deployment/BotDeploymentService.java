@@ -1,6 +1,7 @@
 package io.botfleet.deployment;
 
 import io.botfleet.Log;
+import io.botfleet.RequestDeadline;
 import io.botfleet.bot.Bot;
 import io.botfleet.bot.BotConfig;
 import io.botfleet.bot.BotStatus;
@@ -112,7 +113,7 @@ public final class BotDeploymentService {
                 return queued(id, false);
             }
             Bot bot = new Bot(id, config, BotStatus.QUEUED, null, null, null, now, null, null, null, 0);
-            Placement placement = hybrid.place(List.of(bot), owner, Budget.unbounded());
+            Placement placement = hybrid.place(List.of(bot), owner, requestBudget());
             leaseLeft = placement.deployed().isEmpty() && placement.failed().isEmpty();
             if (!placement.deployed().isEmpty()) {
                 BotStore.Deployment d = placement.deployed().get(0);
@@ -216,7 +217,7 @@ public final class BotDeploymentService {
         }
         if (stopped.owed() != null) {
             try {
-                if (!hybrid.followUps().settle(List.of(stopped.owed()), Budget.unbounded()).isEmpty()) {
+                if (!hybrid.followUps().settle(List.of(stopped.owed()), requestBudget()).isEmpty()) {
                     return new Stop(StopResult.STOPPED, BotStatus.DONE);
                 }
             } catch (RuntimeException e) {
@@ -265,10 +266,16 @@ public final class BotDeploymentService {
             return;
         }
         try {
-            hybrid.followUps().settle(List.of(PlatformReleases.Release.of(id, t.releasedPlatform())), Budget.unbounded());
+            hybrid.followUps().settle(List.of(PlatformReleases.Release.of(id, t.releasedPlatform())), requestBudget());
         } catch (RuntimeException e) {
             Log.warn("release.settle_failed", Map.of("botId", id, "error", String.valueOf(e.getMessage())));
         }
+    }
+
+    /** The answer's deadline when serving an HTTP request; otherwise only each call's own timeout. */
+    private static Budget requestBudget() {
+        Duration left = RequestDeadline.left();
+        return left == null ? Budget.unbounded() : Budget.request(left);
     }
 
     private static String fingerprint(BotConfig config) {

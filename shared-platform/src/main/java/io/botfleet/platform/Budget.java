@@ -8,18 +8,29 @@ import java.time.Duration;
  * wait for.
  */
 public final class Budget {
-    private static final Budget UNBOUNDED = new Budget(0, true);
+    private static final Budget UNBOUNDED = new Budget(0, true, false);
 
     private final long end;
     private final boolean unbounded;
+    private final boolean request;
 
-    private Budget(long end, boolean unbounded) {
+    private Budget(long end, boolean unbounded, boolean request) {
         this.end = end;
         this.unbounded = unbounded;
+        this.request = request;
     }
 
     public static Budget of(Duration duration) {
-        return new Budget(System.nanoTime() + duration.toNanos(), false);
+        return new Budget(System.nanoTime() + duration.toNanos(), false, false);
+    }
+
+    /**
+     * For an HTTP request that must be answered within {@code left}: a call starts while any time
+     * is left and is waited for no longer than that; one still running then is "outcome unknown",
+     * and the drain finds out what it did.
+     */
+    public static Budget request(Duration left) {
+        return new Budget(System.nanoTime() + left.toNanos(), false, true);
     }
 
     /** For a request whose only limit is each call's own timeout. */
@@ -27,9 +38,18 @@ public final class Budget {
         return UNBOUNDED;
     }
 
-    /** Whether {@code step} still fits. */
+    /** Whether {@code step} still fits (for a request: whether any time is left to start it). */
     public boolean allows(Duration step) {
-        return unbounded || end - System.nanoTime() >= step.toNanos();
+        return unbounded || end - System.nanoTime() >= (request ? 1 : step.toNanos());
+    }
+
+    /** How long to wait for a call whose own timeout is {@code timeout}. */
+    public Duration waitFor(Duration timeout) {
+        if (!request) {
+            return timeout;
+        }
+        Duration left = Duration.ofNanos(Math.max(0, end - System.nanoTime()));
+        return left.compareTo(timeout) < 0 ? left : timeout;
     }
 
     /** Whether any time is left at all, for a bounded statement. */

@@ -195,7 +195,7 @@ public final class HybridPlatformService {
             Map<Long, PlatformCalls.Call<String>> deploys = new LinkedHashMap<>();
             granted.forEach((id, attempt) -> deploys.put(id,
                     () -> platform.service().deployBot(unplaced.get(id).claimedAgain(attempt)).identifier()));
-            calls.all(platform.name(), "deploy", deploys).forEach((id, outcome) -> {
+            calls.all(platform.name(), "deploy", deploys, budget.waitFor(calls.timeout())).forEach((id, outcome) -> {
                 if (!outcomes.add(id, platform.name(), outcome)) {
                     unplaced.remove(id);
                 }

@@ -51,13 +51,18 @@ final class PlatformCalls {
 
     /** Runs the calls at once and waits for all of them until one timeout has passed. */
     <K, T> Map<K, Outcome<T>> all(String platform, String what, Map<K, Call<T>> group) {
+        return all(platform, what, group, timeout);
+    }
+
+    /** Likewise, waiting {@code wait} at most (a request's remaining time, when shorter than the timeout). */
+    <K, T> Map<K, Outcome<T>> all(String platform, String what, Map<K, Call<T>> group, Duration wait) {
         Map<K, Future<T>> started = new LinkedHashMap<>();
-        group.forEach((key, call) -> started.put(key, calls.submit(call::call)));
-        long deadline = System.nanoTime() + timeout.toNanos();
+        group.forEach((key, call) -> started.put(key, calls.submit(Log.carried(call::call))));
+        long deadline = System.nanoTime() + wait.toNanos();
         Map<K, Outcome<T>> outcomes = new LinkedHashMap<>();
         started.forEach((key, future) -> {
             try {
-                outcomes.put(key, new Outcome<>(await(future, platform, deadline), null));
+                outcomes.put(key, new Outcome<>(await(future, platform, deadline, wait), null));
             } catch (PlatformDeployError e) {
                 Log.warn("platform." + what + "_failed", Map.of("key", key, "platform", platform,
                         "kind", e.kind().name(), "outcomeUnknown", e.outcomeUnknown(), "error", String.valueOf(e.getMessage())));
@@ -67,12 +72,12 @@ final class PlatformCalls {
         return outcomes;
     }
 
-    private <T> T await(Future<T> call, String platform, long deadline) throws PlatformDeployError {
+    private <T> T await(Future<T> call, String platform, long deadline, Duration wait) throws PlatformDeployError {
         try {
             return call.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             call.cancel(true);
-            throw PlatformDeployError.timedOut(platform, timeout);
+            throw PlatformDeployError.timedOut(platform, wait);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof PlatformDeployError error) {
                 throw error;

@@ -72,7 +72,7 @@ public final class ReleaseFollowUps {
                 platform.get().stopBot(r.botId(), r.identifier());
                 return true;
             }));
-            calls.all(group.getKey(), "stop", stops).forEach((botId, outcome) -> {
+            calls.all(group.getKey(), "stop", stops, budget.waitFor(calls.timeout())).forEach((botId, outcome) -> {
                 Release r = find(group.getValue(), botId);
                 if (outcome.succeeded()) {
                     stopped.put(botId, r);
@@ -91,7 +91,7 @@ public final class ReleaseFollowUps {
                 platform.orElseThrow().releaseBot(r.botId());
                 return true;
             }));
-            Map<Long, PlatformCalls.Outcome<Boolean>> given = canCall ? calls.all(group.getKey(), "release", gives) : Map.of();
+            Map<Long, PlatformCalls.Outcome<Boolean>> given = canCall ? calls.all(group.getKey(), "release", gives, budget.waitFor(calls.timeout())) : Map.of();
             for (Release r : group.getValue()) {
                 var outcome = given.get(r.botId());
                 boolean released = outcome != null && outcome.succeeded();

@@ -1,5 +1,6 @@
 package io.botfleet.store;
 
+import io.botfleet.RequestDeadline;
 import java.net.ConnectException;
 import java.net.UnknownHostException;
 import java.time.Duration;
@@ -53,7 +54,9 @@ public final class DataApiRetry {
     }
 
     <T> T run(Supplier<T> call, String statement) {
-        long deadline = System.nanoTime() + budget.toNanos();
+        Duration requestLeft = RequestDeadline.left(); // a request's retries end before its answer is due
+        long deadline = System.nanoTime() + (requestLeft != null && requestLeft.compareTo(budget) < 0
+                ? requestLeft : budget).toNanos();
         Duration delay = firstDelay;
         for (int attempt = 1; ; attempt++) {
             try {

@@ -5,15 +5,20 @@ import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import io.botfleet.Log;
+import io.botfleet.RequestDeadline;
+import io.botfleet.config.Settings;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * What every HTTP function shares: a routing table keyed by API Gateway's route key (data, not
- * an if-chain), the optional API token, and the mapping of every failure to problem+json.
- * A function only declares its routes.
+ * an if-chain), matched by method and path for catch-all routes, the optional API token, and the
+ * mapping of every failure to problem+json. A function only declares its routes.
  */
 public abstract class HttpFunction implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
 
@@ -26,12 +31,28 @@ public abstract class HttpFunction implements RequestHandler<APIGatewayV2HTTPEve
     /** The bot's own callback carries its per-bot token instead of the API token. */
     private static final Set<String> OPEN_ROUTES = Set.of("POST /bots/{id}/status");
 
+    /** Left for the answer to reach API Gateway after the work stops. */
+    private static final Duration ANSWER_MARGIN = Duration.ofMillis(500);
+
     private final Map<String, Route> routes;
     private final String apiToken;
+    private final Duration requestBudget;
 
-    protected HttpFunction(Map<String, Route> routes, String apiToken) {
+    protected HttpFunction(Map<String, Route> routes, Settings settings) {
         this.routes = Map.copyOf(routes);
-        this.apiToken = apiToken;
+        this.apiToken = settings.apiToken();
+        this.requestBudget = settings.requestBudget();
+    }
+
+    /** One function with the routes of these, for a single function behind a catch-all route. */
+    protected HttpFunction(Settings settings, HttpFunction... parts) {
+        Map<String, Route> all = new HashMap<>();
+        for (HttpFunction part : parts) {
+            all.putAll(part.routes);
+        }
+        this.routes = Map.copyOf(all);
+        this.apiToken = settings.apiToken();
+        this.requestBudget = settings.requestBudget();
     }
 
     /** The API Gateway route keys this function serves. */
@@ -42,22 +63,41 @@ public abstract class HttpFunction implements RequestHandler<APIGatewayV2HTTPEve
     @Override
     public final APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
         Log.setRequestId(context == null ? null : context.getAwsRequestId());
+        RequestDeadline.start(budget(context));
         try {
-            Route route = routes.get(event.getRouteKey());
-            if (route == null) {
-                throw Problem.notFound("no route " + event.getRouteKey());
-            }
-            if (!OPEN_ROUTES.contains(event.getRouteKey())) {
+            String key = RouteMatch.of(event, routes.keySet()).orElseThrow(() -> noRoute(event));
+            if (!OPEN_ROUTES.contains(key)) {
                 authorize(new HttpRequest(event));
             }
-            return route.handle(new HttpRequest(event));
+            return routes.get(key).handle(new HttpRequest(event));
         } catch (Problem problem) {
             return problem.toResponse();
         } catch (RuntimeException e) {
             Log.error("http.failed", Map.of("route", String.valueOf(event.getRouteKey()), "error", e.toString()));
             return new Problem(500, "internal", "Internal error",
                     "the request failed inside botfleet; it is logged").toResponse();
+        } finally {
+            RequestDeadline.clear();
         }
+    }
+
+    /** {@code REQUEST_BUDGET}, or less when the function's own timeout comes sooner. */
+    private Duration budget(Context context) {
+        if (context == null) {
+            return requestBudget;
+        }
+        Duration left = Duration.ofMillis(context.getRemainingTimeInMillis()).minus(ANSWER_MARGIN);
+        return left.compareTo(requestBudget) < 0 ? (left.isNegative() ? Duration.ZERO : left) : requestBudget;
+    }
+
+    private Problem noRoute(APIGatewayV2HTTPEvent event) {
+        String method = event.getRequestContext() == null || event.getRequestContext().getHttp() == null ? "?"
+                : event.getRequestContext().getHttp().getMethod();
+        if (RouteMatch.pathKnown(event, routes.keySet())) {
+            return new Problem(405, "method-not-allowed", "Method not allowed",
+                    method + " is not a method of " + event.getRawPath() + "; the routes here: " + new TreeSet<>(routes.keySet()));
+        }
+        return Problem.notFound("no route " + method + " " + event.getRawPath() + " (route key " + event.getRouteKey() + ")");
     }
 
     private void authorize(HttpRequest request) {
