@@ -9,12 +9,12 @@ import java.time.Duration;
 import java.util.UUID;
 
 /** The Lambda context the local runner hands its handlers: a request id and a time budget. */
-final class LocalContext implements Context {
+public final class LocalContext implements Context {
     private final String requestId = UUID.randomUUID().toString();
     private final String functionName;
     private final long deadlineNanos;
 
-    LocalContext(String functionName, Duration timeout) {
+    public LocalContext(String functionName, Duration timeout) {
         this.functionName = functionName;
         this.deadlineNanos = System.nanoTime() + timeout.toNanos();
     }
