@@ -39,6 +39,11 @@ public final class Log {
         INVOCATION.set(requestId == null ? null : new Invocation(requestId, FIRST_INVOCATION.getAndSet(false)));
     }
 
+    /** After a SnapStart restore: the next invocation is this copy's cold start. */
+    public static void coldStartAgain() {
+        FIRST_INVOCATION.set(true);
+    }
+
     /** {@code work}, to run on another thread with this thread's invocation fields. */
     public static <T> Callable<T> carried(Callable<T> work) {
         Invocation invocation = INVOCATION.get();

@@ -12,6 +12,10 @@ final class FunctionServices {
 
     private static final class Holder {
         static final Services SERVICES = Services.fromEnvironment(System.getenv());
+
+        static {
+            Priming.register(SERVICES); // SnapStart primes these before its snapshot
+        }
     }
 
     static Services get() {
