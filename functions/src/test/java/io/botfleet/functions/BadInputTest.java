@@ -45,7 +45,7 @@ class BadInputTest {
                 Arguments.of("a body that is not an object", Api.withBody("apigw/deploy-bot.json", "[1,2]"),
                         "invalid-request", ""),
                 Arguments.of("a misspelt field", Api.withBody("apigw/deploy-bot.json",
-                        valid.replace("}}", "},\"meetingUrl\":\"x\"}")), "invalid-request", "/meetingUrl"),
+                        valid.replace("}}", "},\"meetingURL\":\"x\"}")), "invalid-request", "/meetingURL"),
                 Arguments.of("an end before the start", Api.withBody("apigw/deploy-bot.json", valid.replace("}}",
                         "},\"startTime\":\"2026-11-28T10:00:00Z\",\"endTime\":\"2026-11-28T09:00:00Z\"}")), "invalid-request", "/endTime"),
                 Arguments.of("a status a bot cannot report", Api.withBody("apigw/bot-status-callback.json",
@@ -65,11 +65,12 @@ class BadInputTest {
         String before = api.tables();
         APIGatewayV2HTTPResponse response = api.call(event);
 
-        assertThat(response.getStatusCode()).isEqualTo(400);
+        int status = type.equals("body-too-large") ? 413 : 400; // 413 Content Too Large, as HTTP says
+        assertThat(response.getStatusCode()).isEqualTo(status);
         assertThat(response.getHeaders()).containsEntry("Content-Type", "application/problem+json");
         JsonNode problem = Api.body(response);
         assertThat(problem.get("type").asText()).isEqualTo("urn:botfleet:problem:" + type);
-        assertThat(problem.get("status").asInt()).isEqualTo(400);
+        assertThat(problem.get("status").asInt()).isEqualTo(status);
         assertThat(problem.get("title").asText()).isNotBlank();
         assertThat(problem.get("detail").asText()).isNotBlank();
         if (pointer != null) {

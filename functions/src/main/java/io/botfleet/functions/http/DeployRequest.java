@@ -19,7 +19,7 @@ import java.util.regex.Pattern;
  * with a JSON pointer; unknown fields are refused, so a misspelt field is an error, not a default.
  */
 public final class DeployRequest {
-    private static final Set<String> FIELDS = Set.of("meeting", "displayName", "imageUrl", "recordingEnabled",
+    private static final Set<String> FIELDS = Set.of("meetingUrl", "meeting", "displayName", "imageUrl", "recordingEnabled",
             "automaticLeave", "startTime", "endTime", "callbackUrl", "tenant", "priority");
     private static final Set<String> MEETING_FIELDS = Set.of("platform", "url", "id", "password");
     private static final Set<String> LEAVE_FIELDS = Set.of("waitingRoomTimeoutMs", "noOneJoinedTimeoutMs",
@@ -58,7 +58,7 @@ public final class DeployRequest {
             return null;
         }
         unknownFields(body, FIELDS, "");
-        Meeting meeting = meeting(body.get("meeting"));
+        Meeting meeting = meeting(body.get("meeting"), url(body, "meetingUrl", ""));
         String displayName = text(body, "displayName", "", 255, false);
         String imageUrl = url(body, "imageUrl", "");
         Boolean recording = bool(body, "recordingEnabled");
@@ -86,34 +86,54 @@ public final class DeployRequest {
                 recording != null && recording, leave, start, end, callbackUrl, tenant == null ? "default" : tenant, priority);
     }
 
-    private Meeting meeting(JsonNode node) {
-        if (node == null || node.isNull()) {
-            error("/meeting", "is required");
-            return null;
-        }
-        if (!node.isObject()) {
+    /**
+     * The meeting: its URL (as {@code meetingUrl}, or {@code meeting.url} as before) decides the
+     * platform by its host; a {@code meeting.platform} given too must agree. {@code meeting}
+     * still carries the meeting's id and password.
+     */
+    private Meeting meeting(JsonNode node, String meetingUrl) {
+        if (node != null && !node.isNull() && !node.isObject()) {
             error("/meeting", "must be an object");
             return null;
         }
-        unknownFields(node, MEETING_FIELDS, "/meeting");
+        JsonNode meeting = node == null || node.isNull() ? null : node;
+        if (meeting != null) {
+            unknownFields(meeting, MEETING_FIELDS, "/meeting");
+        }
+        String urlPointer = meetingUrl != null ? "/meetingUrl" : "/meeting/url";
+        String url = meetingUrl;
+        if (meeting != null && meeting.get("url") != null && !meeting.get("url").isNull()) {
+            String inMeeting = url(meeting, "url", "/meeting");
+            if (meetingUrl != null && inMeeting != null && !inMeeting.equals(meetingUrl)) {
+                error("/meeting/url", "differs from meetingUrl; give the meeting's URL once, as meetingUrl");
+            }
+            url = url == null ? inMeeting : url;
+        }
         MeetingPlatform platform = null;
-        JsonNode p = node.get("platform");
-        if (p == null || p.isNull()) {
-            error("/meeting/platform", "is required (zoom, microsoft-teams or google-meet)");
+        if (url == null) {
+            if (errors.stream().noneMatch(e -> e.pointer().equals(urlPointer) || e.pointer().equals("/meeting/url"))) {
+                error(meeting != null && meeting.has("platform") ? "/meeting/url" : "/meetingUrl",
+                        "is required: the meeting's Zoom, Microsoft Teams or Google Meet URL");
+            }
         } else {
-            platform = MeetingPlatform.fromWire(p.asText()).orElse(null);
-            if (platform == null || !p.isTextual()) {
-                error("/meeting/platform", "must be zoom, microsoft-teams or google-meet, got " + p);
+            platform = MeetingPlatform.ofHost(URI.create(url).getHost()).orElse(null);
+            if (platform == null) {
+                error(urlPointer, "is not a Zoom, Microsoft Teams or Google Meet meeting URL (host "
+                        + URI.create(url).getHost() + ")");
             }
         }
-        String url = null;
-        if (node.get("url") == null || node.get("url").isNull()) {
-            error("/meeting/url", "is required");
-        } else {
-            url = url(node, "url", "/meeting");
+        JsonNode p = meeting == null ? null : meeting.get("platform");
+        if (p != null && !p.isNull()) {
+            MeetingPlatform given = p.isTextual() ? MeetingPlatform.fromWire(p.asText()).orElse(null) : null;
+            if (given == null) {
+                error("/meeting/platform", "must be zoom, microsoft-teams or google-meet, got " + p);
+            } else if (platform != null && given != platform) {
+                error("/meeting/platform", "is " + given.wireName() + " but the URL is a " + platform.wireName()
+                        + " meeting; leave the platform out, the URL decides it");
+            }
         }
-        return new Meeting(platform, url, text(node, "id", "/meeting", 255, false),
-                text(node, "password", "/meeting", 255, false));
+        return new Meeting(platform, url, meeting == null ? null : text(meeting, "id", "/meeting", 255, false),
+                meeting == null ? null : text(meeting, "password", "/meeting", 255, false));
     }
 
     private AutomaticLeave automaticLeave(JsonNode node) {

@@ -48,6 +48,10 @@ public final class Problem extends RuntimeException {
         return status;
     }
 
+    public List<FieldError> errors() {
+        return errors;
+    }
+
     public APIGatewayV2HTTPResponse toResponse() {
         ObjectNode body = Json.object();
         body.put("type", "urn:botfleet:problem:" + type);
