@@ -52,6 +52,12 @@ public final class HttpRequest {
                 List.of(new Problem.FieldError("/id", "must be a positive whole number")));
     }
 
+    /** A query parameter, or null when absent or empty. */
+    public String query(String name) {
+        String raw = event.getQueryStringParameters() == null ? null : event.getQueryStringParameters().get(name);
+        return raw == null || raw.isEmpty() ? null : raw;
+    }
+
     /** A query parameter as a whole number in [min, max], or the fallback when absent. */
     public int intQuery(String name, int fallback, int min, int max) {
         String raw = event.getQueryStringParameters() == null ? null : event.getQueryStringParameters().get(name);
@@ -78,7 +84,7 @@ public final class HttpRequest {
         }
         byte[] bytes = event.getIsBase64Encoded() ? Base64.getDecoder().decode(body) : body.getBytes(StandardCharsets.UTF_8);
         if (bytes.length > MAX_BODY_BYTES) {
-            throw new Problem(400, "body-too-large", "The request body is too large",
+            throw new Problem(413, "body-too-large", "The request body is too large",
                     "the body is " + bytes.length + " bytes; at most " + MAX_BODY_BYTES + " are accepted");
         }
         try {

@@ -15,4 +15,13 @@ public final class HttpResponses {
                 .withBody(Json.write(body))
                 .build();
     }
+
+    /** An answer whose JSON body is written already (a kept first answer). */
+    public static APIGatewayV2HTTPResponse raw(int status, String json) {
+        return APIGatewayV2HTTPResponse.builder()
+                .withStatusCode(status)
+                .withHeaders(Map.of("Content-Type", "application/json"))
+                .withBody(json)
+                .build();
+    }
 }
