@@ -4,6 +4,11 @@ import io.botfleet.bot.BotTokens;
 import io.botfleet.config.ConfigException;
 import io.botfleet.config.Settings;
 import io.botfleet.deployment.BotDeploymentService;
+import io.botfleet.deployment.BotHistory;
+import io.botfleet.deployment.FirstAnswers;
+import io.botfleet.deployment.WebhookDeliveries;
+import io.botfleet.deployment.WebhookSender;
+import io.botfleet.deployment.Webhooks;
 import io.botfleet.deployment.BotStops;
 import io.botfleet.deployment.BotStore;
 import io.botfleet.deployment.CapacityLedger;
@@ -45,6 +50,9 @@ public final class Services {
     private final CapacityLedger ledger;
     private final HybridPlatformService hybrid;
     private final BotDeploymentService deployments;
+    private final FirstAnswers firstAnswers;
+    private final BotHistory history;
+    private final Webhooks webhooks;
 
     public Services(Settings settings, Sql sql, List<PlatformService> platforms, CapacityReleasedPublisher publisher,
                     Clock clock) {
@@ -71,6 +79,10 @@ public final class Services {
                 new BotTokens(settings.botTokenSecret()), publisher, new BotDeploymentService.Policy(
                 settings.globalQueueTimeout(), settings.scheduleLead(), settings.queueLease(),
                 settings.estimatedBotDuration()), clock);
+        this.firstAnswers = new FirstAnswers(sql);
+        this.history = new BotHistory(sql, bots);
+        this.webhooks = new Webhooks(new WebhookDeliveries(sql, clock),
+                new WebhookSender(settings.webhookSecret(), settings.webhookAllowLoopback(), clock));
     }
 
     /** The platforms {@code PLATFORM_PRIORITY} names, built from the settings; pooled ones keep their state in {@code sql}. */
@@ -142,5 +154,17 @@ public final class Services {
 
     public CapacityLedger ledger() {
         return ledger;
+    }
+
+    public FirstAnswers firstAnswers() {
+        return firstAnswers;
+    }
+
+    public BotHistory history() {
+        return history;
+    }
+
+    public Webhooks webhooks() {
+        return webhooks;
     }
 }

@@ -3,13 +3,14 @@ package io.botfleet.functions;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.botfleet.Services;
-import io.botfleet.config.Settings;
 import io.botfleet.bot.BotStatus;
 import io.botfleet.deployment.BotDeploymentService;
+import io.botfleet.deployment.BotHistory;
 import io.botfleet.deployment.BotDeploymentService.Callback;
 import io.botfleet.functions.http.HttpFunction;
 import io.botfleet.functions.http.HttpRequest;
 import io.botfleet.functions.http.HttpResponses;
+import io.botfleet.functions.http.ListRequest;
 import io.botfleet.functions.http.Json;
 import io.botfleet.functions.http.Problem;
 import io.botfleet.functions.http.Views;
@@ -17,8 +18,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The status routes: a bot's view, the bot's own callbacks (authenticated by its per-bot token
- * in {@code X-Bot-Token}), and the fleet's capacity and queue.
+ * The status routes: the bots page by page, a bot's view and history, the bot's own callbacks
+ * (authenticated by its per-bot token in {@code X-Bot-Token}), and the fleet's capacity and queue.
  */
 public final class BotStatusHandler extends HttpFunction {
 
@@ -27,18 +28,29 @@ public final class BotStatusHandler extends HttpFunction {
     }
 
     public BotStatusHandler(Services services) {
-        this(services.deployments(), services.settings());
+        super(routes(services), services.settings());
     }
 
-    private BotStatusHandler(BotDeploymentService deployments, Settings settings) {
-        super(Map.of(
+    private static Map<String, Route> routes(Services services) {
+        BotDeploymentService deployments = services.deployments();
+        BotHistory history = services.history();
+        return Map.of(
+                "GET /bots", request -> HttpResponses.json(200, Views.list(history.list(ListRequest.parse(request)))),
+                "GET /bots/{id}/events", request -> HttpResponses.json(200, Views.events(request.id(),
+                        history.events(request.id()).orElseThrow(() -> Problem.notFound("no bot " + request.id())))),
+                "GET /bots/{id}/webhooks", request -> HttpResponses.json(200, Views.webhooks(request.id(),
+                        services.webhooks().deliveries().of(request.id()))),
                 "GET /bots/{id}", request -> HttpResponses.json(200, Views.bot(deployments.views().view(request.id())
                         .orElseThrow(() -> Problem.notFound("no bot " + request.id())))),
-                "POST /bots/{id}/status", request -> callback(deployments, request),
+                "POST /bots/{id}/status", request -> {
+                    APIGatewayV2HTTPResponse answer = callback(deployments, request);
+                    services.webhooks().sendSoon(request.id()); // best effort; the drain sends what this misses
+                    return answer;
+                },
+                "GET /bots/{id}/config", request -> ownConfig(deployments, request),
                 "GET /capacity", request -> HttpResponses.json(200, Views.capacity(deployments.views().capacity())),
                 "GET /queue", request -> HttpResponses.json(200,
-                        Views.queue(deployments.views().waiting(request.intQuery("limit", 100, 1, 1000))))),
-                settings);
+                        Views.queue(deployments.views().waiting(request.intQuery("limit", 100, 1, 1000)))));
     }
 
     private static APIGatewayV2HTTPResponse callback(BotDeploymentService deployments, HttpRequest request) {
@@ -64,6 +76,18 @@ public final class BotStatusHandler extends HttpFunction {
                     List.of(), Map.of("currentStatus", result.status().name()));
             case ACCEPTED -> HttpResponses.json(200, Json.object().put("id", id)
                     .put("status", result.status() == null ? null : result.status().name()));
+        };
+    }
+
+    /** The bot's own configuration, for the bot (its token): the meeting's password never sits in a container spec. */
+    private static APIGatewayV2HTTPResponse ownConfig(BotDeploymentService deployments, HttpRequest request) {
+        long id = request.id();
+        BotDeploymentService.OwnConfig own = deployments.ownConfig(id, request.header("X-Bot-Token"));
+        return switch (own.result()) {
+            case UNAUTHORIZED -> throw new Problem(401, "invalid-bot-token", "Invalid bot token",
+                    "X-Bot-Token is missing or is not this bot's token");
+            case NOT_FOUND -> throw Problem.notFound("no bot " + id);
+            default -> HttpResponses.json(200, Views.config(id, own.config()));
         };
     }
 

@@ -5,11 +5,14 @@ import io.botfleet.Services;
 import io.botfleet.bot.BotConfig;
 import io.botfleet.bot.BotStatus;
 import io.botfleet.deployment.BotDeploymentService;
+import io.botfleet.deployment.FirstAnswers;
+import io.botfleet.deployment.FirstAnswers.Answer;
 import io.botfleet.deployment.DeployOutcome;
 import io.botfleet.functions.http.DeployRequest;
 import io.botfleet.functions.http.HttpFunction;
 import io.botfleet.functions.http.HttpRequest;
 import io.botfleet.functions.http.HttpResponses;
+import io.botfleet.functions.http.Json;
 import io.botfleet.functions.http.Problem;
 import io.botfleet.functions.http.Views;
 import java.util.HashMap;
@@ -23,10 +26,12 @@ public final class DeployBotHandler extends HttpFunction {
     }
 
     public DeployBotHandler(Services services) {
-        super(Map.of("POST /bots", request -> deploy(services.deployments(), request)), services.settings());
+        super(Map.of("POST /bots", request -> deploy(services, request)), services.settings());
     }
 
-    private static APIGatewayV2HTTPResponse deploy(BotDeploymentService deployments, HttpRequest request) {
+    private static APIGatewayV2HTTPResponse deploy(Services services, HttpRequest request) {
+        BotDeploymentService deployments = services.deployments();
+        FirstAnswers answers = services.firstAnswers();
         BotConfig config = DeployRequest.parse(request.jsonBody());
         String key = DeployRequest.idempotencyKey(request.header("Idempotency-Key"));
         DeployOutcome outcome;
@@ -35,15 +40,31 @@ public final class DeployBotHandler extends HttpFunction {
         } catch (BotDeploymentService.IdempotencyConflict e) {
             throw new Problem(422, "idempotency-key-reused", "Idempotency-Key reused", e.getMessage());
         }
-        // 201 once a platform named the container; 202 while it waits, or while its platform's
-        // answer is still out (DEPLOYING, confirmed by the drain)
-        boolean placed = outcome.status() != BotStatus.QUEUED && outcome.platformIdentifier() != null;
-        APIGatewayV2HTTPResponse response = HttpResponses.json(placed ? 201 : 202, Views.deployed(outcome));
-        if (outcome.replay()) {
-            Map<String, String> headers = new HashMap<>(response.getHeaders());
-            headers.put("Idempotent-Replayed", "true");
-            response.setHeaders(headers);
+        if (config.callbackUrl() != null && !outcome.replay()) {
+            services.webhooks().sendSoon(outcome.botId()); // best effort; the drain sends what this misses
         }
+        if (outcome.replay()) {
+            // the first answer again; if its request ended before keeping it, where the bot is now
+            Answer first = answers.of(outcome.botId()).orElseGet(() -> answer(outcome));
+            return replayed(HttpResponses.raw(first.status(), first.body()));
+        }
+        Answer answer = answer(outcome);
+        if (key != null) {
+            answers.keep(outcome.botId(), answer);
+        }
+        return HttpResponses.raw(answer.status(), answer.body());
+    }
+
+    /** 201 once a platform named the container; 202 while it waits, or while its platform's answer is still out. */
+    private static Answer answer(DeployOutcome outcome) {
+        boolean placed = outcome.status() != BotStatus.QUEUED && outcome.platformIdentifier() != null;
+        return new Answer(placed ? 201 : 202, Json.write(Views.deployed(outcome)));
+    }
+
+    private static APIGatewayV2HTTPResponse replayed(APIGatewayV2HTTPResponse response) {
+        Map<String, String> headers = new HashMap<>(response.getHeaders());
+        headers.put("Idempotent-Replayed", "true");
+        response.setHeaders(headers);
         return response;
     }
 }

@@ -7,6 +7,8 @@ import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import com.amazonaws.services.lambda.runtime.events.ScheduledEvent;
 import io.botfleet.Log;
 import io.botfleet.Services;
+import io.botfleet.deployment.Webhooks;
+import io.botfleet.platform.Budget;
 import io.botfleet.platform.HybridPlatformService;
 import io.botfleet.platform.HybridPlatformService.DrainReport;
 import java.time.Duration;
@@ -18,7 +20,8 @@ import java.util.UUID;
  * processQueue, for both of its triggers: the EventBridge schedule ({@link #handleRequest}) and
  * capacity-released messages from SQS ({@link #handleCapacityReleased}, handler string
  * {@code io.botfleet.functions.ProcessQueueHandler::handleCapacityReleased}). A batch of messages
- * means one drain: the messages only say "look again".
+ * means one drain: the messages only say "look again". The time a drain leaves goes to the
+ * status webhooks that are due.
  */
 public final class ProcessQueueHandler implements RequestHandler<ScheduledEvent, Map<String, Object>> {
     /** Kept back from the Lambda's remaining time for the statements after the last round. */
@@ -27,6 +30,7 @@ public final class ProcessQueueHandler implements RequestHandler<ScheduledEvent,
     static final Duration DEFAULT_BUDGET = Duration.ofSeconds(60);
 
     private final HybridPlatformService hybrid;
+    private final Webhooks webhooks;
 
     public ProcessQueueHandler() {
         this(FunctionServices.get());
@@ -34,6 +38,7 @@ public final class ProcessQueueHandler implements RequestHandler<ScheduledEvent,
 
     public ProcessQueueHandler(Services services) {
         this.hybrid = services.hybrid();
+        this.webhooks = services.webhooks();
     }
 
     @Override
@@ -60,6 +65,9 @@ public final class ProcessQueueHandler implements RequestHandler<ScheduledEvent,
         Log.setRequestId(requestId);
         Duration budget = context == null ? DEFAULT_BUDGET
                 : Duration.ofMillis(context.getRemainingTimeInMillis()).minus(MARGIN);
-        return hybrid.processQueue("drain-" + requestId, budget);
+        long end = System.nanoTime() + budget.toNanos();
+        DrainReport report = hybrid.processQueue("drain-" + requestId, budget);
+        webhooks.sendDue(Budget.of(Duration.ofNanos(Math.max(0, end - System.nanoTime()))));
+        return report;
     }
 }

@@ -15,19 +15,18 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Executors;
 
 /**
- * Serves the HTTP API on localhost by turning each request into the API Gateway v2 event the
- * Lambda would get (route key, path parameters, lower-cased headers) for the same handler.
+ * Serves the HTTP API on localhost by turning each request into the API Gateway v2 event of an
+ * HTTP API's {@code $default} route (lower-cased headers, query parameters, the raw path), for
+ * the function with every route: it matches method and path as it does behind API Gateway.
  */
 final class LocalHttpServer {
-    /** Route template ("POST /bots/{id}/stop") to the function that serves it. */
-    private final Map<String, RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>> routes = new LinkedHashMap<>();
     private final HttpServer server;
+    private volatile RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> api;
 
     LocalHttpServer(int port) throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 64);
@@ -39,11 +38,9 @@ final class LocalHttpServer {
         return server.getAddress().getPort();
     }
 
-    void route(Iterable<String> routeKeys, RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> handler) {
-        routeKeys.forEach(key -> routes.put(key, handler));
-    }
-
-    void start() {
+    /** Starts serving every request with this function (the one with every route). */
+    void start(RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> function) {
+        this.api = function;
         server.start();
     }
 
@@ -69,43 +66,13 @@ final class LocalHttpServer {
         exchange.close();
     }
 
+    /** Every request as an HTTP API's {@code $default} route delivers it: the function matches method and path. */
     private APIGatewayV2HTTPResponse dispatch(HttpExchange exchange) throws IOException {
-        String method = exchange.getRequestMethod().toUpperCase(Locale.ROOT);
-        String path = exchange.getRequestURI().getRawPath();
-        for (var route : routes.entrySet()) {
-            Map<String, String> pathParameters = match(route.getKey(), method, path);
-            if (pathParameters != null) {
-                APIGatewayV2HTTPEvent event = event(exchange, route.getKey(), pathParameters);
-                return route.getValue().handleRequest(event, new LocalContext(route.getKey(), Duration.ofSeconds(30)));
-            }
-        }
-        throw Problem.notFound("no route " + method + " " + path);
+        return api.handleRequest(event(exchange), new LocalContext("api", Duration.ofSeconds(30)));
     }
 
-    /** The path parameters if {@code template} matches, else null. */
-    static Map<String, String> match(String template, String method, String path) {
-        String[] parts = template.split(" ", 2);
-        if (!parts[0].equals(method)) {
-            return null;
-        }
-        String[] want = parts[1].split("/");
-        String[] have = path.split("/");
-        if (want.length != have.length) {
-            return null;
-        }
-        Map<String, String> parameters = new HashMap<>();
-        for (int i = 0; i < want.length; i++) {
-            if (want[i].startsWith("{") && want[i].endsWith("}")) {
-                parameters.put(want[i].substring(1, want[i].length() - 1), URLDecoder.decode(have[i], StandardCharsets.UTF_8));
-            } else if (!want[i].equals(have[i])) {
-                return null;
-            }
-        }
-        return parameters;
-    }
-
-    private static APIGatewayV2HTTPEvent event(HttpExchange exchange, String routeKey, Map<String, String> pathParameters)
-            throws IOException {
+    private static APIGatewayV2HTTPEvent event(HttpExchange exchange) throws IOException {
+        String routeKey = "$default";
         byte[] body = readBounded(exchange.getRequestBody());
         Map<String, String> headers = new HashMap<>();
         exchange.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), String.join(",", v)));
@@ -125,7 +92,6 @@ final class LocalHttpServer {
                 .withRawQueryString(query == null ? "" : query)
                 .withHeaders(headers)
                 .withQueryStringParameters(queryParameters.isEmpty() ? null : queryParameters)
-                .withPathParameters(pathParameters.isEmpty() ? null : pathParameters)
                 .withBody(body.length == 0 ? null : new String(body, StandardCharsets.UTF_8))
                 .withIsBase64Encoded(false)
                 .withRequestContext(APIGatewayV2HTTPEvent.RequestContext.builder()
@@ -147,7 +113,7 @@ final class LocalHttpServer {
     private static byte[] readBounded(InputStream in) throws IOException {
         byte[] bytes = in.readNBytes(HttpRequest.MAX_BODY_BYTES + 1);
         if (bytes.length > HttpRequest.MAX_BODY_BYTES) {
-            throw new Problem(400, "body-too-large", "The request body is too large",
+            throw new Problem(413, "body-too-large", "The request body is too large",
                     "at most " + HttpRequest.MAX_BODY_BYTES + " bytes are accepted");
         }
         return bytes;

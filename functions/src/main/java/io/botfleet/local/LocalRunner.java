@@ -6,10 +6,8 @@ import io.botfleet.bot.Bot;
 import io.botfleet.config.ConfigException;
 import io.botfleet.config.Env;
 import io.botfleet.config.Settings;
-import io.botfleet.functions.BotStatusHandler;
-import io.botfleet.functions.DeployBotHandler;
+import io.botfleet.functions.ApiHandler;
 import io.botfleet.functions.ProcessQueueHandler;
-import io.botfleet.functions.StopBotHandler;
 import io.botfleet.store.DatabaseSettings;
 import io.botfleet.store.Databases;
 import io.botfleet.store.Migrations;
@@ -72,8 +70,13 @@ public final class LocalRunner implements AutoCloseable {
                     "BOTFLEET_CALLBACK_URL", "http://127.0.0.1:" + runner.port,
                     "ESTIMATED_BOT_DURATION", simDuration.toMillis() + "ms"));
             if (!environment.containsKey("BOT_TOKEN_SECRET")) {
-                defaults.put("BOT_TOKEN_SECRET", persistentSecret(dataDirectory));
+                defaults.put("BOT_TOKEN_SECRET", persistentSecret(dataDirectory, "bot-token-secret", "",
+                        Base64.getUrlEncoder().withoutPadding()));
             }
+            if (!environment.containsKey("WEBHOOK_SECRET")) {
+                defaults.put("WEBHOOK_SECRET", persistentSecret(dataDirectory, "webhook-secret", "whsec_", Base64.getEncoder()));
+            }
+            defaults.put("WEBHOOK_ALLOW_LOOPBACK", "true"); // a receiver on this machine, as in the walk-through
             Settings settings = Settings.from(environment, defaults);
             DatabaseSettings database = DatabaseSettings.from(environment);
 
@@ -96,13 +99,7 @@ public final class LocalRunner implements AutoCloseable {
             ProcessQueueHandler processQueue = new ProcessQueueHandler(services);
             capacityReleased.deliverTo(processQueue);
 
-            DeployBotHandler deploy = new DeployBotHandler(services);
-            StopBotHandler stop = new StopBotHandler(services);
-            BotStatusHandler status = new BotStatusHandler(services);
-            http.route(deploy.routeKeys(), deploy);
-            http.route(stop.routeKeys(), stop);
-            http.route(status.routeKeys(), status);
-            http.start();
+            http.start(new ApiHandler(services));
             runner.resources.add(http::stop);
             runner.resources.add(() -> stopLocalBots(services)); // while bots can still call back
 
@@ -112,8 +109,10 @@ public final class LocalRunner implements AutoCloseable {
                             new LocalContext("processQueue", Duration.ofMinutes(1))),
                     scheduleInterval.toMillis(), scheduleInterval.toMillis(), TimeUnit.MILLISECONDS);
 
-            System.out.printf("botfleet is listening on http://127.0.0.1:%d (platforms %s, data in %s)%n",
-                    runner.port, settings.botLimits(), dataDirectory.toAbsolutePath());
+            System.out.printf("botfleet is listening on http://127.0.0.1:%d (platforms %s, data in %s;"
+                            + " webhooks are signed with the WEBHOOK_SECRET in %s)%n",
+                    runner.port, settings.botLimits(), dataDirectory.toAbsolutePath(),
+                    environment.containsKey("WEBHOOK_SECRET") ? "the environment" : dataDirectory.resolve("webhook-secret"));
             return runner;
         } catch (RuntimeException | IOException e) {
             runner.close();
@@ -141,15 +140,19 @@ public final class LocalRunner implements AutoCloseable {
         return port;
     }
 
-    /** The callback secret survives restarts, so bots started before one can still call back. */
-    private static String persistentSecret(Path dataDirectory) throws IOException {
-        Path file = dataDirectory.resolve("bot-token-secret");
+    /**
+     * A secret that survives restarts (bots started before one can still call back; a webhook
+     * receiver keeps verifying), made once and kept in the data folder.
+     */
+    private static String persistentSecret(Path dataDirectory, String name, String prefix, Base64.Encoder encoder)
+            throws IOException {
+        Path file = dataDirectory.resolve(name);
         if (Files.exists(file)) {
             return Files.readString(file, StandardCharsets.UTF_8).strip();
         }
         byte[] bytes = new byte[32];
         new SecureRandom().nextBytes(bytes);
-        String secret = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+        String secret = prefix + encoder.encodeToString(bytes);
         Files.createDirectories(dataDirectory);
         Files.writeString(file, secret, StandardCharsets.UTF_8);
         return secret;

@@ -56,6 +56,11 @@ class CatchAllRouteTest {
         assertThat(all.handleRequest(unknown, null).getStatusCode()).isEqualTo(404);
         APIGatewayV2HTTPEvent deployElsewhere = Api.event("apigw/default-route-deploy-bot.json");
         assertThat(api.status.handleRequest(deployElsewhere, null).getStatusCode())
+                .as("POST /bots at the status function, which lists with GET /bots").isEqualTo(405);
+        APIGatewayV2HTTPEvent stopElsewhere = Api.event("apigw/proxy-route-get-bot.json");
+        stopElsewhere.setRawPath("/prod/bots/1/stop");
+        stopElsewhere.getRequestContext().getHttp().setMethod("POST");
+        assertThat(api.status.handleRequest(stopElsewhere, null).getStatusCode())
                 .as("a route only another function serves").isEqualTo(404);
     }
 }

@@ -62,6 +62,12 @@ class HttpContractTest {
         assertThat(again.getHeaders()).containsEntry("Idempotent-Replayed", "true");
         assertThat(api.k8s.starts()).hasSize(1);
 
+        long id = Api.body(first).get("id").asLong();
+        api.call(callback(id, "{\"status\":\"DONE\"}"));
+        APIGatewayV2HTTPResponse afterDone = api.call(Api.event("apigw/deploy-bot.json"));
+        assertThat(afterDone.getStatusCode()).as("the first answer, not the bot's state now").isEqualTo(first.getStatusCode());
+        assertThat(Api.body(afterDone)).isEqualTo(Api.body(first));
+
         event.setBody(event.getBody().replace("Notetaker", "Someone else"));
         APIGatewayV2HTTPResponse reused = api.call(event);
         assertThat(reused.getStatusCode()).isEqualTo(422);
@@ -174,5 +180,34 @@ class HttpContractTest {
             callback.getHeaders().put("x-bot-token", new BotTokens(Fixtures.SECRET).tokenFor(1));
             assertThat(secured.call(callback).getStatusCode()).isEqualTo(200);
         }
+    }
+
+    @Test
+    void aBotReadsItsOwnConfigWithItsTokenAndNothingElseDoes() {
+        long id = deployOne();
+        APIGatewayV2HTTPEvent read = Api.forBot("apigw/get-bot.json", Long.toString(id));
+        read.setRouteKey("GET /bots/{id}/config");
+        read.getHeaders().remove("authorization");
+        assertThat(api.call(read).getStatusCode()).as("without its token").isEqualTo(401);
+
+        read.getHeaders().put("x-bot-token", new BotTokens(Fixtures.SECRET).tokenFor(id));
+        APIGatewayV2HTTPResponse own = api.call(read);
+        assertThat(own.getStatusCode()).isEqualTo(200);
+        JsonNode config = Api.body(own);
+        assertThat(config.at("/meeting/url").asText()).isEqualTo("https://meet.google.com/abc-defg-hij");
+        assertThat(config.get("displayName").asText()).isEqualTo("Notetaker");
+        assertThat(config.at("/automaticLeave/waitingRoomTimeoutMs").asLong()).isEqualTo(600_000);
+        var environment = new io.botfleet.platform.BotEnvironment("https://botfleet.example.com",
+                new BotTokens(Fixtures.SECRET)).forBot(api.services.bots().find(id));
+        assertThat(environment).as("what every platform puts in the container's spec: no meeting URL or password")
+                .containsOnlyKeys("BOT_ID", "BOTFLEET_URL", "BOT_TOKEN", "MEETING_PLATFORM");
+    }
+
+    /** The bot's own status callback, with its token. */
+    private static APIGatewayV2HTTPEvent callback(long id, String body) {
+        APIGatewayV2HTTPEvent event = Api.forBot("apigw/bot-status-callback.json", Long.toString(id));
+        event.getHeaders().put("x-bot-token", new BotTokens(Fixtures.SECRET).tokenFor(id));
+        event.setBody(body);
+        return event;
     }
 }

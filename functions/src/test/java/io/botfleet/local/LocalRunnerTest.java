@@ -54,6 +54,25 @@ class LocalRunnerTest {
         }
     }
 
+    /** The simulated bot reads its config with its token and leaves at its endTime when that comes first. */
+    @Test
+    void aSimulatedBotLeavesAtTheEndTimeOfItsConfig() throws Exception {
+        Map<String, String> env = Map.of("PORT", "0", "BOTFLEET_DATA_DIR", data.toString(), "LOCAL_BOT_LIMIT", "1",
+                "BOT_SIM_DURATION", "10m", "BOT_HEARTBEAT_INTERVAL", "300ms", "SCHEDULE_INTERVAL", "500ms");
+        try (LocalRunner runner = LocalRunner.start(env)) {
+            String base = "http://127.0.0.1:" + runner.port();
+            java.time.Instant end = java.time.Instant.now().plusSeconds(4);
+            assertThat(post(base + "/bots", "{\"meetingUrl\":\"https://zoom.us/j/1\",\"endTime\":\"" + end + "\"}")
+                    .statusCode()).isEqualTo(201);
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (!"DONE".equals(get(base + "/bots/1").get("status").asText())) {
+                assertThat(System.nanoTime()).as("left at its end time, not after 10 minutes").isLessThan(deadline);
+                Thread.sleep(200);
+            }
+            assertThat(java.time.Instant.now()).as("not before its end time").isAfterOrEqualTo(end.minusMillis(500));
+        }
+    }
+
     /** Ctrl-C with bots running: they are stopped and recorded, so the next start has its whole limit. */
     @Test
     void aRunnerStoppedWithBotsRunningStopsThemAndTheNextStartHasItsLimit() throws Exception {

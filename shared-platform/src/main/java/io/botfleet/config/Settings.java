@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * The service's settings, read from the environment and validated once. The README's settings
@@ -35,6 +36,8 @@ public record Settings(
         Duration localStopGrace,
         String apiToken,
         Duration requestBudget,
+        String webhookSecret,
+        boolean webhookAllowLoopback,
         Duration deployTimeout,
         Duration heartbeatTimeout,
         BotImages botImages,
@@ -60,6 +63,23 @@ public record Settings(
                     + budget.toSeconds() + "s");
         }
         return budget;
+    }
+
+    /** Standard Webhooks' form: {@code whsec_} and the base64 of at least 24 random bytes. */
+    private static String webhookSecret(Env env) {
+        String secret = env.string("WEBHOOK_SECRET", null);
+        if (secret == null) {
+            return null;
+        }
+        try {
+            if (secret.startsWith("whsec_") && java.util.Base64.getDecoder().decode(secret.substring(6)).length >= 24) {
+                return secret;
+            }
+        } catch (IllegalArgumentException ignored) {
+            // reported below
+        }
+        env.problem("WEBHOOK_SECRET must be whsec_ followed by the base64 of at least 24 random bytes");
+        return null;
     }
 
     private static int drainBatchSize(Env env) {
@@ -130,6 +150,8 @@ public record Settings(
                 env.duration("LOCAL_STOP_GRACE", "10s"),
                 env.string("BOTFLEET_API_TOKEN", null),
                 requestBudget(env),
+                webhookSecret(env),
+                "true".equals(env.matching("WEBHOOK_ALLOW_LOOPBACK", "false", Pattern.compile("true|false"), "true or false")),
                 env.duration("DEPLOY_TIMEOUT", "15m"),
                 env.duration("HEARTBEAT_TIMEOUT", "5m"),
                 limits.containsKey("coolify") || limits.containsKey("k8s") ? BotImages.read(env) : null,

@@ -231,6 +231,19 @@ public final class BotDeploymentService {
      * A bot's own callback: a status, or (with none) a bare heartbeat; any callback is a sign of
      * life. The token is checked before anything else.
      */
+    /** What the bot's own config route answers: its config, once its token is checked. */
+    public record OwnConfig(CallbackResult result, BotConfig config) {
+    }
+
+    /** The bot's configuration, for the bot itself (its token), so its secrets stay out of its container's spec. */
+    public OwnConfig ownConfig(long id, String token) {
+        if (!tokens.isValid(id, token)) {
+            return new OwnConfig(CallbackResult.UNAUTHORIZED, null);
+        }
+        Bot bot = bots.find(id);
+        return bot == null ? new OwnConfig(CallbackResult.NOT_FOUND, null) : new OwnConfig(CallbackResult.ACCEPTED, bot.config());
+    }
+
     public Callback report(long id, String token, BotStatus status, String reason) {
         if (!tokens.isValid(id, token)) {
             return new Callback(CallbackResult.UNAUTHORIZED, null);

@@ -6,8 +6,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The environment every platform hands a bot container: who it is, where to call back, and its
- * own callback token (never a shared secret).
+ * The environment every platform hands a bot container: who it is, where to call back, its own
+ * callback token (never a shared secret) and its meeting platform. The rest (the meeting's URL
+ * and password among it) the bot reads from {@code GET /bots/{id}/config} with its token, so it
+ * never sits in an ECS override, a Job spec or a Coolify application's environment.
  */
 public final class BotEnvironment {
     private final String callbackBaseUrl;
@@ -24,7 +26,6 @@ public final class BotEnvironment {
         env.put("BOTFLEET_URL", callbackBaseUrl);
         env.put("BOT_TOKEN", tokens.tokenFor(bot.id()));
         env.put("MEETING_PLATFORM", bot.config().meeting().platform().wireName());
-        env.put("MEETING_URL", bot.config().meeting().url());
         return env;
     }
 }

@@ -28,8 +28,8 @@ public abstract class HttpFunction implements RequestHandler<APIGatewayV2HTTPEve
         APIGatewayV2HTTPResponse handle(HttpRequest request);
     }
 
-    /** The bot's own callback carries its per-bot token instead of the API token. */
-    private static final Set<String> OPEN_ROUTES = Set.of("POST /bots/{id}/status");
+    /** The bot's own routes carry its per-bot token instead of the API token. */
+    private static final Set<String> OPEN_ROUTES = Set.of("POST /bots/{id}/status", "GET /bots/{id}/config");
 
     /** Left for the answer to reach API Gateway after the work stops. */
     private static final Duration ANSWER_MARGIN = Duration.ofMillis(500);

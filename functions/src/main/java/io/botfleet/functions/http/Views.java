@@ -2,11 +2,15 @@ package io.botfleet.functions.http;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.botfleet.bot.AutomaticLeave;
 import io.botfleet.bot.Bot;
+import io.botfleet.bot.BotConfig;
 import io.botfleet.deployment.FleetViews.CapacityView;
 import io.botfleet.deployment.FleetViews.Waiting;
+import io.botfleet.deployment.BotHistory;
 import io.botfleet.deployment.BotView;
 import io.botfleet.deployment.DeployOutcome;
+import io.botfleet.deployment.WebhookDeliveries;
 import java.time.Instant;
 import java.util.List;
 
@@ -29,6 +33,55 @@ public final class Views {
         if (outcome.reason() != null) {
             node.put("reason", outcome.reason());
         }
+        return node;
+    }
+
+    /** A page of bots, as {@code GET /bots/{id}} shows each (without asking its platform). */
+    public static ObjectNode list(BotHistory.Page page) {
+        ObjectNode node = Json.object();
+        ArrayNode bots = node.putArray("bots");
+        page.bots().forEach(b -> bots.add(bot(new BotView(b, null, null, null))));
+        node.put("nextCursor", page.nextBefore() == null ? null : ListRequest.cursor(page.nextBefore()));
+        return node;
+    }
+
+    /** Everything the bot needs to join and behave, for the bot itself. */
+    public static ObjectNode config(long botId, BotConfig config) {
+        ObjectNode node = Json.object();
+        node.put("botId", botId);
+        ObjectNode meeting = node.putObject("meeting");
+        meeting.put("platform", config.meeting().platform().wireName()).put("url", config.meeting().url())
+                .put("id", config.meeting().id()).put("password", config.meeting().password());
+        node.put("displayName", config.displayName());
+        node.put("imageUrl", config.imageUrl());
+        node.put("recordingEnabled", config.recordingEnabled());
+        AutomaticLeave leave = config.automaticLeave();
+        node.putObject("automaticLeave").put("waitingRoomTimeoutMs", leave.waitingRoomTimeoutMs())
+                .put("noOneJoinedTimeoutMs", leave.noOneJoinedTimeoutMs())
+                .put("everyoneLeftTimeoutMs", leave.everyoneLeftTimeoutMs())
+                .put("inactivityTimeoutMs", leave.inactivityTimeoutMs());
+        node.put("startTime", text(config.startTime()));
+        node.put("endTime", text(config.endTime()));
+        return node;
+    }
+
+    public static ObjectNode webhooks(long botId, List<WebhookDeliveries.Attempted> attempts) {
+        ObjectNode node = Json.object();
+        node.put("botId", botId);
+        ArrayNode list = node.putArray("webhooks");
+        attempts.forEach(a -> list.addObject().put("webhookId", "evt_" + a.eventId()).put("status", a.status())
+                .put("state", a.state()).put("attempts", a.attempts()).put("lastAnswer", a.lastAnswer())
+                .put("answeredAt", text(a.answeredAt())).put("nextAttemptAt", "PENDING".equals(a.state())
+                        ? text(a.nextAttemptAt()) : null));
+        return node;
+    }
+
+    public static ObjectNode events(long botId, List<BotHistory.Event> events) {
+        ObjectNode node = Json.object();
+        node.put("botId", botId);
+        ArrayNode list = node.putArray("events");
+        events.forEach(e -> list.addObject().put("status", e.status()).put("previousStatus", e.previousStatus())
+                .put("reason", e.reason()).put("platform", e.platform()).put("at", text(e.at())));
         return node;
     }
 

@@ -1,5 +1,7 @@
 package io.botfleet.platform.local;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.botfleet.config.Env;
 import java.io.PrintStream;
 import java.net.URI;
@@ -7,23 +9,28 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The bundled stand-in for a meeting bot container. It calls back as a real bot would:
- * JOINING_CALL, IN_CALL, heartbeats, then after {@code BOT_SIM_DURATION} CALL_ENDED and DONE.
- * On SIGTERM it leaves at once, reporting CALL_ENDED and DONE.
+ * The bundled stand-in for a meeting bot container. It reads its configuration as a real bot
+ * would ({@code GET /bots/{id}/config} with its token: the meeting, its automatic-leave timeouts,
+ * its end time), then calls back: JOINING_CALL, IN_CALL, heartbeats, and CALL_ENDED and DONE at
+ * the earlier of {@code BOT_SIM_DURATION} and its {@code endTime}. On SIGTERM it leaves at once.
  */
 public final class SimulatedBot {
+    private static final ObjectMapper JSON = new ObjectMapper();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final URI statusUri;
+    private final URI configUri;
     private final String token;
     private final PrintStream out;
 
     SimulatedBot(String baseUrl, long botId, String token, PrintStream out) {
         this.statusUri = URI.create(baseUrl + "/bots/" + botId + "/status");
+        this.configUri = URI.create(baseUrl + "/bots/" + botId + "/config");
         this.token = token;
         this.out = out;
     }
@@ -52,9 +59,10 @@ public final class SimulatedBot {
         });
         Runtime.getRuntime().addShutdownHook(leaveOnShutdown);
         try {
+            Duration stay = bot.until(bot.endTime(), duration);
             bot.report("{\"status\":\"JOINING_CALL\",\"heartbeat\":true}");
             bot.report("{\"status\":\"IN_CALL\",\"heartbeat\":true}");
-            long end = System.nanoTime() + duration.toNanos();
+            long end = System.nanoTime() + stay.toNanos();
             while (System.nanoTime() < end) {
                 long sleep = Math.min(heartbeat.toNanos(), end - System.nanoTime());
                 TimeUnit.NANOSECONDS.sleep(Math.max(0, sleep));
@@ -73,6 +81,33 @@ public final class SimulatedBot {
         } catch (IllegalStateException shuttingDown) {
             // the hook runs (or ran) anyway and finds the bot finished
         }
+    }
+
+    /** Its {@code endTime} from its config; null when it has none or the config cannot be read. */
+    private Instant endTime() {
+        HttpRequest request = HttpRequest.newBuilder(configUri).timeout(Duration.ofSeconds(5))
+                .header("X-Bot-Token", token).GET().build();
+        try {
+            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            out.println("sim-bot config -> " + response.statusCode());
+            if (response.statusCode() != 200) {
+                return null;
+            }
+            JsonNode end = JSON.readTree(response.body()).path("endTime");
+            return end.isTextual() ? Instant.parse(end.asText()) : null;
+        } catch (Exception e) {
+            out.println("sim-bot config failed: " + e);
+            return null;
+        }
+    }
+
+    /** How long to stay: its simulated duration, or until its end time when that comes first. */
+    private Duration until(Instant endTime, Duration duration) {
+        if (endTime == null) {
+            return duration;
+        }
+        Duration left = Duration.between(Instant.now(), endTime);
+        return left.isNegative() ? Duration.ZERO : left.compareTo(duration) < 0 ? left : duration;
     }
 
     private void report(String body) {

@@ -1,0 +1,73 @@
+package io.botfleet.deployment;
+
+import io.botfleet.bot.Bot;
+import io.botfleet.bot.BotStatus;
+import io.botfleet.store.Params;
+import io.botfleet.store.Row;
+import io.botfleet.store.Sql;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The bots, newest first, a page at a time, and each bot's status changes. Pages are keyed by
+ * the last id seen (keyset, not offset): bots created while a client pages appear before its
+ * first page, never twice nor in place of another.
+ */
+public final class BotHistory {
+    public static final int MAX_PAGE = 200;
+
+    /** Which bots: each field null for "any"; {@code before} is the cursor (ids below it). */
+    public record Filter(BotStatus status, String platform, String tenant, Instant createdAfter, Long before, int limit) {
+    }
+
+    /** A page and the cursor of the next one (null on the last page). */
+    public record Page(List<Bot> bots, Long nextBefore) {
+    }
+
+    /** One status change, as the statement that made it recorded it. */
+    public record Event(long id, String status, String previousStatus, String reason, String platform, Instant at) {
+    }
+
+    private static final String LIST = "SELECT " + BotStore.COLUMNS + """
+             FROM bots b
+            WHERE (CAST(:status AS text) IS NULL OR b.status = :status)
+              AND (CAST(:platform AS text) IS NULL OR b.deployment_platform = :platform)
+              AND (CAST(:tenant AS text) IS NULL OR b.tenant = :tenant)
+              AND (CAST(:after AS timestamptz) IS NULL OR b.created_at > :after)
+              AND (CAST(:before AS bigint) IS NULL OR b.id < :before)
+            ORDER BY b.id DESC LIMIT :n""";
+
+    private final Sql sql;
+    private final BotStore bots;
+
+    public BotHistory(Sql sql, BotStore bots) {
+        this.sql = sql;
+        this.bots = bots;
+    }
+
+    public Page list(Filter filter) {
+        List<Bot> found = sql.query(LIST, Params.of("status", filter.status() == null ? null : filter.status().name())
+                        .and("platform", filter.platform()).and("tenant", filter.tenant())
+                        .and("after", filter.createdAfter()).and("before", filter.before()).and("n", filter.limit() + 1))
+                .stream().map(bots::toBot).toList();
+        boolean more = found.size() > filter.limit();
+        List<Bot> page = more ? found.subList(0, filter.limit()) : found;
+        return new Page(page, more ? page.get(page.size() - 1).id() : null);
+    }
+
+    /** The bot's status changes in order; empty when there is no such bot. One statement. */
+    public Optional<List<Event>> events(long botId) {
+        List<Row> rows = sql.query("""
+                SELECT e.id, e.status, e.previous_status, e.reason, e.platform, e.at
+                FROM bots b LEFT JOIN bot_events e ON e.bot_id = b.id
+                WHERE b.id = :id ORDER BY e.id""", Params.of("id", botId));
+        return rows.isEmpty() ? Optional.empty()
+                : Optional.of(rows.stream().filter(r -> r.getLong("id") != null).map(BotHistory::toEvent).toList());
+    }
+
+    private static Event toEvent(Row row) {
+        return new Event(row.getLong("id"), row.getString("status"), row.getString("previous_status"),
+                row.getString("reason"), row.getString("platform"), row.getInstant("at"));
+    }
+}

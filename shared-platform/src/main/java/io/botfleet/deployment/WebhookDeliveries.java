@@ -1,0 +1,103 @@
+package io.botfleet.deployment;
+
+import io.botfleet.store.Params;
+import io.botfleet.store.Row;
+import io.botfleet.store.Sql;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * The webhook outbox ({@code webhook_deliveries}, filled by the statement that changes a bot's
+ * status): which are due, in each bot's order, leased so two drainers never send one at once;
+ * and what each send got.
+ */
+public final class WebhookDeliveries {
+    /** The waits before the 2nd to 7th attempt: about 5 s, 5 m, 30 m, 2 h, 5 h, 10 h; then it has failed. */
+    static final List<Duration> BACKOFF = List.of(Duration.ofSeconds(5), Duration.ofMinutes(5), Duration.ofMinutes(30),
+            Duration.ofHours(2), Duration.ofHours(5), Duration.ofHours(10));
+    /** Longer than a send may take, so a lease outlives its send. */
+    static final Duration LEASE = WebhookSender.TIMEOUT.multipliedBy(3);
+
+    /** One delivery to make, with what its body says. */
+    public record Due(long eventId, long botId, String url, int attempt, String status, String previousStatus,
+                      String reason, String platform, Instant at) {
+    }
+
+    /** One delivery as {@code GET /bots/{id}/webhooks} shows it. */
+    public record Attempted(long eventId, String status, String state, int attempts, String lastAnswer,
+                            Instant answeredAt, Instant nextAttemptAt) {
+    }
+
+    // Due: pending, its time come, not leased, and no earlier pending event of the same bot (order).
+    private static final String CLAIM = """
+            WITH due AS (
+              SELECT d.event_id FROM webhook_deliveries d
+              WHERE d.state = 'PENDING' AND d.next_attempt_at <= :now
+                AND (d.lease_until IS NULL OR d.lease_until < :now)
+                AND (CAST(:bot AS bigint) IS NULL OR d.bot_id = :bot)
+                AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e
+                                WHERE e.bot_id = d.bot_id AND e.event_id < d.event_id AND e.state = 'PENDING')
+              ORDER BY d.next_attempt_at, d.event_id LIMIT :n FOR UPDATE SKIP LOCKED)
+            UPDATE webhook_deliveries w SET lease_until = :leaseUntil, attempts = w.attempts + 1
+            FROM due, bot_events ev
+            WHERE w.event_id = due.event_id AND ev.id = w.event_id
+            RETURNING w.event_id, w.bot_id, w.url, w.attempts, ev.status, ev.previous_status, ev.reason, ev.platform, ev.at""";
+
+    private final Sql sql;
+    private final Clock clock;
+
+    public WebhookDeliveries(Sql sql, Clock clock) {
+        this.sql = sql;
+        this.clock = clock;
+    }
+
+    /** Up to {@code n} due deliveries (of one bot, or of any when {@code botId} is null), leased to the caller. */
+    public List<Due> claim(Long botId, int n) {
+        Instant now = clock.instant();
+        return sql.query(CLAIM, Params.of("now", now).and("leaseUntil", now.plus(LEASE)).and("bot", botId).and("n", n))
+                .stream().map(WebhookDeliveries::toDue).toList();
+    }
+
+    /**
+     * What a send got: a 2xx delivers it; 410 Gone ends it and every later one of that bot to
+     * that URL; anything else is retried after the next wait, or has failed after the last.
+     */
+    public void record(Due due, WebhookSender.Sent sent) {
+        Instant now = clock.instant();
+        if (sent.delivered() || sent.status() == 410) {
+            sql.update("""
+                    UPDATE webhook_deliveries SET state = CASE WHEN event_id = :id THEN :state ELSE 'GONE' END,
+                           last_answer = CASE WHEN event_id = :id THEN :answer ELSE 'not sent: the URL answered 410 Gone' END,
+                           answered_at = :now, lease_until = NULL
+                    WHERE event_id = :id OR (:state = 'GONE' AND bot_id = :bot AND url = :url AND state = 'PENDING')""",
+                    Params.of("id", due.eventId()).and("state", sent.delivered() ? "DELIVERED" : "GONE")
+                            .and("answer", sent.answer()).and("now", now).and("bot", due.botId()).and("url", due.url()));
+            return;
+        }
+        boolean last = due.attempt() > BACKOFF.size() || sent.answer().startsWith("not sent");
+        sql.update("""
+                UPDATE webhook_deliveries SET state = :state, last_answer = :answer, answered_at = :now,
+                       next_attempt_at = :next, lease_until = NULL
+                WHERE event_id = :id""", Params.of("id", due.eventId()).and("state", last ? "FAILED" : "PENDING")
+                .and("answer", sent.answer()).and("now", now)
+                .and("next", last ? now : now.plus(BACKOFF.get(due.attempt() - 1))));
+    }
+
+    public List<Attempted> of(long botId) {
+        return sql.query("""
+                SELECT d.event_id, ev.status, d.state, d.attempts, d.last_answer, d.answered_at, d.next_attempt_at
+                FROM webhook_deliveries d JOIN bot_events ev ON ev.id = d.event_id
+                WHERE d.bot_id = :bot ORDER BY d.event_id""", Params.of("bot", botId)).stream()
+                .map(r -> new Attempted(r.getLong("event_id"), r.getString("status"), r.getString("state"),
+                        Math.toIntExact(r.getLong("attempts")), r.getString("last_answer"), r.getInstant("answered_at"),
+                        r.getInstant("next_attempt_at"))).toList();
+    }
+
+    private static Due toDue(Row r) {
+        return new Due(r.getLong("event_id"), r.getLong("bot_id"), r.getString("url"), Math.toIntExact(r.getLong("attempts")),
+                r.getString("status"), r.getString("previous_status"), r.getString("reason"), r.getString("platform"),
+                r.getInstant("at"));
+    }
+}

@@ -1,0 +1,151 @@
+package io.botfleet.deployment;
+
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import okhttp3.Dns;
+import okhttp3.HttpUrl;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+
+/**
+ * Sends one webhook as the Standard Webhooks specification defines it: {@code POST} of the JSON
+ * body with {@code webhook-id}, {@code webhook-timestamp} (seconds) and {@code webhook-signature}
+ * ({@code v1,} + base64 HMAC-SHA256 of {@code id.timestamp.body} under the key the
+ * {@code whsec_} secret encodes). Only to https URLs (http to loopback when allowed), and never
+ * to a private, link-local, metadata or other non-public address: checked on every address the
+ * name resolves to when it is sent, and the connection uses only those addresses.
+ */
+public final class WebhookSender {
+    /** How a send went: the HTTP status (0 when nothing was answered) and a line for the record. */
+    public record Sent(int status, String answer) {
+        boolean delivered() {
+            return status >= 200 && status < 300;
+        }
+    }
+
+    private static final MediaType JSON = MediaType.get("application/json");
+    static final Duration TIMEOUT = Duration.ofSeconds(10);
+
+    private final byte[] key;
+    private final boolean allowLoopback;
+    private final OkHttpClient http;
+    private final Clock clock;
+
+    /** @param secret {@code whsec_} + base64, or null: nothing can be signed, so nothing is sent */
+    public WebhookSender(String secret, boolean allowLoopback, Clock clock) {
+        this(secret, allowLoopback, clock, TIMEOUT);
+    }
+
+    WebhookSender(String secret, boolean allowLoopback, Clock clock, Duration timeout) {
+        this.key = secret == null ? null : Base64.getDecoder().decode(secret.substring("whsec_".length()));
+        this.allowLoopback = allowLoopback;
+        this.clock = clock;
+        this.http = new OkHttpClient.Builder().callTimeout(timeout).connectTimeout(Duration.ofSeconds(5))
+                .followRedirects(false).followSslRedirects(false).retryOnConnectionFailure(false)
+                .dns(this::publicAddresses).build();
+    }
+
+    public Sent send(String id, String url, String body) {
+        if (key == null) {
+            return new Sent(0, "not sent: WEBHOOK_SECRET is not set");
+        }
+        HttpUrl target = HttpUrl.parse(url);
+        if (target == null) {
+            return new Sent(0, "not sent: not a URL");
+        }
+        boolean loopbackHost = isLoopbackName(target.host());
+        if (!target.isHttps() && !(allowLoopback && loopbackHost)) {
+            return new Sent(0, "not sent: only https URLs receive webhooks");
+        }
+        String refusal = refusalOfLiteral(target.host());
+        if (refusal != null) {
+            return new Sent(0, "not sent: " + refusal);
+        }
+        long timestamp = clock.instant().getEpochSecond();
+        Request request = new Request.Builder().url(target).post(RequestBody.create(body, JSON))
+                .header("webhook-id", id).header("webhook-timestamp", Long.toString(timestamp))
+                .header("webhook-signature", "v1," + signature(id, timestamp, body))
+                .header("User-Agent", "botfleet-webhooks").build();
+        try (Response response = http.newCall(request).execute()) {
+            return new Sent(response.code(), response.code() + " " + response.message());
+        } catch (IOException e) {
+            return new Sent(0, "no answer: " + e);
+        }
+    }
+
+    /** The signature of the spec: base64 HMAC-SHA256 of {@code id.timestamp.body}. */
+    String signature(String id, long timestamp, String body) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(key, "HmacSHA256"));
+            return Base64.getEncoder().encodeToString(
+                    mac.doFinal((id + "." + timestamp + "." + body).getBytes(StandardCharsets.UTF_8)));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The addresses of a name, if every one of them may receive a webhook. */
+    private List<InetAddress> publicAddresses(String host) throws UnknownHostException {
+        List<InetAddress> addresses = List.of(InetAddress.getAllByName(host));
+        for (InetAddress address : addresses) {
+            String refusal = refusal(address);
+            if (refusal != null) {
+                throw new UnknownHostException(host + " resolves to " + address.getHostAddress() + ": " + refusal);
+            }
+        }
+        return addresses;
+    }
+
+    private String refusalOfLiteral(String host) {
+        if (!host.matches("[0-9.]+|.*:.*")) {
+            return null; // a name: checked when it is resolved
+        }
+        try {
+            return refusal(InetAddress.getByName(host));
+        } catch (UnknownHostException e) {
+            return "not an address";
+        }
+    }
+
+    private String refusal(InetAddress address) {
+        if (address.isLoopbackAddress()) {
+            return allowLoopback ? null : "a loopback address";
+        }
+        if (address.isLinkLocalAddress()) {
+            return "a link-local address (cloud metadata lives there)";
+        }
+        if (address.isSiteLocalAddress() || address.isAnyLocalAddress() || address.isMulticastAddress()
+                || uniqueLocalOrShared(address)) {
+            return "a private address";
+        }
+        return null;
+    }
+
+    /** IPv6 unique-local (fc00::/7) and IPv4 shared (100.64.0.0/10) space are private too. */
+    private static boolean uniqueLocalOrShared(InetAddress address) {
+        byte[] b = address.getAddress();
+        if (address instanceof Inet6Address) {
+            return (b[0] & 0xfe) == 0xfc;
+        }
+        return address instanceof Inet4Address && (b[0] & 0xff) == 100 && (b[1] & 0xc0) == 64;
+    }
+
+    private static boolean isLoopbackName(String host) {
+        return host.equals("localhost") || host.startsWith("127.") || host.equals("::1") || host.equals("[::1]");
+    }
+}
