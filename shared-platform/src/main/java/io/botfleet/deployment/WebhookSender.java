@@ -55,7 +55,7 @@ public final class WebhookSender {
         this.allowLoopback = allowLoopback;
         this.clock = clock;
         this.http = new OkHttpClient.Builder().callTimeout(timeout).connectTimeout(Duration.ofSeconds(5))
-                .followRedirects(false).followSslRedirects(false).retryOnConnectionFailure(false)
+                .followRedirects(false).followSslRedirects(false)
                 .dns(this::publicAddresses).build();
     }
 
