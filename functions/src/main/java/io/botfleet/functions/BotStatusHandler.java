@@ -50,7 +50,8 @@ public final class BotStatusHandler extends HttpFunction {
                 "GET /bots/{id}/config", request -> ownConfig(deployments, request),
                 "GET /capacity", request -> HttpResponses.json(200, Views.capacity(deployments.views().capacity())),
                 "GET /queue", request -> HttpResponses.json(200,
-                        Views.queue(deployments.views().waiting(request.intQuery("limit", 100, 1, 1000)))));
+                        Views.queue(deployments.views().waiting(request.intQuery("limit", 100, 1, 1000)))),
+                "GET /openapi.json", request -> HttpResponses.raw(200, OpenApi.DOCUMENT));
     }
 
     private static APIGatewayV2HTTPResponse callback(BotDeploymentService deployments, HttpRequest request) {

@@ -67,14 +67,21 @@ final class Api implements AutoCloseable {
         }
     }
 
+    /** One call to the function of its route; the exchange must keep the OpenAPI document. */
     APIGatewayV2HTTPResponse call(APIGatewayV2HTTPEvent event) {
+        APIGatewayV2HTTPResponse response;
         if (deploy.routeKeys().contains(event.getRouteKey())) {
-            return deploy.handleRequest(event, null);
+            response = deploy.handleRequest(event, null);
+        } else if (stop.routeKeys().contains(event.getRouteKey())) {
+            response = stop.handleRequest(event, null);
+        } else {
+            response = status.handleRequest(event, null);
         }
-        if (stop.routeKeys().contains(event.getRouteKey())) {
-            return stop.handleRequest(event, null);
+        List<String> broken = Contract.violations(event, response);
+        if (!broken.isEmpty()) {
+            throw new AssertionError("the answer breaks openapi.json: " + broken + "\n" + response.getBody());
         }
-        return status.handleRequest(event, null);
+        return response;
     }
 
     static JsonNode body(APIGatewayV2HTTPResponse response) {

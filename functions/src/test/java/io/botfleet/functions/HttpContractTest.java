@@ -203,6 +203,28 @@ class HttpContractTest {
                 .containsOnlyKeys("BOT_ID", "BOTFLEET_URL", "BOT_TOKEN", "MEETING_PLATFORM");
     }
 
+    @Test
+    void listingHistoryAndWebhooksAnswerAsTheDocumentSays() {
+        long id = deployOne();
+        api.call(callback(id, "{\"status\":\"IN_CALL\"}"));
+        APIGatewayV2HTTPEvent list = Api.event("apigw/get-queue.json");
+        list.setRouteKey("GET /bots");
+        list.setRawPath("/bots");
+        list.setQueryStringParameters(Map.of("status", "IN_CALL", "limit", "10"));
+        JsonNode page = Api.body(api.call(list));
+        assertThat(page.get("bots")).extracting(b -> b.get("id").asLong()).containsExactly(id);
+
+        APIGatewayV2HTTPEvent events = Api.forBot("apigw/get-bot.json", Long.toString(id));
+        events.setRouteKey("GET /bots/{id}/events");
+        assertThat(Api.body(api.call(events)).get("events")).extracting(e -> e.get("status").asText())
+                .containsExactly("QUEUED", "DEPLOYING", "IN_CALL");
+
+        APIGatewayV2HTTPEvent webhooks = Api.forBot("apigw/get-bot.json", Long.toString(id));
+        webhooks.setRouteKey("GET /bots/{id}/webhooks");
+        assertThat(Api.body(api.call(webhooks)).get("webhooks")).as("the fixture's callbackUrl gets one per change")
+                .hasSize(3);
+    }
+
     /** The bot's own status callback, with its token. */
     private static APIGatewayV2HTTPEvent callback(long id, String body) {
         APIGatewayV2HTTPEvent event = Api.forBot("apigw/bot-status-callback.json", Long.toString(id));

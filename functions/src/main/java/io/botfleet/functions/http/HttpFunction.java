@@ -28,8 +28,9 @@ public abstract class HttpFunction implements RequestHandler<APIGatewayV2HTTPEve
         APIGatewayV2HTTPResponse handle(HttpRequest request);
     }
 
-    /** The bot's own routes carry its per-bot token instead of the API token. */
-    private static final Set<String> OPEN_ROUTES = Set.of("POST /bots/{id}/status", "GET /bots/{id}/config");
+    /** The bot's own routes carry its per-bot token instead of the API token; the API's document is public. */
+    private static final Set<String> OPEN_ROUTES = Set.of("POST /bots/{id}/status", "GET /bots/{id}/config",
+            "GET /openapi.json");
 
     /** Left for the answer to reach API Gateway after the work stops. */
     private static final Duration ANSWER_MARGIN = Duration.ofMillis(500);

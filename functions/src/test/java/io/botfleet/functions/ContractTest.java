@@ -1,0 +1,62 @@
+package io.botfleet.functions;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The OpenAPI document is a judge that can say no: answers with a wrong field fail it; it names
+ * exactly the routes the functions serve; and it is served to anyone at {@code GET /openapi.json}.
+ */
+class ContractTest {
+    private final Api api = new Api(Map.of("BOTFLEET_API_TOKEN", "local-api-token"));
+
+    @AfterEach
+    void close() {
+        api.close();
+    }
+
+    @Test
+    void anAnswerWithAWrongFieldBreaksTheDocument() {
+        api.call(Api.event("apigw/deploy-bot.json"));
+        APIGatewayV2HTTPEvent read = Api.event("apigw/get-bot.json");
+        APIGatewayV2HTTPResponse real = api.call(read);
+        assertThat(Contract.violations(read, real)).as("the real answer").isEmpty();
+
+        for (String[] wrong : new String[][] {
+                {"\"status\":\"DEPLOYING\"", "\"status\":\"SLEEPING\""},
+                {"\"id\":1", "\"id\":\"1\""},
+                {"\"createdAt\":", "\"created\":"}}) {
+            APIGatewayV2HTTPResponse broken = APIGatewayV2HTTPResponse.builder().withStatusCode(200)
+                    .withHeaders(real.getHeaders()).withBody(real.getBody().replace(wrong[0], wrong[1])).build();
+            assertThat(broken.getBody()).as("the test changed the answer").isNotEqualTo(real.getBody());
+            assertThat(Contract.violations(read, broken)).as(wrong[1]).isNotEmpty();
+        }
+    }
+
+    @Test
+    void theDocumentNamesExactlyTheRoutesTheFunctionsServe() {
+        APIGatewayV2HTTPEvent get = Api.event("apigw/get-capacity.json");
+        get.setRouteKey("GET /openapi.json");
+        get.getHeaders().remove("authorization");
+        APIGatewayV2HTTPResponse served = api.call(get);
+        assertThat(served.getStatusCode()).as("no API token needed").isEqualTo(200);
+        JsonNode document = Api.body(served);
+        assertThat(document.get("openapi").asText()).isEqualTo("3.1.0");
+
+        Set<String> documented = new HashSet<>();
+        for (Iterator<Map.Entry<String, JsonNode>> paths = document.get("paths").fields(); paths.hasNext(); ) {
+            Map.Entry<String, JsonNode> path = paths.next();
+            path.getValue().fieldNames().forEachRemaining(method -> documented.add(method.toUpperCase() + " " + path.getKey()));
+        }
+        assertThat(documented).isEqualTo(new ApiHandler(api.services).routeKeys());
+    }
+}
