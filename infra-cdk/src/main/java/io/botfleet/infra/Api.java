@@ -1,0 +1,67 @@
+package io.botfleet.infra;
+
+import java.util.List;
+import java.util.Map;
+import software.amazon.awscdk.aws_apigatewayv2_authorizers.HttpIamAuthorizer;
+import software.amazon.awscdk.aws_apigatewayv2_integrations.HttpLambdaIntegration;
+import software.amazon.awscdk.services.apigatewayv2.AddRoutesOptions;
+import software.amazon.awscdk.services.apigatewayv2.CfnStage;
+import software.amazon.awscdk.services.apigatewayv2.HttpApi;
+import software.amazon.awscdk.services.apigatewayv2.HttpMethod;
+import software.amazon.awscdk.services.apigatewayv2.HttpNoneAuthorizer;
+import software.amazon.awscdk.services.apigatewayv2.IHttpRouteAuthorizer;
+import software.amazon.awscdk.services.logs.LogGroup;
+import software.amazon.awscdk.services.logs.RetentionDays;
+import software.constructs.Construct;
+
+/**
+ * The HTTP API (API Gateway v2): the README's routes, each to its function's {@code live} alias.
+ * Client routes need IAM-signed requests; the bot's own routes are authorized by the handler with
+ * the per-bot token, and the OpenAPI document is public. Access logs go to a log group.
+ */
+final class Api extends Construct {
+    private static final List<String[]> ROUTES = List.of(
+            new String[] {"POST", "/bots", "Deploy"}, new String[] {"GET", "/bots", "Status"},
+            new String[] {"GET", "/bots/{id}", "Status"}, new String[] {"GET", "/bots/{id}/events", "Status"},
+            new String[] {"GET", "/bots/{id}/webhooks", "Status"}, new String[] {"POST", "/bots/{id}/stop", "Stop"},
+            new String[] {"GET", "/capacity", "Status"}, new String[] {"GET", "/queue", "Status"});
+    private static final List<String[]> OPEN_ROUTES = List.of(
+            new String[] {"POST", "/bots/{id}/status", "Status"}, new String[] {"GET", "/bots/{id}/config", "Status"},
+            new String[] {"GET", "/openapi.json", "Status"});
+
+    private final HttpApi api;
+
+    Api(Construct scope, String id) {
+        super(scope, id);
+        api = HttpApi.Builder.create(this, "Http").apiName("botfleet").createDefaultStage(true).build();
+        LogGroup access = LogGroup.Builder.create(this, "AccessLog").retention(RetentionDays.ONE_MONTH).build();
+        CfnStage stage = (CfnStage) api.getDefaultStage().getNode().getDefaultChild();
+        stage.setAccessLogSettings(CfnStage.AccessLogSettingsProperty.builder()
+                .destinationArn(access.getLogGroupArn())
+                .format("{\"requestId\":\"$context.requestId\",\"routeKey\":\"$context.routeKey\","
+                        + "\"status\":\"$context.status\",\"latencyMs\":\"$context.responseLatency\","
+                        + "\"caller\":\"$context.identity.caller\",\"sourceIp\":\"$context.identity.sourceIp\"}")
+                .build());
+    }
+
+    /** The API's base URL, which the bots call back on. */
+    String url() {
+        return api.getApiEndpoint();
+    }
+
+    /** Routes each path to its function's alias. */
+    void route(Functions functions) {
+        add(ROUTES, functions, new HttpIamAuthorizer());
+        add(OPEN_ROUTES, functions, new HttpNoneAuthorizer());
+    }
+
+    private void add(List<String[]> routes, Functions functions, IHttpRouteAuthorizer authorizer) {
+        Map<String, HttpLambdaIntegration> integrations = new java.util.HashMap<>();
+        for (String[] r : routes) {
+            HttpLambdaIntegration integration = integrations.computeIfAbsent(r[2] + authorizer.getClass().getSimpleName(),
+                    k -> new HttpLambdaIntegration(k, functions.alias(r[2])));
+            api.addRoutes(AddRoutesOptions.builder().path(r[1]).methods(List.of(HttpMethod.valueOf(r[0])))
+                    .integration(integration).authorizer(authorizer).build());
+        }
+    }
+}

@@ -1,0 +1,154 @@
+package io.botfleet.infra;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import software.amazon.awscdk.App;
+import software.amazon.awscdk.StackProps;
+import software.amazon.awscdk.assertions.Match;
+import software.amazon.awscdk.assertions.Template;
+
+/** The synthesized template of the stack with every platform configured (example-props.json). */
+class BotfleetStackTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static Template template;
+    private static JsonNode resources;
+    private static Path assembly;
+
+    @BeforeAll
+    static void synth() throws Exception {
+        assembly = Files.createTempDirectory("botfleet-cdk");
+        App app = new App(software.amazon.awscdk.AppProps.builder().outdir(assembly.toString()).build());
+        BotfleetStack stack = new BotfleetStack(app, "Botfleet", StackProps.builder().build(),
+                BotfleetProps.read(Path.of("example-props.json")));
+        template = Template.fromStack(stack);
+        resources = JSON.valueToTree(template.toJSON()).get("Resources");
+    }
+
+    private static List<JsonNode> ofType(String type) {
+        List<JsonNode> found = new ArrayList<>();
+        resources.forEach(r -> {
+            if (type.equals(r.path("Type").asText())) {
+                found.add(r);
+            }
+        });
+        return found;
+    }
+
+    @Test
+    void theDatabaseIsServerlessAuroraWithTheDataApiPausingAtZeroInUtc() {
+        template.hasResourceProperties("AWS::RDS::DBCluster", Map.of("Engine", "aurora-postgresql",
+                "EnableHttpEndpoint", true, "DeletionProtection", true, "StorageEncrypted", true,
+                "ServerlessV2ScalingConfiguration", Map.of("MinCapacity", 0, "MaxCapacity", 4)));
+        assertThat(ofType("AWS::RDS::DBCluster").get(0).path("Properties").path("EngineVersion").asText()).startsWith("17.");
+        template.hasResourceProperties("AWS::RDS::DBClusterParameterGroup", Map.of("Parameters", Map.of("timezone", "UTC")));
+        template.hasResource("AWS::RDS::DBCluster", Map.of("DeletionPolicy", "Snapshot"));
+        template.resourceCountIs("AWS::EC2::NatGateway", 0);
+    }
+
+    @Test
+    void everyFunctionIsTheBuiltJarOnJava21Arm64WithSnapStartBehindALiveAlias() {
+        assertThat(Files.isRegularFile(Path.of(Functions.JAR))).as("the build's Lambda jar").isTrue();
+        List<JsonNode> functions = ofType("AWS::Lambda::Function").stream()
+                .filter(f -> f.path("Properties").path("Handler").asText().startsWith("io.botfleet.functions.")).toList();
+        assertThat(functions).extracting(f -> f.path("Properties").path("Handler").asText()).containsExactlyInAnyOrder(
+                "io.botfleet.functions.DeployBotHandler", "io.botfleet.functions.StopBotHandler",
+                "io.botfleet.functions.BotStatusHandler", "io.botfleet.functions.ProcessQueueHandler",
+                "io.botfleet.functions.ProcessQueueHandler::handleCapacityReleased", "io.botfleet.functions.EcsTaskStateHandler");
+        assertThat(functions).allSatisfy(f -> {
+            JsonNode p = f.path("Properties");
+            assertThat(p.path("Runtime").asText()).isEqualTo("java21");
+            assertThat(p.path("Architectures").get(0).asText()).isEqualTo("arm64");
+            assertThat(p.path("SnapStart").path("ApplyOn").asText()).isEqualTo("PublishedVersions");
+            assertThat(p.path("LoggingConfig").path("LogFormat").asText()).isEqualTo("JSON");
+            assertThat(p.path("Environment").path("Variables").path("DB_MODE").asText()).isEqualTo("data-api");
+        });
+        template.resourcePropertiesCountIs("AWS::Lambda::Alias", Map.of("Name", "live"), 6);
+        try (var staged = Files.list(assembly)) {
+            assertThat(staged.filter(f -> f.getFileName().toString().matches("asset\\..*\\.jar")).toList())
+                    .as("one code asset, byte for byte the build's jar").singleElement()
+                    .satisfies(asset -> assertThat(Files.mismatch(asset, Path.of(Functions.JAR))).isEqualTo(-1L));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    void theApiRoutesClientCallsWithIamAndTheBotsOwnRoutesToTheHandlersCheck() {
+        List<JsonNode> routes = ofType("AWS::ApiGatewayV2::Route");
+        assertThat(routes).hasSize(11);
+        for (JsonNode route : routes) {
+            String key = route.path("Properties").path("RouteKey").asText();
+            boolean open = key.equals("POST /bots/{id}/status") || key.equals("GET /bots/{id}/config")
+                    || key.equals("GET /openapi.json");
+            assertThat(route.path("Properties").path("AuthorizationType").asText()).as(key).isEqualTo(open ? "NONE" : "AWS_IAM");
+        }
+        template.hasResourceProperties("AWS::ApiGatewayV2::Stage", Map.of("AccessLogSettings",
+                Match.objectLike(Map.of("DestinationArn", Match.anyValue()))));
+    }
+
+    @Test
+    void theTriggersReachTheirAliases() {
+        template.hasResourceProperties("AWS::Scheduler::Schedule", Map.of("ScheduleExpression", "rate(1 minute)",
+                "Target", Match.objectLike(Map.of("Arn", Map.of("Ref", Match.stringLikeRegexp("FunctionsProcessQueueLive.*"))))));
+        template.hasResourceProperties("AWS::Lambda::EventSourceMapping", Map.of(
+                "FunctionResponseTypes", List.of("ReportBatchItemFailures"), "ScalingConfig", Map.of("MaximumConcurrency", 2)));
+        assertThat(ofType("AWS::Lambda::EventSourceMapping").get(0).path("Properties").path("FunctionName").toString())
+                .as("the capacity-released function's live alias").contains("FunctionsCapacityReleased").contains(":live");
+        Object pattern = Map.of("source", List.of("aws.ecs"), "detail-type", List.of("ECS Task State Change"),
+                "detail", Match.objectLike(Map.of("lastStatus", List.of("STOPPED"),
+                        "startedBy", List.of(Map.of("prefix", "botfleet-")))));
+        Object target = Match.objectLike(Map.of("Arn", Map.of("Ref", Match.stringLikeRegexp("FunctionsEcsTaskEventsLive.*")),
+                "DeadLetterConfig", Match.objectLike(Map.of())));
+        template.hasResourceProperties("AWS::Events::Rule", Map.of("EventPattern", pattern, "Targets", List.of(target)));
+        template.hasResourceProperties("AWS::SQS::Queue", Map.of("RedrivePolicy", Match.objectLike(Map.of("maxReceiveCount", 5))));
+    }
+
+    @Test
+    void noPolicyGrantsEveryActionAndPassRoleGoesOnlyToEcsTasks() {
+        int statements = 0;
+        for (JsonNode policy : ofType("AWS::IAM::Policy")) {
+            for (JsonNode statement : policy.path("Properties").path("PolicyDocument").path("Statement")) {
+                statements++;
+                List<String> actions = new ArrayList<>();
+                if (statement.path("Action").isArray()) {
+                    statement.path("Action").forEach(a -> actions.add(a.asText()));
+                } else {
+                    actions.add(statement.path("Action").asText());
+                }
+                assertThat(actions).as(statement.toString()).noneMatch(a -> a.equals("*") || a.endsWith(":*"));
+                if ("*".equals(statement.path("Resource").asText())) {
+                    assertThat(actions).as("only actions with no resource type take *: " + statement)
+                            .containsOnly("ecs:ListTasks");
+                    assertThat(statement.path("Condition").path("ArnEquals").has("ecs:cluster")).isTrue();
+                }
+                if (actions.contains("iam:PassRole")) {
+                    assertThat(statement.path("Condition").path("StringEquals").path("iam:PassedToService").asText())
+                            .isEqualTo("ecs-tasks.amazonaws.com");
+                }
+                if (actions.contains("ecs:RunTask")) {
+                    assertThat(statement.path("Resource").toString()).contains("task-definition/zoom-bot:7");
+                }
+            }
+        }
+        assertThat(statements).isGreaterThan(10);
+    }
+
+    @Test
+    void propsThatLackAPlatformsSettingsNameWhatIsMissing() throws Exception {
+        JsonNode json = JSON.readTree("{\"platformPriority\": [\"k8s\", \"aws\"], \"limits\": {\"k8s\": 5}}");
+        assertThatThrownBy(() -> BotfleetProps.from(json)).hasMessageContaining("limits.aws")
+                .hasMessageContaining("kubernetes.kubeconfigSecretArn").hasMessageContaining("ecs.clusterArn")
+                .hasMessageContaining("botImages.ZOOM");
+        assertThatThrownBy(() -> BotfleetProps.from(JSON.readTree("{}"))).hasMessageContaining("platformPriority");
+    }
+}
