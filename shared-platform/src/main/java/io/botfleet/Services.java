@@ -2,6 +2,7 @@ package io.botfleet;
 
 import io.botfleet.bot.BotTokens;
 import io.botfleet.config.ConfigException;
+import io.botfleet.config.SecretSettings;
 import io.botfleet.config.Settings;
 import io.botfleet.deployment.BotDeploymentService;
 import io.botfleet.deployment.BotHistory;
@@ -110,7 +111,9 @@ public final class Services {
      * The Lambda path: settings and the database (the Data API, or JDBC) from the environment,
      * drains triggered through SQS.
      */
-    public static Services fromEnvironment(Map<String, String> environment) {
+    public static Services fromEnvironment(Map<String, String> given) {
+        Map<String, String> environment = SecretSettings.resolve(given, () -> SecretSettings.secretsManager(
+                given.getOrDefault("AWS_REGION", "us-east-1"), given.get("SECRETS_MANAGER_ENDPOINT")));
         Settings settings = Settings.from(environment, Map.of());
         Sql sql = Databases.open(DatabaseSettings.from(environment), null, 2).sql();
         Clock clock = Clock.systemUTC();

@@ -6,12 +6,16 @@ import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import com.amazonaws.services.lambda.runtime.events.ScheduledEvent;
 import io.botfleet.Log;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.botfleet.Services;
+import io.botfleet.deployment.DeploymentQueue;
+import io.botfleet.functions.http.Json;
 import io.botfleet.deployment.Webhooks;
 import io.botfleet.platform.Budget;
 import io.botfleet.platform.HybridPlatformService;
 import io.botfleet.platform.HybridPlatformService.DrainReport;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -31,6 +35,7 @@ public final class ProcessQueueHandler implements RequestHandler<ScheduledEvent,
 
     private final HybridPlatformService hybrid;
     private final Webhooks webhooks;
+    private final DeploymentQueue queue;
 
     public ProcessQueueHandler() {
         this(FunctionServices.get());
@@ -39,6 +44,7 @@ public final class ProcessQueueHandler implements RequestHandler<ScheduledEvent,
     public ProcessQueueHandler(Services services) {
         this.hybrid = services.hybrid();
         this.webhooks = services.webhooks();
+        this.queue = services.queue();
     }
 
     @Override
@@ -68,6 +74,22 @@ public final class ProcessQueueHandler implements RequestHandler<ScheduledEvent,
         long end = System.nanoTime() + budget.toNanos();
         DrainReport report = hybrid.processQueue("drain-" + requestId, budget);
         webhooks.sendDue(Budget.of(Duration.ofNanos(Math.max(0, end - System.nanoTime()))));
+        reportOldestQueued();
         return report;
+    }
+
+    /**
+     * How long the oldest queued bot has waited, as an Embedded Metric Format line (CloudWatch
+     * turns it into the metric the stack's alarm watches; no SDK call, no extra latency).
+     */
+    private void reportOldestQueued() {
+        Instant oldest = queue.stats().oldestQueuedAt();
+        long seconds = oldest == null ? 0 : Math.max(0, Duration.between(oldest, Instant.now()).toSeconds());
+        ObjectNode line = Json.object();
+        line.putObject("_aws").put("Timestamp", System.currentTimeMillis()).putArray("CloudWatchMetrics").addObject()
+                .put("Namespace", "botfleet").<ObjectNode>set("Dimensions", Json.MAPPER.createArrayNode().add(Json.MAPPER.createArrayNode()))
+                .putArray("Metrics").addObject().put("Name", "OldestQueuedBotAgeSeconds").put("Unit", "Seconds");
+        line.put("OldestQueuedBotAgeSeconds", seconds);
+        System.out.println(line);
     }
 }

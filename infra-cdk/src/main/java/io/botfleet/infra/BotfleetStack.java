@@ -7,7 +7,7 @@ import software.amazon.awscdk.services.secretsmanager.Secret;
 import software.amazon.awscdk.services.secretsmanager.SecretStringGenerator;
 import software.constructs.Construct;
 
-/** botfleet on AWS: the database, the functions, the HTTP API and the triggers. */
+/** botfleet on AWS: the database and its schema, the functions, the HTTP API, the triggers and the alarms. */
 public final class BotfleetStack extends Stack {
 
     public BotfleetStack(Construct scope, String id, StackProps stackProps, BotfleetProps props) {
@@ -21,8 +21,11 @@ public final class BotfleetStack extends Stack {
         Api api = new Api(this, "Api");
         Functions functions = new Functions(this, "Functions", props, database.cluster(), botTokenSecret,
                 triggers.capacityReleased(), api.url());
+        Schema schema = new Schema(this, "Schema", database.cluster());
+        functions.aliases().forEach(alias -> alias.getNode().addDependency(schema)); // the schema first
         api.route(functions);
         triggers.wire(functions, props);
+        new Alarms(this, "Alarms", functions, triggers.deadLetterQueues());
         CfnOutput.Builder.create(this, "ApiUrl").value(api.url()).build();
     }
 }

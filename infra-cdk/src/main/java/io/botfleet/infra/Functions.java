@@ -73,6 +73,10 @@ final class Functions extends Construct {
         return aliases.get(name);
     }
 
+    java.util.Collection<Alias> aliases() {
+        return aliases.values();
+    }
+
     Map<String, Function> all() {
         return functions;
     }

@@ -59,7 +59,8 @@ class BotfleetStackTest {
     void everyFunctionIsTheBuiltJarOnJava21Arm64WithSnapStartBehindALiveAlias() {
         assertThat(Files.isRegularFile(Path.of(Functions.JAR))).as("the build's Lambda jar").isTrue();
         List<JsonNode> functions = ofType("AWS::Lambda::Function").stream()
-                .filter(f -> f.path("Properties").path("Handler").asText().startsWith("io.botfleet.functions.")).toList();
+                .filter(f -> f.path("Properties").path("Handler").asText().startsWith("io.botfleet.functions."))
+                .filter(f -> !f.path("Properties").path("Handler").asText().endsWith("MigrationsHandler")).toList();
         assertThat(functions).extracting(f -> f.path("Properties").path("Handler").asText()).containsExactlyInAnyOrder(
                 "io.botfleet.functions.DeployBotHandler", "io.botfleet.functions.StopBotHandler",
                 "io.botfleet.functions.BotStatusHandler", "io.botfleet.functions.ProcessQueueHandler",
@@ -141,6 +142,30 @@ class BotfleetStackTest {
             }
         }
         assertThat(statements).isGreaterThan(10);
+    }
+
+    @Test
+    void theSchemaIsMigratedBeforeAnyAliasMoves() {
+        List<JsonNode> schema = ofType("Custom::BotfleetSchema");
+        assertThat(schema).hasSize(1);
+        String schemaId = resources.properties().stream().filter(e -> e.getValue() == schema.get(0)).findFirst()
+                .orElseThrow().getKey();
+        assertThat(ofType("AWS::Lambda::Alias")).hasSize(6).allSatisfy(alias ->
+                assertThat(alias.path("DependsOn").toString()).as("waits for the migrations").contains(schemaId));
+        assertThat(ofType("AWS::Lambda::Function")).anySatisfy(f ->
+                assertThat(f.path("Properties").path("Handler").asText()).isEqualTo("io.botfleet.functions.MigrationsHandler"));
+    }
+
+    @Test
+    void alarmsWatchTheDeadLetterQueuesEveryFunctionAndTheOldestQueuedBot() {
+        List<JsonNode> alarms = ofType("AWS::CloudWatch::Alarm");
+        assertThat(alarms).hasSize(2 + 6 * 2 + 1);
+        assertThat(alarms).anySatisfy(a -> {
+            assertThat(a.path("Properties").path("MetricName").asText()).isEqualTo(Alarms.OLDEST_QUEUED);
+            assertThat(a.path("Properties").path("Namespace").asText()).isEqualTo(Alarms.NAMESPACE);
+        });
+        assertThat(alarms).filteredOn(a -> a.path("Properties").path("MetricName").asText()
+                .equals("ApproximateNumberOfMessagesVisible")).hasSize(2);
     }
 
     @Test

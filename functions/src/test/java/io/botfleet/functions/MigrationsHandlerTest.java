@@ -1,0 +1,48 @@
+package io.botfleet.functions;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import io.botfleet.functions.http.Json;
+import io.botfleet.testing.TestDatabase;
+import java.io.InputStream;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The stack's migration step on real-shaped CloudFormation custom-resource events, through the
+ * Data API stand-in over an empty database: Create migrates, Update is idempotent, Delete does
+ * nothing.
+ */
+class MigrationsHandlerTest {
+
+    private static Map<String, Object> event(String fixture) throws Exception {
+        try (InputStream in = MigrationsHandlerTest.class.getResourceAsStream("/cloudformation/" + fixture)) {
+            return Json.MAPPER.readValue(in, new TypeReference<>() {
+            });
+        }
+    }
+
+    @Test
+    void createMigratesUpdateChangesNothingMoreAndDeleteLeavesTheData() throws Exception {
+        try (TestDatabase db = TestDatabase.empty(TestDatabase.Adapter.DATA_API)) {
+            MigrationsHandler handler = new MigrationsHandler(() -> db.sql(1));
+
+            assertThat(handler.handleRequest(event("migrations-create.json"), null))
+                    .containsEntry("PhysicalResourceId", MigrationsHandler.PHYSICAL_ID);
+            long applied = db.count("SELECT count(*) AS n FROM schema_migrations");
+            assertThat(applied).as("every migration").isEqualTo(5);
+            assertThat(db.count("SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'bot_events'")).isOne();
+
+            assertThat(handler.handleRequest(event("migrations-update.json"), null))
+                    .containsEntry("PhysicalResourceId", MigrationsHandler.PHYSICAL_ID);
+            assertThat(db.count("SELECT count(*) AS n FROM schema_migrations")).as("none twice").isEqualTo(applied);
+
+            int callsBefore = db.dataApi().calls("ExecuteStatement");
+            assertThat(handler.handleRequest(event("migrations-delete.json"), null))
+                    .containsEntry("PhysicalResourceId", MigrationsHandler.PHYSICAL_ID);
+            assertThat(db.dataApi().calls("ExecuteStatement")).as("Delete touches nothing").isEqualTo(callsBefore);
+            assertThat(db.count("SELECT count(*) AS n FROM schema_migrations")).isEqualTo(applied);
+        }
+    }
+}

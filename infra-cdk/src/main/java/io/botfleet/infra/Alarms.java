@@ -1,0 +1,49 @@
+package io.botfleet.infra;
+
+import java.util.List;
+import software.amazon.awscdk.Duration;
+import software.amazon.awscdk.services.cloudwatch.Alarm;
+import software.amazon.awscdk.services.cloudwatch.ComparisonOperator;
+import software.amazon.awscdk.services.cloudwatch.Metric;
+import software.amazon.awscdk.services.cloudwatch.TreatMissingData;
+import software.amazon.awscdk.services.lambda.Function;
+import software.amazon.awscdk.services.sqs.Queue;
+import software.constructs.Construct;
+
+/**
+ * What an operator is told: a message in a dead-letter queue, a function failing or throttled,
+ * and a bot waiting in the queue for long (the age processQueue reports in Embedded Metric
+ * Format, no SDK call).
+ */
+final class Alarms extends Construct {
+    static final String NAMESPACE = "botfleet";
+    static final String OLDEST_QUEUED = "OldestQueuedBotAgeSeconds";
+
+    Alarms(Construct scope, String id, Functions functions, List<Queue> deadLetterQueues) {
+        super(scope, id);
+        for (Queue dlq : deadLetterQueues) {
+            Alarm.Builder.create(this, dlq.getNode().getId() + "Depth")
+                    .alarmDescription("botfleet: messages in " + dlq.getNode().getId() + " (a trigger gave up on them)")
+                    .metric(dlq.metricApproximateNumberOfMessagesVisible()).threshold(0).evaluationPeriods(1)
+                    .comparisonOperator(ComparisonOperator.GREATER_THAN_THRESHOLD)
+                    .treatMissingData(TreatMissingData.NOT_BREACHING).build();
+        }
+        functions.all().forEach((name, function) -> {
+            alarm(name + "Errors", "botfleet: " + name + " failed", function.metricErrors());
+            alarm(name + "Throttles", "botfleet: " + name + " was throttled", function.metricThrottles());
+        });
+        Alarm.Builder.create(this, "OldestQueuedBot")
+                .alarmDescription("botfleet: a bot has waited in the queue for more than 15 minutes")
+                .metric(Metric.Builder.create().namespace(NAMESPACE).metricName(OLDEST_QUEUED)
+                        .statistic("Maximum").period(Duration.minutes(5)).build())
+                .threshold(15 * 60).evaluationPeriods(1)
+                .comparisonOperator(ComparisonOperator.GREATER_THAN_THRESHOLD)
+                .treatMissingData(TreatMissingData.NOT_BREACHING).build();
+    }
+
+    private void alarm(String id, String description, Metric metric) {
+        Alarm.Builder.create(this, id).alarmDescription(description).metric(metric).threshold(0).evaluationPeriods(1)
+                .comparisonOperator(ComparisonOperator.GREATER_THAN_THRESHOLD)
+                .treatMissingData(TreatMissingData.NOT_BREACHING).build();
+    }
+}
