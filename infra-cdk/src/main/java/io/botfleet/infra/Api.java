@@ -3,6 +3,7 @@ package io.botfleet.infra;
 import java.util.List;
 import java.util.Map;
 import software.amazon.awscdk.aws_apigatewayv2_authorizers.HttpIamAuthorizer;
+import software.amazon.awscdk.aws_apigatewayv2_authorizers.HttpJwtAuthorizer;
 import software.amazon.awscdk.aws_apigatewayv2_integrations.HttpLambdaIntegration;
 import software.amazon.awscdk.services.apigatewayv2.AddRoutesOptions;
 import software.amazon.awscdk.services.apigatewayv2.CfnStage;
@@ -16,7 +17,7 @@ import software.constructs.Construct;
 
 /**
  * The HTTP API (API Gateway v2): the README's routes, each to its function's {@code live} alias.
- * Client routes need IAM-signed requests; the bot's own routes are authorized by the handler with
+ * Client routes need IAM-signed requests (or a JWT, when the props say so); the bot's own routes are authorized by the handler with
  * the per-bot token, and the OpenAPI document is public. Access logs go to a log group.
  */
 final class Api extends Construct {
@@ -49,9 +50,10 @@ final class Api extends Construct {
         return api.getApiEndpoint();
     }
 
-    /** Routes each path to its function's alias. */
-    void route(Functions functions) {
-        add(ROUTES, functions, new HttpIamAuthorizer());
+    /** Routes each path to its function's alias; client routes by IAM, or by JWT when the props name an issuer. */
+    void route(Functions functions, BotfleetProps.Jwt jwt) {
+        add(ROUTES, functions, jwt == null ? new HttpIamAuthorizer()
+                : HttpJwtAuthorizer.Builder.create("Jwt", jwt.issuer()).jwtAudience(jwt.audience()).build());
         add(OPEN_ROUTES, functions, new HttpNoneAuthorizer());
     }
 

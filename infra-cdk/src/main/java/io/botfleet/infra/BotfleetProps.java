@@ -18,12 +18,16 @@ import java.util.Map;
  */
 public record BotfleetProps(List<String> platformPriority, Map<String, Integer> limits, Map<String, String> botImages,
                             JsonNode coolify, JsonNode kubernetes, Ecs ecs, int scheduleMinutes,
-                            int processQueueReservedConcurrency, boolean deletionProtection) {
+                            int processQueueReservedConcurrency, boolean deletionProtection, Jwt jwt) {
     static final List<String> MEETING_PLATFORMS = List.of("ZOOM", "MICROSOFT_TEAMS", "GOOGLE_MEET");
 
     /** The ECS side of the stack: where bots run and what the functions may pass to ECS. */
     public record Ecs(String clusterArn, List<String> subnets, List<String> securityGroups,
                       Map<String, String> taskDefinitions, String taskRoleArn, String executionRoleArn) {
+    }
+
+    /** A JWT authorizer for the client routes instead of IAM: the token's issuer and accepted audiences. */
+    public record Jwt(String issuer, List<String> audience) {
     }
 
     public static BotfleetProps read(Path file) {
@@ -72,12 +76,19 @@ public record BotfleetProps(List<String> platformPriority, Map<String, Integer> 
                 missing.add("ecs.taskDefinitions." + String.join(", ecs.taskDefinitions.", MEETING_PLATFORMS));
             }
         }
+        Jwt jwt = null;
+        if (json.has("jwt")) {
+            jwt = new Jwt(json.path("jwt").path("issuer").asText(null), list(json.path("jwt").path("audience")));
+            if (jwt.issuer() == null || jwt.audience().isEmpty()) {
+                missing.add("jwt.issuer and jwt.audience (or no jwt: IAM authorization)");
+            }
+        }
         if (!missing.isEmpty()) {
             throw new IllegalArgumentException("the stack's props lack: " + String.join("; ", missing));
         }
         return new BotfleetProps(priority, limits, images, json.path("coolify"), json.path("kubernetes"), ecs,
                 json.path("scheduleMinutes").asInt(1), json.path("processQueueReservedConcurrency").asInt(2),
-                json.path("deletionProtection").asBoolean(true));
+                json.path("deletionProtection").asBoolean(true), jwt);
     }
 
     private static void require(boolean named, JsonNode node, List<String> fields, String prefix, List<String> missing) {

@@ -23,9 +23,11 @@ public final class BotfleetStack extends Stack {
                 triggers.capacityReleased(), api.url());
         Schema schema = new Schema(this, "Schema", database.cluster());
         functions.aliases().forEach(alias -> alias.getNode().addDependency(schema)); // the schema first
-        api.route(functions);
+        api.route(functions, props.jwt());
         triggers.wire(functions, props);
         new Alarms(this, "Alarms", functions, triggers.deadLetterQueues());
+        NagAnswers.apply(this, props.ecs() == null ? "" : "Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:task/"
+                + props.ecs().clusterArn().substring(props.ecs().clusterArn().lastIndexOf('/') + 1) + "/*");
         CfnOutput.Builder.create(this, "ApiUrl").value(api.url()).build();
     }
 }

@@ -32,6 +32,7 @@ final class Database extends Construct {
                 .subnetConfiguration(List.of(SubnetConfiguration.builder().name("database")
                         .subnetType(SubnetType.PRIVATE_ISOLATED).cidrMask(24).build()))
                 .build();
+        vpc.addFlowLog("FlowLog"); // rejected and accepted traffic of the database's network, to CloudWatch
         IClusterEngine engine = DatabaseClusterEngine.auroraPostgres(AuroraPostgresClusterEngineProps.builder()
                 .version(AuroraPostgresEngineVersion.VER_17_6).build());
         cluster = DatabaseCluster.Builder.create(this, "Cluster")

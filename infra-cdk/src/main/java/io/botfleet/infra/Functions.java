@@ -36,8 +36,10 @@ final class Functions extends Construct {
         add("Deploy", "io.botfleet.functions.DeployBotHandler", 15, environment);
         add("Stop", "io.botfleet.functions.StopBotHandler", 15, environment);
         add("Status", "io.botfleet.functions.BotStatusHandler", 15, environment);
-        add("ProcessQueue", "io.botfleet.functions.ProcessQueueHandler", 120, environment);
-        add("CapacityReleased", "io.botfleet.functions.ProcessQueueHandler::handleCapacityReleased", 120, environment);
+        // one drain runs at a time anyway (a lease in the database): more instances would only wait
+        int drainers = props.processQueueReservedConcurrency();
+        add("ProcessQueue", "io.botfleet.functions.ProcessQueueHandler", 120, environment, drainers);
+        add("CapacityReleased", "io.botfleet.functions.ProcessQueueHandler::handleCapacityReleased", 120, environment, drainers);
         add("EcsTaskEvents", "io.botfleet.functions.EcsTaskStateHandler", 60, environment);
         for (Function function : functions.values()) {
             cluster.grantDataApiAccess(function);
@@ -52,7 +54,12 @@ final class Functions extends Construct {
     }
 
     private void add(String name, String handler, int timeoutSeconds, Map<String, String> environment) {
+        add(name, handler, timeoutSeconds, environment, null);
+    }
+
+    private void add(String name, String handler, int timeoutSeconds, Map<String, String> environment, Integer reserved) {
         Function function = Function.Builder.create(this, name)
+                .reservedConcurrentExecutions(reserved)
                 .runtime(Runtime.JAVA_21)
                 .architecture(Architecture.ARM_64)
                 .code(Code.fromAsset(JAR))

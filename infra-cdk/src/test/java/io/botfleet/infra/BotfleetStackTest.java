@@ -169,6 +169,22 @@ class BotfleetStackTest {
     }
 
     @Test
+    void theDrainersConcurrencyIsBoundedAndAJwtPropSwitchesTheClientRoutesToIt() throws Exception {
+        assertThat(ofType("AWS::Lambda::Function")).filteredOn(f -> f.path("Properties").path("Handler").asText()
+                .startsWith("io.botfleet.functions.ProcessQueueHandler")).hasSize(2)
+                .allSatisfy(f -> assertThat(f.path("Properties").path("ReservedConcurrentExecutions").asInt()).isEqualTo(2));
+
+        com.fasterxml.jackson.databind.node.ObjectNode json = (com.fasterxml.jackson.databind.node.ObjectNode)
+                JSON.readTree(Files.readString(Path.of("example-props.json")));
+        json.putObject("jwt").put("issuer", "https://auth.example.com/").putArray("audience").add("botfleet");
+        App app = new App();
+        Template withJwt = Template.fromStack(new BotfleetStack(app, "Jwt", StackProps.builder().build(), BotfleetProps.from(json)));
+        withJwt.hasResourceProperties("AWS::ApiGatewayV2::Authorizer", Map.of("AuthorizerType", "JWT",
+                "JwtConfiguration", Map.of("Issuer", "https://auth.example.com/", "Audience", List.of("botfleet"))));
+        withJwt.resourcePropertiesCountIs("AWS::ApiGatewayV2::Route", Map.of("AuthorizationType", "JWT"), 8);
+    }
+
+    @Test
     void propsThatLackAPlatformsSettingsNameWhatIsMissing() throws Exception {
         JsonNode json = JSON.readTree("{\"platformPriority\": [\"k8s\", \"aws\"], \"limits\": {\"k8s\": 5}}");
         assertThatThrownBy(() -> BotfleetProps.from(json)).hasMessageContaining("limits.aws")
