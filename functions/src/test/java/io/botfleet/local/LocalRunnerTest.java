@@ -91,6 +91,7 @@ class LocalRunnerTest {
                 assertThat(System.nanoTime()).as("both bots in their call").isLessThan(deadline);
                 Thread.sleep(100);
             }
+            assertThat(botProcesses()).as("the two bot processes, found by their names").isEqualTo(2);
         }
         assertThat(botProcesses()).as("no bot process outlives the runner").isZero();
         try (LocalRunner again = LocalRunner.start(env)) {
@@ -103,12 +104,16 @@ class LocalRunnerTest {
         assertThat(botProcesses()).isZero();
     }
 
-    /** This test's bot processes: they carry the data folder's runner name on their command line. */
+    /**
+     * This test's bot processes: they carry a bot's name on their command line, and are this
+     * JVM's children, or orphans (re-parented to init) when a runner failed to stop them.
+     */
     private long botProcesses() {
         return ProcessHandle.allProcesses().filter(ProcessHandle::isAlive)
                 .filter(p -> p.info().arguments().map(args -> java.util.Arrays.stream(args)
                         .anyMatch(a -> a.startsWith("botfleet-bot="))).orElse(false))
-                .filter(p -> p.parent().map(parent -> parent.pid() == ProcessHandle.current().pid()).orElse(true))
+                .filter(p -> p.parent().map(parent -> parent.pid() == ProcessHandle.current().pid() || parent.pid() == 1)
+                        .orElse(true))
                 .count();
     }
 

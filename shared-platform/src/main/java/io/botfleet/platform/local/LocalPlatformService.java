@@ -61,13 +61,13 @@ public final class LocalPlatformService implements PlatformService {
         if (running.isPresent()) {
             return new PlatformDeployResult(PREFIX + running.get().pid()); // found by its name
         }
-        ProcessBuilder builder = new ProcessBuilder(command(name(bot.id())));
-        builder.environment().putAll(environment.forBot(bot));
-        builder.environment().put("BOT_SIM_DURATION", launch.simDuration().toMillis() + "ms");
-        builder.environment().put("BOT_HEARTBEAT_INTERVAL", launch.heartbeatInterval().toMillis() + "ms");
-        builder.redirectErrorStream(true);
         try {
             Files.createDirectories(launch.logDirectory());
+            ProcessBuilder builder = new ProcessBuilder(command(name(bot.id())));
+            builder.environment().putAll(environment.forBot(bot));
+            builder.environment().put("BOT_SIM_DURATION", launch.simDuration().toMillis() + "ms");
+            builder.environment().put("BOT_HEARTBEAT_INTERVAL", launch.heartbeatInterval().toMillis() + "ms");
+            builder.redirectErrorStream(true);
             builder.redirectOutput(launch.logDirectory().resolve("bot-" + bot.id() + ".log").toFile());
             Process process = builder.start();
             Log.info("local.bot_started", Map.of("botId", bot.id(), "platform", "local", "pid", process.pid()));
@@ -154,16 +154,25 @@ public final class LocalPlatformService implements PlatformService {
     }
 
     /** The bot's command, with its name as the last argument ({@code $0} of {@code sh -c}). */
-    private List<String> command(String name) {
+    private List<String> command(String name) throws IOException {
         if (launch.command() != null) {
             return List.of("sh", "-c", launch.command(), name);
         }
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse("java"));
-        // a small, quick JVM: the simulated bot only sleeps and posts a few callbacks
+        // a small, quick JVM: the simulated bot only sleeps and posts a few callbacks. The class
+        // path goes in an argument file: the JDK reads no arguments of a process whose command
+        // line is over 4 KB (a long class path), and a bot is found again by its name among them
         command.addAll(List.of("-Xmx32m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
-                "-cp", System.getProperty("java.class.path"), SimulatedBot.class.getName(), name));
+                "@" + classPathFile(), SimulatedBot.class.getName(), name));
         return command;
+    }
+
+    private Path classPathFile() throws IOException {
+        Path file = launch.logDirectory().resolve("simulated-bot.args");
+        String classPath = System.getProperty("java.class.path").replace("\\", "\\\\").replace("\"", "\\\"");
+        Files.writeString(file, "-cp \"" + classPath + "\"\n");
+        return file;
     }
 
     private static Optional<ProcessHandle> process(String identifier) {
