@@ -3,7 +3,12 @@ package io.botfleet.functions;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import io.botfleet.Log;
 import io.botfleet.Services;
+import io.botfleet.bot.Bot;
+import io.botfleet.bot.BotConfig;
 import io.botfleet.bot.BotStatus;
+import io.botfleet.bot.BotTokens;
+import io.botfleet.platform.BotEnvironment;
+import io.botfleet.platform.aws.AwsPlatformService;
 import io.botfleet.deployment.DeployOutcome;
 import io.botfleet.functions.http.DeployRequest;
 import io.botfleet.functions.http.HttpResponses;
@@ -27,8 +32,12 @@ import software.amazon.awssdk.http.ExecutableHttpRequest;
 import software.amazon.awssdk.http.HttpExecuteRequest;
 import software.amazon.awssdk.http.HttpExecuteResponse;
 import software.amazon.awssdk.http.SdkHttpClient;
+import software.amazon.awssdk.http.SdkHttpFullRequest;
+import software.amazon.awssdk.http.SdkHttpMethod;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.http.SdkHttpResponse;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.ecs.EcsClient;
 import software.amazon.awssdk.services.rdsdata.RdsDataClient;
 
 /**
@@ -99,6 +108,44 @@ public final class Priming implements Resource {
         new BotStatusHandler(services).handleRequest(event("GET", "/bots/not-a-number", null), null);
         new StopBotHandler(services).handleRequest(event("POST", "/bots/0/stop", null), null);
         primeDataApi();
+        primeHttpClient();
+        if (services.settings().ecs() != null) {
+            primeEcs(services);
+        }
+    }
+
+    /**
+     * The URL-connection HTTP client every AWS client here uses, up to the point where it would
+     * connect: a request is prepared (its connection object made and configured) and dropped.
+     */
+    private static void primeHttpClient() {
+        try (SdkHttpClient http = UrlConnectionHttpClient.create()) {
+            http.prepareRequest(HttpExecuteRequest.builder().request(SdkHttpFullRequest.builder()
+                    .uri(java.net.URI.create("https://priming.invalid/")).method(SdkHttpMethod.POST)
+                    .putHeader("Content-Type", "application/x-amz-json-1.1").build()).build()).abort();
+        } catch (RuntimeException e) {
+            Log.warn("priming.http_failed", Map.of("error", e.toString()));
+        }
+    }
+
+    /**
+     * The ECS adapter's deploy, the first call's largest share when aws is a platform: our
+     * RunTask request, its marshalling and signing, the answer, through an ECS client whose HTTP
+     * client answers from memory (nothing reaches ECS; the task it names does not exist).
+     */
+    private static void primeEcs(Services services) {
+        Log.info("priming.ecs", Map.of("note", "a task started in memory only, to load the deploy path"));
+        try (EcsClient ecs = EcsClient.builder().region(Region.US_EAST_1)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("PRIMING", "PRIMING")))
+                .httpClient(new AnsweredFromMemory(ECS_ANSWER)).overrideConfiguration(o -> o.retryStrategy(r -> r.maxAttempts(1)))
+                .build()) {
+            BotConfig config = DeployRequest.parse(Json.MAPPER.readTree(SAMPLE_BODY));
+            Bot bot = new Bot(0, config, BotStatus.QUEUED, null, null, null, Instant.EPOCH, null, null, null, 0);
+            new AwsPlatformService(ecs, services.settings().ecs(), new BotEnvironment("https://priming.invalid",
+                    new BotTokens("priming-secret-of-sixteen-chars")), Duration.ofSeconds(5)).deployBot(bot);
+        } catch (Exception e) {
+            Log.warn("priming.ecs_failed", Map.of("error", e.toString()));
+        }
     }
 
     /**
@@ -119,14 +166,28 @@ public final class Priming implements Resource {
         }
     }
 
-    /** An HTTP client that sends nothing: every call gets a Data API answer with one row of the usual types. */
+    /** What the in-memory ECS answers: a started task (RunTask and DescribeTasks read the same shape). */
+    private static final byte[] ECS_ANSWER = """
+            {"tasks": [{"taskArn": "arn:aws:ecs:us-east-1:000000000000:task/priming/0", "lastStatus": "PROVISIONING",
+              "desiredStatus": "RUNNING", "startedBy": "botfleet-0"}], "failures": []}""".getBytes(StandardCharsets.UTF_8);
+
+    /** An HTTP client that sends nothing: every call gets the same answer (by default a Data API row of the usual types). */
     private static final class AnsweredFromMemory implements SdkHttpClient {
-        private static final byte[] ANSWER = """
+        private static final byte[] DATA_API_ANSWER = """
                 {"columnMetadata": [{"name": "t", "label": "t", "typeName": "text"},
                   {"name": "n", "label": "n", "typeName": "int8"}, {"name": "a", "label": "a", "typeName": "timestamptz"},
                   {"name": "f", "label": "f", "typeName": "bool"}],
                  "records": [[{"stringValue": "priming"}, {"longValue": 1}, {"stringValue": "1970-01-01 00:00:00"},
                   {"booleanValue": true}]], "numberOfRecordsUpdated": 1}""".getBytes(StandardCharsets.UTF_8);
+        private final byte[] answer;
+
+        AnsweredFromMemory() {
+            this(DATA_API_ANSWER);
+        }
+
+        AnsweredFromMemory(byte[] answer) {
+            this.answer = answer;
+        }
 
         @Override
         public ExecutableHttpRequest prepareRequest(HttpExecuteRequest request) {
@@ -135,8 +196,8 @@ public final class Priming implements Resource {
                 public HttpExecuteResponse call() {
                     return HttpExecuteResponse.builder()
                             .response(SdkHttpResponse.builder().statusCode(200).putHeader("Content-Type", "application/json")
-                                    .putHeader("Content-Length", Integer.toString(ANSWER.length)).build())
-                            .responseBody(AbortableInputStream.create(new ByteArrayInputStream(ANSWER))).build();
+                                    .putHeader("Content-Length", Integer.toString(answer.length)).build())
+                            .responseBody(AbortableInputStream.create(new ByteArrayInputStream(answer))).build();
                 }
 
                 @Override
