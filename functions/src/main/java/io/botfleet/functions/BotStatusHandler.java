@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.botfleet.Services;
 import io.botfleet.bot.BotStatus;
 import io.botfleet.deployment.BotDeploymentService;
+import io.botfleet.deployment.BotDeploymentService.CallbackResult;
 import io.botfleet.deployment.BotHistory;
+import io.botfleet.deployment.Webhooks;
 import io.botfleet.deployment.BotDeploymentService.Callback;
 import io.botfleet.functions.http.HttpFunction;
 import io.botfleet.functions.http.HttpRequest;
@@ -42,11 +44,7 @@ public final class BotStatusHandler extends HttpFunction {
                         services.webhooks().deliveries().of(request.id()))),
                 "GET /bots/{id}", request -> HttpResponses.json(200, Views.bot(deployments.views().view(request.id())
                         .orElseThrow(() -> Problem.notFound("no bot " + request.id())))),
-                "POST /bots/{id}/status", request -> {
-                    APIGatewayV2HTTPResponse answer = callback(deployments, request);
-                    services.webhooks().sendSoon(request.id()); // best effort; the drain sends what this misses
-                    return answer;
-                },
+                "POST /bots/{id}/status", request -> callback(deployments, services.webhooks(), request),
                 "GET /bots/{id}/config", request -> ownConfig(deployments, request),
                 "GET /capacity", request -> HttpResponses.json(200, Views.capacity(deployments.views().capacity())),
                 "GET /queue", request -> HttpResponses.json(200,
@@ -54,7 +52,8 @@ public final class BotStatusHandler extends HttpFunction {
                 "GET /openapi.json", request -> HttpResponses.raw(200, OpenApi.DOCUMENT));
     }
 
-    private static APIGatewayV2HTTPResponse callback(BotDeploymentService deployments, HttpRequest request) {
+    private static APIGatewayV2HTTPResponse callback(BotDeploymentService deployments, Webhooks webhooks,
+                                                     HttpRequest request) {
         long id = request.id();
         JsonNode body = request.jsonBody();
         BotStatus status = reportedStatus(body);
@@ -68,6 +67,9 @@ public final class BotStatusHandler extends HttpFunction {
             throw Problem.invalid("reason is too long", List.of(new Problem.FieldError("/reason", "at most 200 characters")));
         }
         Callback result = deployments.report(id, request.header("X-Bot-Token"), status, reason);
+        if (status != null && result.result() == CallbackResult.ACCEPTED) {
+            webhooks.sendSoon(id); // a status change's webhook at once, best effort; a heartbeat has none
+        }
         return switch (result.result()) {
             case UNAUTHORIZED -> throw new Problem(401, "invalid-bot-token", "Invalid bot token",
                     "X-Bot-Token is missing or is not this bot's token");
