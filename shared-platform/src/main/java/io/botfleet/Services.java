@@ -14,6 +14,7 @@ import io.botfleet.deployment.BotStops;
 import io.botfleet.deployment.BotStore;
 import io.botfleet.deployment.CapacityLedger;
 import io.botfleet.deployment.CapacityReleasedPublisher;
+import io.botfleet.deployment.ContainerEndings;
 import io.botfleet.deployment.DeploymentQueue;
 import io.botfleet.deployment.DrainLease;
 import io.botfleet.deployment.PlatformReleases;
@@ -75,7 +76,7 @@ public final class Services {
         }
         limited.sort((a, b) -> settings.platformPriority().indexOf(a.name()) - settings.platformPriority().indexOf(b.name()));
         this.hybrid = new HybridPlatformService(limited, ledger, bots, stops, queue, new PlatformReleases(sql, clock),
-                new DrainLease(sql, clock), publisher, policy, clock);
+                new ContainerEndings(sql, clock, settings.globalQueueTimeout()), new DrainLease(sql, clock), publisher, policy, clock);
         this.deployments = new BotDeploymentService(bots, stops, queue, hybrid, ledger,
                 new BotTokens(settings.botTokenSecret()), publisher, new BotDeploymentService.Policy(
                 settings.globalQueueTimeout(), settings.scheduleLead(), settings.queueLease(),

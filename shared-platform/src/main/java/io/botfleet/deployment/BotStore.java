@@ -264,6 +264,8 @@ public final class BotStore {
                 row.getInstant("ended_at"), row.getInstant("last_heartbeat"), row.getLong("deploy_attempts").intValue());
     }
 
+    // Every status change carries its own reason, or none: only the reason of a bot's leaving (a
+    // stop, the end of its call) carries over to what follows it (CALL_ENDED, DONE).
     private static String transitionStatement(BotStatus to) {
         boolean releases = !to.holdsCapacity();
         return """
@@ -271,7 +273,9 @@ public final class BotStore {
                   SELECT id, status, capacity_platform FROM bots WHERE id = :id FOR UPDATE),
                 moved AS (
                   UPDATE bots b
-                  SET status = :to, status_reason = COALESCE(:reason::text, b.status_reason),
+                  SET status = :to,
+                      status_reason = COALESCE(:reason::text, CASE WHEN prev.status IN ('LEAVING', 'CALL_ENDED')
+                                                                   THEN b.status_reason END),
                       capacity_platform = %s, ended_at = %s,
                       last_heartbeat = CASE WHEN :heartbeat THEN :now ELSE b.last_heartbeat END, updated_at = :now
                   FROM prev WHERE b.id = prev.id AND prev.status IN (%s)

@@ -5,7 +5,6 @@ import io.botfleet.store.Params;
 import io.botfleet.store.Row;
 import io.botfleet.store.Sql;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -54,7 +53,8 @@ public final class CapacityLedger {
     // Fenced by the lease: only the caller's own leased entries are claimed, so a drainer whose
     // lease ran out cannot claim for a bot that another drainer now holds. A bot is not placed
     // again on a platform that still owes it a stop or a release. Bots and their entries are
-    // locked first, the ledger row second: the same order as every release.
+    // locked first, the ledger row second: the same order as every release. A claim starts a new
+    // attempt, so the reason the bot waited for (a reclaimed capacity, a failed call) is cleared.
     private static final String CLAIM = """
             WITH wanted AS (
               SELECT b.id, r.ord
@@ -76,7 +76,7 @@ public final class CapacityLedger {
             UPDATE bots b
             SET status = 'DEPLOYING', capacity_platform = :platform, deployment_platform = :platform,
                 deploy_started_at = :now, call_started_at = :now, deploy_attempts = b.deploy_attempts + 1,
-                last_error = NULL, updated_at = :now
+                status_reason = NULL, last_error = NULL, updated_at = :now
             FROM chosen WHERE b.id = chosen.id
             RETURNING b.id, b.deploy_attempts""";
 
@@ -106,34 +106,6 @@ public final class CapacityLedger {
             """ + releaseCte("moved") + """
 
             SELECT id, status FROM moved""";
-
-    // The platform took a bot's capacity back before the bot joined its call (a Spot
-    // interruption): its container is gone, so the unit is given back, and the bot waits again,
-    // at the front of the queue: its entry is due before every entry of its priority.
-    private static final String REQUEUE = """
-            WITH prev AS (
-              SELECT id, capacity_platform, priority, created_at FROM bots
-              WHERE id = :id AND status IN ('DEPLOYING', 'JOINING_CALL', 'IN_WAITING_ROOM') AND capacity_platform = :platform
-              FOR UPDATE),
-            moved AS (
-              UPDATE bots b
-              SET status = 'QUEUED', status_reason = :reason, capacity_platform = NULL, platform_identifier = NULL,
-                  deployed_at = NULL, last_error = :reason, updated_at = :now
-              FROM prev WHERE b.id = prev.id
-              RETURNING b.id, prev.capacity_platform AS released_platform),
-            entry AS (
-              INSERT INTO deployment_queue (bot_id, priority, queued_at, not_before, timeout_at, last_error)
-              SELECT prev.id, prev.priority, prev.created_at,
-                     LEAST(prev.created_at, :now, (SELECT min(q.not_before) - interval '1 millisecond'
-                                                   FROM deployment_queue q WHERE q.priority = prev.priority)),
-                     :timeoutAt, :reason
-              FROM prev JOIN moved ON moved.id = prev.id
-              ON CONFLICT (bot_id) DO UPDATE
-              SET status = 'WAITING', lease_owner = NULL, lease_expires_at = NULL, not_before = EXCLUDED.not_before,
-                  timeout_at = EXCLUDED.timeout_at, last_error = EXCLUDED.last_error),
-            """ + releaseCte("moved") + """
-
-            SELECT id FROM moved""";
 
     private final Sql sql;
     private final Clock clock;
@@ -176,17 +148,6 @@ public final class CapacityLedger {
                 .and("owner", owner).and("permanent", permanent).and("now", now)
                 .and("followUpAt", PlatformReleases.followUpAt(now)));
         return row == null ? null : BotStatus.valueOf(row.getString("status"));
-    }
-
-    /**
-     * Puts a bot whose platform took its capacity back, before it joined its call, at the front of
-     * the queue and gives its unit back. False when the bot had moved on (joined, ended, elsewhere).
-     */
-    public boolean requeueAtFront(long botId, String platform, String reason, Duration queueTimeout) {
-        Instant now = clock.instant();
-        return sql.queryOne(REQUEUE, Params.of("id", botId).and("platform", platform).and("reason", truncate(reason))
-                .and("timeoutAt", now.plus(queueTimeout)).and("now", now)
-                .and("followUpAt", PlatformReleases.followUpAt(now))) != null;
     }
 
     /** Units in use per platform, as the ledger has them. */

@@ -4,7 +4,9 @@ import io.botfleet.Log;
 import io.botfleet.bot.Bot;
 import io.botfleet.bot.BotStatus;
 import io.botfleet.deployment.BotStore;
-import io.botfleet.deployment.CapacityLedger;
+import io.botfleet.deployment.ContainerEndings;
+import io.botfleet.deployment.ContainerEndings.Fence;
+import io.botfleet.deployment.ContainerEndings.Word;
 import io.botfleet.deployment.PlatformReleases.Release;
 import io.botfleet.platform.HybridPlatformService.LimitedPlatform;
 import java.time.Clock;
@@ -27,8 +29,7 @@ import java.util.stream.Collectors;
  */
 final class ContainerReconcile {
     private final BotStore bots;
-    private final CapacityLedger ledger;
-    private final Duration queueTimeout;
+    private final ContainerEndings endings;
     private final PlatformCalls calls;
     private final ReleaseFollowUps followUps;
     private final Clock clock;
@@ -38,13 +39,11 @@ final class ContainerReconcile {
      * platform's list may lag its writes by a few seconds (ECS lists are eventually consistent).
      */
     static final Duration SETTLING = Duration.ofSeconds(30);
-    private static final Set<BotStatus> NOT_JOINED = Set.of(BotStatus.DEPLOYING, BotStatus.JOINING_CALL, BotStatus.IN_WAITING_ROOM);
 
-    ContainerReconcile(BotStore bots, CapacityLedger ledger, Duration queueTimeout, PlatformCalls calls,
-                       ReleaseFollowUps followUps, Clock clock) {
+    ContainerReconcile(BotStore bots, ContainerEndings endings, PlatformCalls calls, ReleaseFollowUps followUps,
+                       Clock clock) {
         this.bots = bots;
-        this.ledger = ledger;
-        this.queueTimeout = queueTimeout;
+        this.endings = endings;
         this.calls = calls;
         this.followUps = followUps;
         this.clock = clock;
@@ -77,7 +76,7 @@ final class ContainerReconcile {
             }
             SeenContainer container = seen.get(bot.id());
             if (container != null) {
-                containerEnded(bot, platform.name(), container.status());
+                containerEnded(bot.id(), fence(bot, platform.name()), container.status());
             } else {
                 asks.put(bot.id(), () -> platform.service().getBotStatus(bot.platformIdentifier()));
             }
@@ -88,7 +87,7 @@ final class ContainerReconcile {
         Map<Long, Bot> byId = holding.stream().collect(Collectors.toMap(Bot::id, b -> b));
         calls.all(platform.name(), "status", asks).forEach((botId, answer) -> {
             if (answer.succeeded()) { // not in the list: the platform says why, or that it is gone
-                containerEnded(byId.get(botId), platform.name(), answer.value());
+                containerEnded(botId, fence(byId.get(botId), platform.name()), answer.value());
             }
         });
     }
@@ -128,44 +127,47 @@ final class ContainerReconcile {
     }
 
     /**
-     * The platform says the bot's container ended (or it could not say: then nothing changes).
-     * A bot that had finished its call or was being stopped ends DONE, as does one whose container
-     * succeeded; one whose capacity the platform took back before it joined its call goes to the
-     * front of the queue; any other ends FATAL with the platform's reason. Its unit goes back at
-     * once: the container no longer runs.
+     * The platform says the bot's container ended (or it could not say: then nothing changes). The
+     * verdict (back to the front of the queue, DONE or FATAL) is taken by one statement on the bot
+     * as it is then, and only while it still holds its unit with this container ({@code fence}).
+     * Its unit goes back at once, and its release follows now when no stop is owed.
      */
-    boolean containerEnded(Bot bot, String platform, PlatformStatus status) {
+    boolean containerEnded(long botId, Fence fence, PlatformStatus status) {
         if (!status.state().ended()) {
             return false;
         }
-        if (status.capacityReclaimed() && NOT_JOINED.contains(bot.status())) {
-            String reason = "CAPACITY_RECLAIMED: " + Optional.ofNullable(status.reason()).orElse("the platform took the capacity back");
-            if (!ledger.requeueAtFront(bot.id(), platform, reason, queueTimeout)) {
-                return false;
-            }
-            Log.warn("bot.requeued", Map.of("botId", bot.id(), "platform", platform, "reason", reason));
-            settle(bot.id(), platform);
-            return true;
-        }
-        boolean finished = status.state() == PlatformBotStatus.SUCCEEDED
-                || bot.status() == BotStatus.CALL_ENDED || bot.status() == BotStatus.LEAVING;
-        String reason = finished ? null : (status.state() == PlatformBotStatus.FAILED ? "CONTAINER_FAILED: " : "CONTAINER_STOPPED: ")
-                + Optional.ofNullable(status.reason()).orElse("the container ended without the bot calling back");
-        return end(bot.id(), platform, finished ? BotStatus.DONE : BotStatus.FATAL, reason);
+        String why = Optional.ofNullable(status.reason()).orElse(status.capacityReclaimed()
+                ? "the platform took the capacity back" : "the container ended without the bot calling back");
+        String fatal = (status.state() == PlatformBotStatus.FAILED ? "CONTAINER_FAILED: " : "CONTAINER_STOPPED: ") + why;
+        return ended(botId, fence, new Word(status.capacityReclaimed(), status.state() == PlatformBotStatus.SUCCEEDED,
+                "CAPACITY_RECLAIMED: " + why, fatal));
     }
 
-    /** Ends the bot as its platform reported, and gives back its unit and pooled resource now when no stop is owed. */
-    boolean end(long botId, String platform, BotStatus to, String reason) {
-        BotStore.Transition t = bots.transition(botId, to, reason, false);
-        if (t == null || !t.applied()) {
+    /** The platform gave up on the bot's container for good (Coolify's deployment failed again and again). */
+    boolean containerFailed(long botId, Fence fence, String reason) {
+        return ended(botId, fence, new Word(false, false, null, reason));
+    }
+
+    private boolean ended(long botId, Fence fence, Word word) {
+        ContainerEndings.Ended ended = endings.ended(botId, fence, word);
+        if (ended == null) {
             return false;
         }
-        Log.warn("bot.ended_by_platform", Map.of("botId", botId, "platform", platform, "status", to.name(),
-                "reason", String.valueOf(reason)));
-        if (t.releasedPlatform() != null && !t.stopOwed()) {
-            settle(botId, t.releasedPlatform());
+        if (ended.status() == BotStatus.QUEUED) {
+            Log.warn("bot.requeued", Map.of("botId", botId, "platform", fence.platform(), "reason", word.requeueReason()));
+        } else {
+            Log.warn("bot.ended_by_platform", Map.of("botId", botId, "platform", fence.platform(),
+                    "status", ended.status().name(), "reason", ended.status() == BotStatus.FATAL ? word.fatalReason() : "container ended"));
+        }
+        if (ended.releasedPlatform() != null && !ended.stopOwed()) {
+            settle(botId, ended.releasedPlatform());
         }
         return true;
+    }
+
+    /** The fence of a bot read before the platform was asked: its container, and the claim it came from. */
+    static Fence fence(Bot bot, String platform) {
+        return new Fence(platform, bot.platformIdentifier(), bot.deployAttempts());
     }
 
     /** The release the freeing statement recorded, done now (the drain retries it if this fails). */

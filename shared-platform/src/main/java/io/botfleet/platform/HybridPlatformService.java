@@ -2,12 +2,13 @@ package io.botfleet.platform;
 
 import io.botfleet.Log;
 import io.botfleet.bot.Bot;
-import io.botfleet.bot.BotStatus;
 import io.botfleet.deployment.BotStops;
 import io.botfleet.deployment.BotStore;
 import io.botfleet.deployment.BotStore.Deployment;
 import io.botfleet.deployment.CapacityLedger;
 import io.botfleet.deployment.CapacityReleasedPublisher;
+import io.botfleet.deployment.ContainerEndings;
+import io.botfleet.deployment.ContainerEndings.Fence;
 import io.botfleet.deployment.DeploymentQueue;
 import io.botfleet.deployment.DrainLease;
 import io.botfleet.deployment.PlatformReleases;
@@ -81,15 +82,16 @@ public final class HybridPlatformService {
     private final ContainerReconcile reconcile;
 
     public HybridPlatformService(List<LimitedPlatform> platforms, CapacityLedger ledger, BotStore bots, BotStops stops,
-                                 DeploymentQueue queue, PlatformReleases releases, DrainLease drainLease,
-                                 CapacityReleasedPublisher announce, DrainPolicy policy, Clock clock) {
+                                 DeploymentQueue queue, PlatformReleases releases, ContainerEndings endings,
+                                 DrainLease drainLease, CapacityReleasedPublisher announce, DrainPolicy policy,
+                                 Clock clock) {
         this.platforms = List.copyOf(platforms);
         this.ledger = ledger;
         this.bots = bots;
         this.calls = new PlatformCalls(policy.callTimeout());
         this.followUps = new ReleaseFollowUps(releases, this::platform, calls, announce, clock);
         this.drain = new QueueDrain(this, queue, stops, drainLease, ledger, announce, policy, clock);
-        this.reconcile = new ContainerReconcile(bots, ledger, policy.queueTimeout(), calls, followUps, clock);
+        this.reconcile = new ContainerReconcile(bots, endings, calls, followUps, clock);
     }
 
     /**
@@ -137,8 +139,8 @@ public final class HybridPlatformService {
             try {
                 platform.service().tick(new PlatformTick() {
                     @Override
-                    public void deployFailed(long botId, String reason) {
-                        failDeployed(botId, platform.name(), reason);
+                    public void deployFailed(long botId, String identifier, String reason) {
+                        failDeployed(botId, platform.name(), identifier, reason);
                     }
                 }, budget);
             } catch (RuntimeException e) {
@@ -155,22 +157,17 @@ public final class HybridPlatformService {
     /**
      * A platform's own word that a bot's container ended (an ECS task state change event): the
      * bot ends, or goes back to the queue, as the reconcile would decide. Only the container the
-     * bot has now counts: a late word about an earlier one (a task before a Spot interruption)
-     * changes nothing, and neither does a word repeated. False when nothing changed.
+     * bot has at that moment counts, in the statement that acts: a late word about an earlier one
+     * (a task before a Spot interruption) changes nothing, and neither does a word repeated. False
+     * when nothing changed.
      */
     public boolean containerEnded(long botId, String platform, String identifier, PlatformStatus status) {
-        Bot bot = bots.find(botId);
-        if (bot == null || bot.status().isTerminal() || !platform.equals(bot.deploymentPlatform())
-                || !identifier.equals(bot.platformIdentifier())) {
-            return false;
-        }
-        return reconcile.containerEnded(bot, platform, status);
+        return reconcile.containerEnded(botId, new Fence(platform, identifier, null), status);
     }
 
-    /** A deployed bot whose platform gave up on it ends FATAL; its unit and pooled resource go back. */
-    private void failDeployed(long botId, String platform, String reason) {
-        Log.warn("bot.deploy_failed_on_platform", Map.of("botId", botId, "platform", platform, "reason", reason));
-        reconcile.end(botId, platform, BotStatus.FATAL, reason);
+    /** A deployed bot whose platform gave up on its container ends FATAL; its unit and pooled resource go back. */
+    private void failDeployed(long botId, String platform, String identifier, String reason) {
+        reconcile.containerFailed(botId, new Fence(platform, identifier, null), reason);
     }
 
     /** Places QUEUED bots whose queue entries {@code owner} leases, trying every platform. */

@@ -102,6 +102,24 @@ class ContainerReconcileTest {
         });
     }
 
+    /** A claim clears the reason the bot waited for; every later event carries its own (or none). */
+    @Test
+    void aClaimAfterASpotRequeueClearsTheReasonAndEveryLaterEventCarriesItsOwn() {
+        long id = api.deploy(Fixtures.config()).botId();
+        h.clock.advance(Duration.ofMinutes(1));
+        h.k8s.end(id, PlatformStatus.reclaimed("SpotInterruption"));
+        api.drain(); // re-queued, then placed again
+        assertThat(h.status(id)).isEqualTo("DEPLOYING");
+        report(id, BotStatus.IN_CALL);
+        report(id, BotStatus.DONE);
+        String events = "SELECT string_agg(status || '=' || COALESCE(reason, '-'), ' ' ORDER BY id) AS s FROM bot_events WHERE bot_id = " + id;
+        SoftAssertions.assertSoftly(soft -> {
+            soft.assertThat(h.db.text(events)).isEqualTo(
+                    "QUEUED=- DEPLOYING=- QUEUED=CAPACITY_RECLAIMED: SpotInterruption DEPLOYING=- IN_CALL=- DONE=-");
+            soft.assertThat(h.db.text("SELECT COALESCE(status_reason, '-') AS s FROM bots WHERE id = " + id)).isEqualTo("-");
+        });
+    }
+
     @Test
     void aBotThatHadJoinedItsCallWhenItsCapacityWasReclaimedEndsWithTheReason() {
         long joined = api.deploy(Fixtures.config()).botId();

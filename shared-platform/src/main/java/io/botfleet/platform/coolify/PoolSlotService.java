@@ -199,6 +199,49 @@ public final class PoolSlotService {
                 + "deploy_attempts = deploy_attempts + 1", slotId, botId, Params.of("deployment", deploymentUuid));
     }
 
+    // The tick decided to deploy a slot again on what it read: the slot still serving that bot, with
+    // the failed or stuck deployment it saw, and the bot still starting (never heard from, not
+    // stopped, not ended). The decision is taken again here, on the rows as they are, and the slot
+    // counts one more deployment before the call, so the call is made at most once per decision.
+    private static final String BEGIN_REDEPLOY = """
+            UPDATE bot_pool_slots s SET deploy_attempts = s.deploy_attempts + 1, deploy_started_at = :now, updated_at = :now
+            WHERE s.id = :id AND s.assigned_bot_id = :bot AND s.status = 'DEPLOYING'
+              AND s.deployment_uuid IS NOT DISTINCT FROM :deployment AND s.deploy_attempts = :attempts
+              AND EXISTS (SELECT 1 FROM bots b WHERE b.id = :bot AND b.status = 'DEPLOYING'
+                            AND b.capacity_platform = 'coolify' AND b.last_heartbeat IS NULL)""";
+
+    // The deployment the tick's call queued, recorded only if nothing moved during the call: the
+    // slot still serves the bot at the deployment count the tick set, and the bot was neither
+    // stopped nor ended meanwhile.
+    private static final String RECORD_REDEPLOYMENT = """
+            UPDATE bot_pool_slots s SET deployment_uuid = :deployment, deploy_started_at = :now, updated_at = :now
+            WHERE s.id = :id AND s.assigned_bot_id = :bot AND s.status = 'DEPLOYING' AND s.deploy_attempts = :attempts
+              AND EXISTS (SELECT 1 FROM bots b WHERE b.id = :bot AND b.capacity_platform = 'coolify'
+                            AND b.status IN ('DEPLOYING', 'JOINING_CALL', 'IN_WAITING_ROOM', 'IN_CALL'))""";
+
+    /**
+     * Whether the tick may deploy this slot again, as it read it: true once, for the caller, when
+     * the slot and its bot are still as they were (the slot then counts the deployment).
+     */
+    public boolean beginRedeploy(Slot seen) {
+        return sql.update(BEGIN_REDEPLOY, Params.of("id", seen.id()).and("bot", seen.botId())
+                .and("deployment", seen.deploymentUuid()).and("attempts", seen.deployAttempts())
+                .and("now", clock.instant())) == 1;
+    }
+
+    /** Records the deployment a redeploy queued; false when the bot or slot moved on during the call. */
+    public boolean recordRedeployment(Slot seen, String deploymentUuid) {
+        return sql.update(RECORD_REDEPLOYMENT, Params.of("id", seen.id()).and("bot", seen.botId())
+                .and("deployment", deploymentUuid).and("attempts", seen.deployAttempts() + 1)
+                .and("now", clock.instant())) == 1;
+    }
+
+    /** Whether the slot serves no bot now (its application may be stopped without taking anyone's). */
+    public boolean unassigned(long slotId) {
+        return sql.queryOne("SELECT id FROM bot_pool_slots WHERE id = :id AND assigned_bot_id IS NULL",
+                Params.of("id", slotId)) != null;
+    }
+
     /** The bot's deployment finished: the slot is up, and its image is now on the server. */
     public boolean markHealthy(long slotId, long botId, String deploymentUuid, String image) {
         boolean changed = update("status = 'HEALTHY', " + LANE_BACK, slotId, botId, Params.of("deployment", deploymentUuid),
@@ -210,9 +253,17 @@ public final class PoolSlotService {
         return changed;
     }
 
-    public boolean markError(long slotId, long botId, String message) {
-        return update("status = 'ERROR', error_message = :message, " + LANE_BACK, slotId, botId,
-                Params.of("message", message == null || message.length() <= 1000 ? message : message.substring(0, 1000)));
+    /**
+     * The tick gives up the slot's deployment as it saw it: only while the slot still serves the
+     * bot with that deployment and the bot is still starting. A bot stopped meanwhile is left to
+     * its stop, which releases the slot.
+     */
+    public boolean markError(Slot seen, String message) {
+        return update("status = 'ERROR', error_message = :message, " + LANE_BACK, seen.id(), seen.botId(),
+                Params.of("message", message == null || message.length() <= 1000 ? message : message.substring(0, 1000))
+                        .and("deployment", seen.deploymentUuid()),
+                "AND status = 'DEPLOYING' AND deployment_uuid IS NOT DISTINCT FROM :deployment AND EXISTS "
+                        + "(SELECT 1 FROM bots b WHERE b.id = :bot AND b.status IN ('DEPLOYING', 'JOINING_CALL', 'IN_WAITING_ROOM'))");
     }
 
     /** The bot no longer has the slot: it is idle again (an ERROR slot stays ERROR for the tick to repair). */

@@ -123,17 +123,35 @@ final class SlotRecovery {
         }
     }
 
+    /**
+     * Deploys the slot again, or gives it up after {@link #DEPLOY_ATTEMPTS}: each decided again on
+     * the slot and its bot as they are right before the call, and recorded only if they still are
+     * after it. A deployment queued for a bot that was stopped during the call is taken back.
+     */
     private void retryOrGiveUp(Slot slot, String why, PlatformTick core) {
         if (slot.deployAttempts() < DEPLOY_ATTEMPTS) {
-            attempt("redeploy", slot, () -> {
-                String deployment = coolify.deploy(slot.applicationUuid());
-                slots.recordDeployment(slot.id(), slot.botId(), deployment);
-            });
+            attempt("redeploy", slot, () -> redeploy(slot));
             return;
         }
         String reason = "COOLIFY_DEPLOY_FAILED: " + why + " (after " + slot.deployAttempts() + " deployments of " + slot.name() + ")";
-        if (slots.markError(slot.id(), slot.botId(), reason)) {
-            core.deployFailed(slot.botId(), reason);
+        if (slots.markError(slot, reason)) {
+            core.deployFailed(slot.botId(), slot.applicationUuid(), reason);
+        }
+    }
+
+    private void redeploy(Slot slot) throws PlatformDeployError {
+        if (!slots.beginRedeploy(slot)) {
+            return; // the bot was stopped, ended, called back, or another tick went first
+        }
+        String deployment = coolify.deploy(slot.applicationUuid());
+        if (slots.recordRedeployment(slot, deployment)) {
+            return;
+        }
+        Log.warn("coolify.redeploy_taken_back", Map.of("platform", "coolify", "slot", slot.name(), "botId", slot.botId(),
+                "deployment", deployment));
+        coolify.cancelDeployment(deployment);
+        if (slots.unassigned(slot.id())) { // a slot serving another bot now is that bot's to deploy
+            coolify.stop(slot.applicationUuid());
         }
     }
 
@@ -172,7 +190,7 @@ final class SlotRecovery {
             if (slot.applicationUuid() != null && !listed.contains(slot.applicationUuid()) && slots.delete(slot.id(), slot.botId())) {
                 Log.warn("coolify.application_gone", Map.of("platform", "coolify", "slot", slot.name()));
                 if (slot.botId() != null && !"DONE".equals(w.botStatus()) && !"FATAL".equals(w.botStatus())) {
-                    core.deployFailed(slot.botId(), "COOLIFY_APPLICATION_GONE: the application of " + slot.name() + " was deleted");
+                    core.deployFailed(slot.botId(), slot.applicationUuid(), "COOLIFY_APPLICATION_GONE: the application of " + slot.name() + " was deleted");
                 }
             }
         }

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Queue;
 import java.util.Set;
 import java.util.UUID;
@@ -49,7 +50,7 @@ public final class FakeCoolify implements AutoCloseable {
     private volatile ListFailure listFailure = ListFailure.NONE;
     private volatile int queueLimit = 25;
     private final Queue<MockResponse> cannedAnswers = new ConcurrentLinkedQueue<>();
-    private final Queue<Runnable> beforeListing = new ConcurrentLinkedQueue<>();
+    private final Queue<Map.Entry<String, Runnable>> before = new ConcurrentLinkedQueue<>();
 
     /** @param botCall how long each bot a container runs stays in its call */
     public FakeCoolify(Duration buildTime, Duration botCall) {
@@ -123,7 +124,16 @@ public final class FakeCoolify implements AutoCloseable {
      * makes something happen elsewhere while a caller waits for the list.
      */
     public void beforeNextListing(Runnable meanwhile) {
-        beforeListing.add(meanwhile);
+        beforeNext("GET /applications", meanwhile);
+    }
+
+    /**
+     * Runs this once when the next request whose {@code METHOD path} is {@code request} (or starts
+     * with it, when it ends with a slash: {@code "GET /deployments/"}) arrives, before it is answered or acted on: how a test lands a change elsewhere between a
+     * caller's read and its call.
+     */
+    public void beforeNext(String request, Runnable meanwhile) {
+        before.add(Map.entry(request, meanwhile));
     }
 
     public FakeCoolifyBackend backend() {
@@ -155,10 +165,10 @@ public final class FakeCoolify implements AutoCloseable {
             violations.addAll(broken);
             return answer(422, message(String.join("; ", broken)));
         }
-        Runnable meanwhile = method.equals("GET") && path.equals(List.of("applications")) ? beforeListing.poll() : null;
-        if (meanwhile != null) {
-            meanwhile.run(); // outside the backend's lock: it may call this fake itself
-        }
+        String seen = method + " /" + String.join("/", path);
+        before.stream().filter(b -> b.getKey().endsWith("/") ? seen.startsWith(b.getKey()) : seen.equals(b.getKey())).findFirst()
+                .filter(before::remove)
+                .ifPresent(b -> b.getValue().run()); // outside the backend's lock: it may call this fake itself
         MockResponse canned = cannedAnswers.poll();
         if (canned != null) {
             return canned;

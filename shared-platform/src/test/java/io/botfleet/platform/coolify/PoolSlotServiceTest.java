@@ -77,7 +77,7 @@ class PoolSlotServiceTest {
         slots.recordDeployment(b.slot().id(), 2, "dep-b");
 
         assertThat(slots.markHealthy(a.slot().id(), 1, "dep-a", ZOOM)).isFalse();
-        assertThat(slots.markError(a.slot().id(), 1, "late failure of A")).isFalse();
+        assertThat(slots.markError(a.slot(), "late failure of A")).isFalse();
         assertThat(slots.release(a.slot().id(), 1)).isFalse();
         assertThat(slots.markHealthy(b.slot().id(), 2, "dep-a", ZOOM)).as("not B's deployment").isFalse();
         PoolSlotService.Slot now = slots.ofBot(2);
