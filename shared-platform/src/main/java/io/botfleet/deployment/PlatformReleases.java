@@ -33,11 +33,14 @@ public final class PlatformReleases {
     }
 
     /** One row of the settle statement's JSON parameter. */
-    record SettledRow(long botId, String platform, boolean stopped, boolean released, String error) {
+    record SettledRow(long botId, String platform, boolean stopped, boolean released, String error, String identifier) {
     }
 
-    /** What the platform said to one release's calls. */
-    public record Settled(Release release, boolean stopped, boolean released, String error) {
+    /**
+     * What the platform said to one release's calls; {@code identifier}, when set, names what a
+     * stop not done yet must look at next time (containers it asked to stop).
+     */
+    public record Settled(Release release, boolean stopped, boolean released, String error, String identifier) {
     }
 
     /**
@@ -83,11 +86,12 @@ public final class PlatformReleases {
 
     // One statement for a group: a confirmed stop frees the bot's unit on that platform (a bot
     // still alive ends DONE, since its container is gone); a row whose calls are all done is
-    // deleted; the rest wait, backing off, with what they still owe.
+    // deleted; the rest wait, backing off, with what they still owe (and what a stop not done yet
+    // must look at next time).
     private static final String SETTLE = """
             WITH settled AS (
               SELECT * FROM jsonb_to_recordset(:settled::jsonb)
-                AS s(bot_id bigint, platform text, stopped boolean, released boolean, error text)),
+                AS s(bot_id bigint, platform text, stopped boolean, released boolean, error text, identifier text)),
             ended AS (
               SELECT b.id, b.capacity_platform FROM bots b JOIN settled s ON s.bot_id = b.id
               WHERE s.stopped AND b.capacity_platform = s.platform
@@ -112,6 +116,7 @@ public final class PlatformReleases {
             later AS (
               UPDATE platform_releases pr
               SET stop_owed = pr.stop_owed AND NOT s.stopped, attempts = pr.attempts + 1, last_error = s.error,
+                  identifier = COALESCE(s.identifier, pr.identifier),
                   next_attempt_at = :now + LEAST(interval '5 minutes', interval '5 seconds' * power(2, LEAST(pr.attempts, 8)))
               FROM settled s
               WHERE pr.bot_id = s.bot_id AND pr.platform = s.platform AND NOT (s.released AND (s.stopped OR NOT pr.stop_owed)))
@@ -138,7 +143,7 @@ public final class PlatformReleases {
             return;
         }
         List<SettledRow> rows = outcomes.stream().map(s -> new SettledRow(s.release().botId(), s.release().platform(),
-                s.stopped(), s.released(), s.error() == null ? null : CapacityLedger.truncate(s.error()))).toList();
+                s.stopped(), s.released(), s.error() == null ? null : CapacityLedger.truncate(s.error()), s.identifier())).toList();
         sql.query(SETTLE, Params.of("settled", BotJson.parameter(rows)).and("now", clock.instant()));
     }
 

@@ -78,7 +78,7 @@ public final class ReleaseFollowUps {
                     stopped.put(botId, r);
                     releasable.add(r);
                 } else {
-                    outcomes.add(new Settled(r, false, false, outcome.error().getMessage()));
+                    outcomes.add(new Settled(r, false, false, outcome.error().getMessage(), outcome.error().stopping()));
                 }
             });
         }
@@ -97,7 +97,7 @@ public final class ReleaseFollowUps {
                 boolean released = outcome != null && outcome.succeeded();
                 String error = released ? null : outcome == null ? "not tried: no time or unknown platform"
                         : outcome.error().getMessage();
-                outcomes.add(new Settled(r, stopped.containsKey(r.botId()), released, error));
+                outcomes.add(new Settled(r, stopped.containsKey(r.botId()), released, error, null));
             }
         }
         if (outcomes.isEmpty()) {

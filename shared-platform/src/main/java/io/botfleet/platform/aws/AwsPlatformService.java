@@ -133,12 +133,18 @@ public final class AwsPlatformService implements PlatformService {
         }
     }
 
-    /** Stops every task of the bot (by its identifier and by {@code startedBy}); done once they are all STOPPED. */
+    /**
+     * Stops every task of the bot: those named by {@code identifier} (its task ARN, or the ARNs an
+     * earlier try of this stop asked ECS to stop, space-separated) and those ECS still means to
+     * run by its {@code startedBy}. Done once they are all STOPPED (or so old that ECS forgot them).
+     * A task asked to stop is listed by {@code startedBy} no more, so a stop not done yet names
+     * every task still stopping for its next try.
+     */
     @Override
     public void stopBot(long botId, String identifier) throws PlatformDeployError {
         Set<String> arns = new LinkedHashSet<>();
         if (identifier != null) {
-            arns.add(identifier);
+            arns.addAll(List.of(identifier.trim().split("\\s+")));
         }
         arns.addAll(running(botId));
         List<Task> described = describe(List.copyOf(arns));
@@ -148,10 +154,10 @@ public final class AwsPlatformService implements PlatformService {
                         .reason("botfleet: bot " + botId + " stopped")), true, "StopTask");
             }
         }
-        long stopping = described.stream().filter(t -> !"STOPPED".equals(t.lastStatus())).count();
-        if (stopping > 0) {
-            throw new PlatformDeployError(Kind.TRANSIENT, PLATFORM, stopping + " task(s) of bot " + botId
-                    + " still stopping (the bot gets its stop timeout to leave the call)");
+        List<String> stopping = described.stream().filter(t -> !"STOPPED".equals(t.lastStatus())).map(Task::taskArn).toList();
+        if (!stopping.isEmpty()) {
+            throw PlatformDeployError.stillStopping(PLATFORM, stopping.size() + " task(s) of bot " + botId
+                    + " still stopping (the bot gets its stop timeout to leave the call)", String.join(" ", stopping));
         }
     }
 
@@ -192,14 +198,17 @@ public final class AwsPlatformService implements PlatformService {
         return Optional.of(seen);
     }
 
-    /** The bot's tasks ECS still means to run, found by the {@code startedBy} it was given. */
+    /**
+     * The bot's tasks ECS still means to run, found by the {@code startedBy} it was given. ECS
+     * takes {@code startedBy} only as the sole filter; its default desired status is RUNNING.
+     */
     private List<String> running(long botId) throws PlatformDeployError {
         List<String> arns = new ArrayList<>();
         String next = null;
         do {
             String page = next;
             ListTasksResponse listed = call(() -> ecs.listTasks(r -> r.cluster(settings.cluster())
-                    .startedBy(EcsTasks.startedBy(botId)).desiredStatus(DesiredStatus.RUNNING).nextToken(page)), false, "ListTasks");
+                    .startedBy(EcsTasks.startedBy(botId)).nextToken(page)), false, "ListTasks");
             arns.addAll(listed.taskArns());
             next = listed.nextToken();
         } while (next != null);

@@ -23,13 +23,17 @@ import mockwebserver3.RecordedRequest;
  * client: RunTask (client tokens idempotent for 24 h, a token reused with other parameters a
  * ConflictException naming the task, Spot capacity that can run out, {@code failures[]} on
  * demand), StopTask, DescribeTasks (throttling on demand, unknown tasks in {@code failures[]}
- * as MISSING) and ListTasks (by {@code startedBy} and desired status, in pages). Tasks start
+ * as MISSING) and ListTasks (by {@code startedBy}, which must be its only filter, or by desired
+ * status, in pages; RUNNING when none is given). Tasks start
  * PROVISIONING and run from the next read on; every request is recorded.
  */
 public final class FakeEcs implements AutoCloseable {
     static final String CLUSTER_ARN = "arn:aws:ecs:us-east-1:123456789012:cluster/bots";
     static final ObjectMapper JSON = new ObjectMapper();
     private static final String TARGET = "AmazonEC2ContainerServiceV20141113.";
+    /** ListTasks' filters other than {@code startedBy} (the cluster and paging are not filters). */
+    private static final List<String> FILTERS = List.of("containerInstance", "family", "serviceName", "desiredStatus",
+            "launchType");
 
     private final MockWebServer server = new MockWebServer();
     private final Map<String, FakeEcsTask> tasks = new LinkedHashMap<>();
@@ -40,6 +44,7 @@ public final class FakeEcs implements AutoCloseable {
     private volatile String runTaskFailure = "RESOURCE:MEMORY";
     private volatile boolean spotUnavailable;
     private volatile int pageSize = 100;
+    private volatile long runTaskDelayMillis;
     private int peak;
 
     public FakeEcs() {
@@ -97,6 +102,11 @@ public final class FakeEcs implements AutoCloseable {
 
     public void pageSize(int size) {
         pageSize = size;
+    }
+
+    /** RunTask answers this late, and starts its task only then: a client that gave up first never learns of it. */
+    public void delayRunTasks(long millis) {
+        runTaskDelayMillis = millis;
     }
 
     /** The task's essential container exits with this code: the task stops. */
@@ -162,6 +172,13 @@ public final class FakeEcs implements AutoCloseable {
             return error(400, "SerializationException", "the body is not JSON");
         }
         calls.add(operation + " " + body);
+        if (operation.equals("RunTask") && runTaskDelayMillis > 0) {
+            try {
+                Thread.sleep(runTaskDelayMillis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         synchronized (this) {
             return switch (operation) {
                 case "RunTask" -> runTask(body);
@@ -245,6 +262,10 @@ public final class FakeEcs implements AutoCloseable {
 
     private MockResponse listTasks(JsonNode body) {
         String startedBy = body.path("startedBy").asText(null);
+        // ECS's rule: "When you specify startedBy as the filter, it must be the only filter that you use."
+        if (startedBy != null && FILTERS.stream().anyMatch(body::hasNonNull)) {
+            return error(400, "InvalidParameterException", "startedBy must be the only filter");
+        }
         String desired = body.path("desiredStatus").asText("RUNNING");
         List<String> arns = tasks.values().stream()
                 .filter(t -> startedBy == null || startedBy.equals(t.startedBy))
