@@ -77,7 +77,8 @@ public final class BotStore {
     // a container found by the bot's name is the same container whoever started it, so a bot that
     // holds its unit on that platform and has no identifier yet gets it. A container whose bot
     // holds no unit there (the bot was stopped, ended, or placed elsewhere meanwhile) is owed a
-    // stop, written here, so it cannot be lost with this statement's answer.
+    // stop, written here, so it cannot be lost with this statement's answer. A stop owed by name
+    // while the deploy call ran is due now: the call has answered, and its container is known.
     private static final String RECORD_DEPLOYMENTS = """
             WITH deployed AS (
               SELECT * FROM jsonb_to_recordset(:deployments::jsonb) AS d(bot_id bigint, platform text, identifier text)),
@@ -94,17 +95,22 @@ public final class BotStore {
             gone AS (
               DELETE FROM deployment_queue q USING recorded WHERE q.bot_id = recorded.id),
             named AS (
-              UPDATE platform_releases pr SET identifier = deployed.identifier
+              UPDATE platform_releases pr
+              SET identifier = deployed.identifier, stop_after = LEAST(pr.stop_after, :now),
+                  next_attempt_at = LEAST(pr.next_attempt_at, :followUpAt)
               FROM deployed WHERE pr.bot_id = deployed.bot_id AND pr.platform = deployed.platform
-                AND pr.stop_owed AND pr.identifier IS NULL),
+                AND pr.stop_owed AND pr.identifier IS NULL
+              RETURNING pr.bot_id, pr.reason),
             orphans AS (
               SELECT d.bot_id AS id, d.platform, d.identifier, :now AS stop_after, 'ORPHANED' AS reason
               FROM deployed d JOIN current c ON c.id = d.bot_id
               WHERE c.capacity_platform IS DISTINCT FROM d.platform),
             """ + PlatformReleases.owedStopCte("owed", "orphans") + """
 
-            SELECT c.id, c.status, (r.id IS NOT NULL) AS recorded, (o.bot_id IS NOT NULL) AS orphaned
-            FROM current c LEFT JOIN recorded r ON r.id = c.id LEFT JOIN owed o ON o.bot_id = c.id""";
+            SELECT c.id, c.status, (r.id IS NOT NULL) AS recorded, (o.bot_id IS NOT NULL) AS orphaned,
+                   n.reason AS stop_due
+            FROM current c LEFT JOIN recorded r ON r.id = c.id LEFT JOIN owed o ON o.bot_id = c.id
+            LEFT JOIN named n ON n.bot_id = c.id""";
 
     private static final String HEARTBEAT = """
             UPDATE bots SET last_heartbeat = :now, updated_at = :now
@@ -187,6 +193,22 @@ public final class BotStore {
                 Params.of("platform", platform)).stream().map(this::toBot).toList();
     }
 
+    // Bots that called back while their deploy's answer was lost: they run (the callback removed
+    // the queue entry a resume would take), hold a unit, and no container is recorded for them.
+    // Only once every deploy call of their claim has surely ended, so a lookup by name is final.
+    private static final String UNIDENTIFIED = """
+            SELECT %s FROM bots b
+            WHERE b.capacity_platform IS NOT NULL AND b.platform_identifier IS NULL
+              AND b.status IN ('JOINING_CALL', 'IN_WAITING_ROOM', 'IN_CALL', 'CALL_ENDED')
+              AND b.call_started_at <= :callsEndedBefore
+            ORDER BY b.id LIMIT :n""".formatted(COLUMNS);
+
+    /** Up to {@code n} running bots with no recorded container whose deploy calls all started before {@code callsEndedBefore}. */
+    public List<Bot> unidentified(Instant callsEndedBefore, int n) {
+        return sql.query(UNIDENTIFIED, Params.of("callsEndedBefore", callsEndedBefore).and("n", n))
+                .stream().map(this::toBot).toList();
+    }
+
     /** These bots, by id; an id with no bot is absent from the answer. */
     public Map<Long, Bot> findAll(Collection<Long> ids) {
         if (ids.isEmpty()) {
@@ -231,10 +253,11 @@ public final class BotStore {
     }
 
     /**
-     * What recording found for one deployment: whether it was recorded, the bot's status, and
-     * whether its container was found orphaned (its bot holds no unit there) and is owed a stop.
+     * What recording found for one deployment: whether it was recorded, the bot's status, whether
+     * its container was found orphaned (its bot holds no unit there) and is owed a stop, and the
+     * reason of a stop owed while the deploy call ran, now due ({@code stopDue}), if any.
      */
-    public record Recorded(long botId, BotStatus status, boolean recorded, boolean orphaned) {
+    public record Recorded(long botId, BotStatus status, boolean recorded, boolean orphaned, String stopDue) {
     }
 
     /**
@@ -249,7 +272,7 @@ public final class BotStore {
         return sql.query(RECORD_DEPLOYMENTS, Params.of("deployments", BotJson.parameter(deployments)).and("now", now)
                         .and("followUpAt", PlatformReleases.followUpAt(now)))
                 .stream().map(r -> new Recorded(r.getLong("id"), BotStatus.valueOf(r.getString("status")),
-                        r.getBoolean("recorded"), r.getBoolean("orphaned"))).toList();
+                        r.getBoolean("recorded"), r.getBoolean("orphaned"), r.getString("stop_due"))).toList();
     }
 
     public Bot toBot(Row row) {

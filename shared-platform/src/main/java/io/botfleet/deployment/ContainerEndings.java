@@ -18,9 +18,10 @@ import java.time.Instant;
 public final class ContainerEndings {
 
     /**
-     * What the word was decided on: the bot's container (its identifier) and, when the caller
-     * read it, the claim it came from ({@code attempt}, for platforms whose names do not change
-     * from one claim to the next, such as a Kubernetes Job named after the bot).
+     * What the word was decided on: the bot's container (its identifier; null for a bot whose
+     * container was never recorded, found missing by its name) and, when the caller read it, the
+     * claim it came from ({@code attempt}, for platforms whose names do not change from one claim
+     * to the next, such as a Kubernetes Job named after the bot).
      */
     public record Fence(String platform, String identifier, Integer attempt) {
     }
@@ -41,7 +42,7 @@ public final class ContainerEndings {
     private static final String ENDED = """
             WITH prev AS (
               SELECT id, status, status_reason, capacity_platform, priority, created_at FROM bots
-              WHERE id = :id AND capacity_platform = :platform AND platform_identifier = :identifier
+              WHERE id = :id AND capacity_platform = :platform AND platform_identifier IS NOT DISTINCT FROM :identifier
                 AND (:attempt::integer IS NULL OR deploy_attempts = :attempt::integer)
                 AND status NOT IN ('QUEUED', 'DONE', 'FATAL')
               FOR UPDATE),

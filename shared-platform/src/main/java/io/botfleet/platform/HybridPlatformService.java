@@ -90,7 +90,7 @@ public final class HybridPlatformService {
         this.bots = bots;
         this.calls = new PlatformCalls(policy.callTimeout());
         this.followUps = new ReleaseFollowUps(releases, this::platform, calls, announce, clock);
-        this.drain = new QueueDrain(this, queue, stops, drainLease, ledger, announce, policy, clock);
+        this.drain = new QueueDrain(this, bots, queue, stops, drainLease, ledger, announce, policy, clock);
         this.reconcile = new ContainerReconcile(bots, endings, calls, followUps, clock);
     }
 
@@ -237,6 +237,34 @@ public final class HybridPlatformService {
                     outcomes.deployed.add(new Deployment(id, platform.name(), found.value().get()));
                 } else {
                     outcomes.add(id, platform.name(), new PlatformCalls.Outcome<>(null, refused.get(id)));
+                }
+            });
+        }
+        return outcomes.settle(List.of(), budget);
+    }
+
+    /**
+     * Running bots with no recorded container (they called back while their deploy's answer was
+     * lost): each is looked up by its name. A container found is recorded, so events and the
+     * reconcile know it from then on; a platform that confirms none exists ends the bot as for any
+     * container gone, fenced by the claim that was read. A lookup that fails changes nothing.
+     */
+    Placement adopt(List<Bot> unidentified, Budget budget) {
+        PlacementOutcomes outcomes = new PlacementOutcomes(null, ledger, bots, followUps);
+        for (LimitedPlatform platform : platforms) {
+            Map<Long, Bot> here = new LinkedHashMap<>();
+            unidentified.stream().filter(b -> platform.name().equals(b.deploymentPlatform())).forEach(b -> here.put(b.id(), b));
+            if (here.isEmpty() || !budget.allows(calls.timeout())) {
+                continue;
+            }
+            Map<Long, PlatformCalls.Call<Optional<String>>> lookups = new LinkedHashMap<>();
+            here.keySet().forEach(id -> lookups.put(id, () -> platform.service().findBot(id)));
+            calls.all(platform.name(), "find", lookups).forEach((id, found) -> {
+                if (found.succeeded() && found.value().isPresent()) {
+                    outcomes.deployed.add(new Deployment(id, platform.name(), found.value().get()));
+                } else if (found.succeeded()) {
+                    reconcile.containerEnded(id, new Fence(platform.name(), null, here.get(id).deployAttempts()),
+                            PlatformStatus.of(PlatformBotStatus.STOPPED, "the platform has no container of the bot"));
                 }
             });
         }

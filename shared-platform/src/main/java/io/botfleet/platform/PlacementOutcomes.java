@@ -73,7 +73,8 @@ final class PlacementOutcomes {
 
     /**
      * Records the deployments. A container whose bot holds no unit on its platform any more
-     * (stopped, ended, or placed elsewhere meanwhile) is owed a stop by the same statement.
+     * (stopped, ended, or placed elsewhere meanwhile) is owed a stop by the same statement; a bot
+     * stopped while its deploy call ran has that stop carried out now, with the settle that follows.
      */
     private List<Deployment> record() {
         if (deployed.isEmpty()) {
@@ -88,6 +89,8 @@ final class PlacementOutcomes {
             Recorded r = recorded.get(d.botId());
             if (r != null && r.orphaned()) {
                 freed.add(new Release(d.botId(), d.platform(), true, d.identifier(), Instant.EPOCH, "ORPHANED"));
+            } else if (r != null && r.stopDue() != null) { // stopped during the call: the stop goes now, by identifier
+                freed.add(new Release(d.botId(), d.platform(), true, d.identifier(), Instant.EPOCH, r.stopDue()));
             } else if (r != null && r.recorded() && running.contains(r.status())) {
                 kept.add(d);
                 Log.info("bot.deployed", Map.of("botId", d.botId(), "platform", d.platform(),

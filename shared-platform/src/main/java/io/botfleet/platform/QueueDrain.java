@@ -3,6 +3,7 @@ package io.botfleet.platform;
 import io.botfleet.Log;
 import io.botfleet.bot.Bot;
 import io.botfleet.deployment.BotStops;
+import io.botfleet.deployment.BotStore;
 import io.botfleet.deployment.CapacityLedger;
 import io.botfleet.deployment.CapacityReleasedPublisher;
 import io.botfleet.deployment.DeploymentQueue;
@@ -21,7 +22,8 @@ import java.util.Map;
 /**
  * processQueue. Under the drain lease (one drainer at a time), a pass reconciles (entries past
  * their timeout end FATAL, expired leases return to WAITING, deployed bots silent for too long
- * end FATAL and are owed a stop, owed stops and releases are worked off, pinned bots are resumed)
+ * end FATAL and are owed a stop, owed stops and releases are worked off, pinned bots are resumed,
+ * and running bots with no recorded container are looked up by name)
  * and then, round after round, claims as many due entries as there is free capacity for, in
  * priority then FIFO order, and places them. Every statement is bounded and every platform call
  * fits the budget, so a drain ends in its budget whatever the backlog; what is left waits for the
@@ -34,6 +36,7 @@ final class QueueDrain {
     private static final Duration LEASE_SLACK = Duration.ofSeconds(10);
 
     private final HybridPlatformService hybrid;
+    private final BotStore bots;
     private final DeploymentQueue queue;
     private final BotStops stops;
     private final DrainLease lease;
@@ -42,9 +45,10 @@ final class QueueDrain {
     private final DrainPolicy policy;
     private final Clock clock;
 
-    QueueDrain(HybridPlatformService hybrid, DeploymentQueue queue, BotStops stops, DrainLease lease,
+    QueueDrain(HybridPlatformService hybrid, BotStore bots, DeploymentQueue queue, BotStops stops, DrainLease lease,
                CapacityLedger ledger, CapacityReleasedPublisher announce, DrainPolicy policy, Clock clock) {
         this.hybrid = hybrid;
+        this.bots = bots;
         this.queue = queue;
         this.stops = stops;
         this.lease = lease;
@@ -142,6 +146,9 @@ final class QueueDrain {
             } finally {
                 queue.releaseLeases(resumer);
             }
+        }
+        if (budget.allows(policy.callTimeout())) {
+            hybrid.adopt(bots.unidentified(clock.instant().minus(policy.callWindow()), policy.batchSize()), budget);
         }
         // a round needs time for one timeout per platform it tries; each platform checks again
         while (budget.allows(policy.callTimeout())) {
