@@ -204,6 +204,36 @@ class HttpContractTest {
     }
 
     @Test
+    void anEndedBotsTokenNoLongerReadsItsConfig() {
+        api.deployMany(2);
+        long done = 1;
+        long fatal = 2;
+        assertThat(api.call(callback(done, "{\"status\":\"DONE\"}")).getStatusCode()).isEqualTo(200);
+        assertThat(api.call(callback(fatal, "{\"status\":\"FATAL\",\"reason\":\"crashed\"}")).getStatusCode())
+                .isEqualTo(200);
+        for (long id : new long[] {done, fatal}) {
+            String before = api.tables();
+            APIGatewayV2HTTPResponse gone = api.call(ownConfig(id));
+            assertThat(gone.getStatusCode()).as("config of ended bot " + id).isEqualTo(410);
+            assertThat(gone.getHeaders()).containsEntry("Content-Type", "application/problem+json");
+            assertThat(Api.body(gone).get("type").asText()).isEqualTo("urn:botfleet:problem:bot-ended");
+            assertThat(gone.getBody()).as("no part of the config in the answer").doesNotContain("meet.google.com");
+            APIGatewayV2HTTPResponse late = api.call(callback(id, "{\"status\":\"IN_CALL\"}"));
+            assertThat(late.getStatusCode()).as("the callback still refuses changes").isEqualTo(409);
+            assertThat(api.tables()).isEqualTo(before);
+        }
+    }
+
+    /** The bot's own config read, with its token. */
+    private static APIGatewayV2HTTPEvent ownConfig(long id) {
+        APIGatewayV2HTTPEvent read = Api.forBot("apigw/get-bot.json", Long.toString(id));
+        read.setRouteKey("GET /bots/{id}/config");
+        read.getHeaders().remove("authorization");
+        read.getHeaders().put("x-bot-token", new BotTokens(Fixtures.SECRET).tokenFor(id));
+        return read;
+    }
+
+    @Test
     void listingHistoryAndWebhooksAnswerAsTheDocumentSays() {
         long id = deployOne();
         api.call(callback(id, "{\"status\":\"IN_CALL\"}"));
