@@ -74,6 +74,32 @@ class HttpContractTest {
         assertThat(Api.body(reused).get("type").asText()).isEqualTo("urn:botfleet:problem:idempotency-key-reused");
     }
 
+    @Test
+    void anIdempotencyKeyComparesBodiesByWhatTheySayNotByHowTheyAreWritten() {
+        String url = "https://zoom.us/j/1";
+        APIGatewayV2HTTPEvent first = Api.withBody("apigw/deploy-bot.json",
+                "{\"meetingUrl\":\"" + url + "\",\"meeting\":{\"id\":\"x, password=y\",\"password\":\"z\"}}");
+        APIGatewayV2HTTPResponse answer = api.call(first);
+        assertThat(answer.getStatusCode()).isEqualTo(201);
+
+        // the same text once the two fields are run together, as BotConfig.toString() shows them
+        APIGatewayV2HTTPEvent other = Api.withBody("apigw/deploy-bot.json",
+                "{\"meetingUrl\":\"" + url + "\",\"meeting\":{\"id\":\"x\",\"password\":\"y, password=z\"}}");
+        String before = api.tables();
+        APIGatewayV2HTTPResponse reused = api.call(other);
+        assertThat(reused.getStatusCode()).as("another meeting password under the same key").isEqualTo(422);
+        assertThat(Api.body(reused).get("type").asText()).isEqualTo("urn:botfleet:problem:idempotency-key-reused");
+        assertThat(api.tables()).isEqualTo(before);
+
+        APIGatewayV2HTTPEvent reordered = Api.withBody("apigw/deploy-bot.json",
+                "{ \"meeting\" : {\n  \"password\" : \"z\",\t\"id\" : \"x, password=y\" },\n \"meetingUrl\" : \"" + url + "\" }");
+        APIGatewayV2HTTPResponse replayed = api.call(reordered);
+        assertThat(replayed.getStatusCode()).as("the same body, keys reordered, other whitespace").isEqualTo(201);
+        assertThat(replayed.getHeaders()).containsEntry("Idempotent-Replayed", "true");
+        assertThat(Api.body(replayed)).isEqualTo(Api.body(answer));
+        assertThat(api.k8s.starts()).hasSize(1);
+    }
+
     @ParameterizedTest
     @Event(value = "apigw/get-bot.json", type = APIGatewayV2HTTPEvent.class)
     void getBotShowsStatusPlatformAndHeartbeat(APIGatewayV2HTTPEvent event) {

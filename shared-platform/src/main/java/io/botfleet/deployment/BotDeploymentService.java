@@ -304,9 +304,10 @@ public final class BotDeploymentService {
         return left == null ? Budget.unbounded() : Budget.request(left);
     }
 
+    /** What tells a retry from another request under the same Idempotency-Key: a hash of every field of it. */
     private static String fingerprint(BotConfig config) {
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(config.toString().getBytes(StandardCharsets.UTF_8));
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(BotJson.canonical(config).getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(digest);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
