@@ -55,7 +55,7 @@ public final class BotStatusHandler extends HttpFunction {
     private static APIGatewayV2HTTPResponse callback(BotDeploymentService deployments, Webhooks webhooks,
                                                      HttpRequest request) {
         long id = request.id();
-        JsonNode body = request.jsonBody();
+        JsonNode body = request.jsonBody("/reason"); // a reason is free text: tab and newline are fine
         BotStatus status = reportedStatus(body);
         boolean heartbeat = body.path("heartbeat").asBoolean(false);
         String reason = body.hasNonNull("reason") ? body.get("reason").asText() : null;
