@@ -55,7 +55,7 @@ public final class BotStatusHandler extends HttpFunction {
     private static APIGatewayV2HTTPResponse callback(BotDeploymentService deployments, Webhooks webhooks,
                                                      HttpRequest request) {
         long id = request.id();
-        JsonNode body = request.jsonBody();
+        JsonNode body = request.jsonBody("/reason"); // a reason is free text: tab and newline are fine
         BotStatus status = reportedStatus(body);
         boolean heartbeat = body.path("heartbeat").asBoolean(false);
         String reason = body.hasNonNull("reason") ? body.get("reason").asText() : null;
@@ -82,7 +82,10 @@ public final class BotStatusHandler extends HttpFunction {
         };
     }
 
-    /** The bot's own configuration, for the bot (its token): the meeting's password never sits in a container spec. */
+    /**
+     * The bot's own configuration, for the bot (its token): the meeting's password never sits in a
+     * container spec. Once the bot ended, 410: its token, still in that spec, opens nothing more.
+     */
     private static APIGatewayV2HTTPResponse ownConfig(BotDeploymentService deployments, HttpRequest request) {
         long id = request.id();
         BotDeploymentService.OwnConfig own = deployments.ownConfig(id, request.header("X-Bot-Token"));
@@ -90,7 +93,9 @@ public final class BotStatusHandler extends HttpFunction {
             case UNAUTHORIZED -> throw new Problem(401, "invalid-bot-token", "Invalid bot token",
                     "X-Bot-Token is missing or is not this bot's token");
             case NOT_FOUND -> throw Problem.notFound("no bot " + id);
-            default -> HttpResponses.json(200, Views.config(id, own.config()));
+            case ENDED -> throw new Problem(410, "bot-ended", "The bot has ended",
+                    "bot " + id + " is " + own.status() + "; an ended bot's configuration is no longer served");
+            case ACCEPTED -> HttpResponses.json(200, Views.config(id, own.config()));
         };
     }
 

@@ -5,9 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.botfleet.bot.BotTokens;
+import io.botfleet.testing.Fixtures;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -50,19 +54,121 @@ class BadInputTest {
                         "},\"startTime\":\"2026-11-28T10:00:00Z\",\"endTime\":\"2026-11-28T09:00:00Z\"}")), "invalid-request", "/endTime"),
                 Arguments.of("a status a bot cannot report", Api.withBody("apigw/bot-status-callback.json",
                         "{\"status\":\"QUEUED\"}"), "invalid-request", "/status"),
-                Arguments.of("a bad queue limit", queueLimit("0"), "invalid-request", "/limit"));
+                Arguments.of("a bad queue limit", queueLimit("0"), "invalid-request", "/limit"),
+                // every string the API reads: no control character (tab and newline only in free text), whole Unicode
+                Arguments.of("U+0000 in a display name", deploy(valid, "\"displayName\":\"a\\u0000b\""),
+                        "invalid-request", "/displayName"),
+                Arguments.of("U+0000 in a meeting password", deploy(valid.replace("\"}}", "\",\"password\":\"p\\u0000\"}}"), ""),
+                        "invalid-request", "/meeting/password"),
+                Arguments.of("a tab in a display name", deploy(valid, "\"displayName\":\"a\\tb\""),
+                        "invalid-request", "/displayName"),
+                Arguments.of("U+0085 in a meeting id", deploy(valid.replace("\"}}", "\",\"id\":\"1\\u0085\"}}"), ""),
+                        "invalid-request", "/meeting/id"),
+                Arguments.of("U+007F in a tenant", deploy(valid, "\"tenant\":\"acme\\u007f\""), "invalid-request", "/tenant"),
+                Arguments.of("U+0000 in a field's name", deploy(valid, "\"x\\u0000\":\"1\""), "invalid-request", "/x\u0000"),
+                Arguments.of("a lone high surrogate", deploy(valid, "\"displayName\":\"a\\ud800\""),
+                        "invalid-request", "/displayName"),
+                Arguments.of("a lone low surrogate", deploy(valid.replace("\"}}", "\",\"id\":\"\\udc00x\"}}"), ""),
+                        "invalid-request", "/meeting/id"),
+                Arguments.of("U+0000 in a callback's reason", callback("{\"status\":\"IN_CALL\",\"reason\":\"a\\u0000\"}"),
+                        "invalid-request", "/reason"),
+                Arguments.of("a vertical tab in a callback's reason", callback("{\"status\":\"IN_CALL\",\"reason\":\"a\\u000bb\"}"),
+                        "invalid-request", "/reason"),
+                Arguments.of("a lone surrogate in a callback's reason", callback("{\"status\":\"FATAL\",\"reason\":\"\\udfff\"}"),
+                        "invalid-request", "/reason"),
+                Arguments.of("U+0000 in a tenant filter", list(Map.of("tenant", "acme\u0000")), "invalid-request", "/tenant"),
+                Arguments.of("U+0000 in a status filter", list(Map.of("status", "IN_CALL\u0000")), "invalid-request", "/status"),
+                Arguments.of("U+001B in a cursor", list(Map.of("cursor", "\u001b[2J")), "invalid-request", "/cursor"),
+                Arguments.of("U+0000 in a queue limit", queueLimit("1\u0000"), "invalid-request", "/limit"),
+                // times within 2000-2100
+                Arguments.of("a start in 1999", deploy(valid, "\"startTime\":\"1999-12-31T23:59:59Z\""),
+                        "invalid-request", "/startTime"),
+                Arguments.of("an end in 2101", deploy(valid, "\"endTime\":\"2101-01-01T00:00:00Z\""),
+                        "invalid-request", "/endTime"),
+                Arguments.of("a start in the year 10000", deploy(valid, "\"startTime\":\"+10000-01-01T00:00:00Z\""),
+                        "invalid-request", "/startTime"),
+                Arguments.of("a list from 1999", list(Map.of("createdAfter", "1999-12-31T23:59:59Z")),
+                        "invalid-request", "/createdAfter"),
+                Arguments.of("a list from 2101", list(Map.of("createdAfter", "2101-01-01T00:00:00Z")),
+                        "invalid-request", "/createdAfter"),
+                // the shape of the JSON itself
+                Arguments.of("65 levels of nesting", deploy(valid, "\"displayName\":" + nested(64)),
+                        "invalid-request", "/displayName" + "/0".repeat(63)),
+                Arguments.of("10000 levels of nesting", deploy(valid, "\"displayName\":" + nested(10_000)),
+                        "invalid-request", "/displayName" + "/0".repeat(63)),
+                Arguments.of("65 levels of nesting in a callback",
+                        callback("{\"status\":\"IN_CALL\",\"reason\":" + nested(64) + "}"),
+                        "invalid-request", "/reason" + "/0".repeat(63)),
+                Arguments.of("a field given twice", deploy(valid, "\"displayName\":\"a\",\"displayName\":\"b\""),
+                        "invalid-request", "/displayName"),
+                Arguments.of("a nested field given twice", deploy(valid.replace("\"}}", "\",\"url\":\"https://zoom.us/j/2\"}}"), ""),
+                        "invalid-request", "/meeting/url"),
+                Arguments.of("a status given twice", callback("{\"status\":\"IN_CALL\",\"status\":\"DONE\"}"),
+                        "invalid-request", "/status"));
+    }
+
+    /** A deploy of {@code valid} with {@code fields} added at its top level; no key, so only the body decides. */
+    private static APIGatewayV2HTTPEvent deploy(String valid, String fields) {
+        APIGatewayV2HTTPEvent event = Api.withBody("apigw/deploy-bot.json",
+                fields.isEmpty() ? valid : valid.replace("}}", "}," + fields + "}"));
+        event.getHeaders().remove("idempotency-key");
+        return event;
+    }
+
+    /** Bot 1's own callback, with its token. */
+    private static APIGatewayV2HTTPEvent callback(String body) {
+        APIGatewayV2HTTPEvent event = Api.withBody("apigw/bot-status-callback.json", body);
+        event.getHeaders().put("x-bot-token", new BotTokens(Fixtures.SECRET).tokenFor(1));
+        return event;
+    }
+
+    /** {@code GET /bots} with these query parameters. */
+    private static APIGatewayV2HTTPEvent list(Map<String, String> query) {
+        APIGatewayV2HTTPEvent event = Api.event("apigw/get-queue.json");
+        event.setRouteKey("GET /bots");
+        event.setRawPath("/bots");
+        event.setQueryStringParameters(query);
+        return event;
+    }
+
+    /** {@code depth} arrays, one in the other. */
+    private static String nested(int depth) {
+        return "[".repeat(depth) + "]".repeat(depth);
     }
 
     private static APIGatewayV2HTTPEvent queueLimit(String limit) {
         APIGatewayV2HTTPEvent event = Api.event("apigw/get-queue.json");
-        event.setQueryStringParameters(java.util.Map.of("limit", limit));
+        event.setQueryStringParameters(Map.of("limit", limit));
         return event;
+    }
+
+    @Test
+    void whatTheRulesAllowStillPasses() {
+        try (Api fresh = new Api()) {
+            APIGatewayV2HTTPEvent deploy = Api.withBody("apigw/deploy-bot.json", "{\"meetingUrl\":\"https://zoom.us/j/1\","
+                    + "\"displayName\":\"Notetaker \\ud83e\\udd16 caf\u00e9\",\"endTime\":\"2100-12-31T23:59:59Z\"}");
+            APIGatewayV2HTTPResponse deployed = fresh.call(deploy);
+            assertThat(deployed.getStatusCode()).isEqualTo(201);
+            long id = Api.body(deployed).get("id").asLong();
+            assertThat(fresh.db.text("SELECT display_name AS s FROM bots")).isEqualTo("Notetaker \ud83e\udd16 caf\u00e9");
+
+            APIGatewayV2HTTPEvent report = Api.withBody("apigw/bot-status-callback.json",
+                    "{\"status\":\"FATAL\",\"reason\":\"could not join:\\n\\twaiting room closed\"}");
+            report.getHeaders().put("x-bot-token", new BotTokens(Fixtures.SECRET).tokenFor(id));
+            assertThat(fresh.call(report).getStatusCode()).as("tab and newline in free text").isEqualTo(200);
+            assertThat(fresh.db.text("SELECT status_reason AS s FROM bots")).isEqualTo("could not join:\n\twaiting room closed");
+
+            APIGatewayV2HTTPResponse listed = fresh.call(list(Map.of("createdAfter", "2000-01-01T00:00:00Z")));
+            assertThat(listed.getStatusCode()).isEqualTo(200);
+            assertThat(Api.body(listed).get("bots")).hasSize(1);
+        }
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("badRequests")
     void isRefusedWithAProblemAndChangesNothing(String what, APIGatewayV2HTTPEvent event, String type, String pointer) {
         String before = api.tables();
+        long bots = api.db.count("SELECT count(*) AS n FROM bots");
         APIGatewayV2HTTPResponse response = api.call(event);
 
         int status = type.equals("body-too-large") ? 413 : 400; // 413 Content Too Large, as HTTP says
@@ -76,6 +182,7 @@ class BadInputTest {
         if (pointer != null) {
             assertThat(problem.get("errors")).extracting(e -> e.get("pointer").asText()).contains(pointer);
         }
+        assertThat(api.db.count("SELECT count(*) AS n FROM bots")).as("no bot written").isEqualTo(bots);
         assertThat(api.tables()).as("tables unchanged").isEqualTo(before);
     }
 }

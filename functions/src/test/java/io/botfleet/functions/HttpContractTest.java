@@ -74,6 +74,32 @@ class HttpContractTest {
         assertThat(Api.body(reused).get("type").asText()).isEqualTo("urn:botfleet:problem:idempotency-key-reused");
     }
 
+    @Test
+    void anIdempotencyKeyComparesBodiesByWhatTheySayNotByHowTheyAreWritten() {
+        String url = "https://zoom.us/j/1";
+        APIGatewayV2HTTPEvent first = Api.withBody("apigw/deploy-bot.json",
+                "{\"meetingUrl\":\"" + url + "\",\"meeting\":{\"id\":\"x, password=y\",\"password\":\"z\"}}");
+        APIGatewayV2HTTPResponse answer = api.call(first);
+        assertThat(answer.getStatusCode()).isEqualTo(201);
+
+        // the same text once the two fields are run together, as BotConfig.toString() shows them
+        APIGatewayV2HTTPEvent other = Api.withBody("apigw/deploy-bot.json",
+                "{\"meetingUrl\":\"" + url + "\",\"meeting\":{\"id\":\"x\",\"password\":\"y, password=z\"}}");
+        String before = api.tables();
+        APIGatewayV2HTTPResponse reused = api.call(other);
+        assertThat(reused.getStatusCode()).as("another meeting password under the same key").isEqualTo(422);
+        assertThat(Api.body(reused).get("type").asText()).isEqualTo("urn:botfleet:problem:idempotency-key-reused");
+        assertThat(api.tables()).isEqualTo(before);
+
+        APIGatewayV2HTTPEvent reordered = Api.withBody("apigw/deploy-bot.json",
+                "{ \"meeting\" : {\n  \"password\" : \"z\",\t\"id\" : \"x, password=y\" },\n \"meetingUrl\" : \"" + url + "\" }");
+        APIGatewayV2HTTPResponse replayed = api.call(reordered);
+        assertThat(replayed.getStatusCode()).as("the same body, keys reordered, other whitespace").isEqualTo(201);
+        assertThat(replayed.getHeaders()).containsEntry("Idempotent-Replayed", "true");
+        assertThat(Api.body(replayed)).isEqualTo(Api.body(answer));
+        assertThat(api.k8s.starts()).hasSize(1);
+    }
+
     @ParameterizedTest
     @Event(value = "apigw/get-bot.json", type = APIGatewayV2HTTPEvent.class)
     void getBotShowsStatusPlatformAndHeartbeat(APIGatewayV2HTTPEvent event) {
@@ -201,6 +227,36 @@ class HttpContractTest {
                 new BotTokens(Fixtures.SECRET)).forBot(api.services.bots().find(id));
         assertThat(environment).as("what every platform puts in the container's spec: no meeting URL or password")
                 .containsOnlyKeys("BOT_ID", "BOTFLEET_URL", "BOT_TOKEN", "MEETING_PLATFORM");
+    }
+
+    @Test
+    void anEndedBotsTokenNoLongerReadsItsConfig() {
+        api.deployMany(2);
+        long done = 1;
+        long fatal = 2;
+        assertThat(api.call(callback(done, "{\"status\":\"DONE\"}")).getStatusCode()).isEqualTo(200);
+        assertThat(api.call(callback(fatal, "{\"status\":\"FATAL\",\"reason\":\"crashed\"}")).getStatusCode())
+                .isEqualTo(200);
+        for (long id : new long[] {done, fatal}) {
+            String before = api.tables();
+            APIGatewayV2HTTPResponse gone = api.call(ownConfig(id));
+            assertThat(gone.getStatusCode()).as("config of ended bot " + id).isEqualTo(410);
+            assertThat(gone.getHeaders()).containsEntry("Content-Type", "application/problem+json");
+            assertThat(Api.body(gone).get("type").asText()).isEqualTo("urn:botfleet:problem:bot-ended");
+            assertThat(gone.getBody()).as("no part of the config in the answer").doesNotContain("meet.google.com");
+            APIGatewayV2HTTPResponse late = api.call(callback(id, "{\"status\":\"IN_CALL\"}"));
+            assertThat(late.getStatusCode()).as("the callback still refuses changes").isEqualTo(409);
+            assertThat(api.tables()).isEqualTo(before);
+        }
+    }
+
+    /** The bot's own config read, with its token. */
+    private static APIGatewayV2HTTPEvent ownConfig(long id) {
+        APIGatewayV2HTTPEvent read = Api.forBot("apigw/get-bot.json", Long.toString(id));
+        read.setRouteKey("GET /bots/{id}/config");
+        read.getHeaders().remove("authorization");
+        read.getHeaders().put("x-bot-token", new BotTokens(Fixtures.SECRET).tokenFor(id));
+        return read;
     }
 
     @Test

@@ -227,23 +227,36 @@ public final class BotDeploymentService {
         return new Stop(StopResult.STOPPING, stopped.status());
     }
 
+    /** ENDED: the bot is DONE or FATAL, so its token no longer opens its configuration. */
+    public enum ConfigResult { ACCEPTED, UNAUTHORIZED, NOT_FOUND, ENDED }
+
+    /** What the bot's own config route answers: its config (only when ACCEPTED), once its token is checked. */
+    public record OwnConfig(ConfigResult result, BotStatus status, BotConfig config) {
+    }
+
+    /**
+     * The bot's configuration, for the bot itself (its token), so its secrets stay out of its
+     * container's spec. The token lives as long as the container's spec that carries it (an ECS
+     * override, a Coolify environment), so it opens the meeting's password only while the bot has
+     * not ended; that is decided on the same read that returns the config, so a bot that ends
+     * between two reads cannot slip through.
+     */
+    public OwnConfig ownConfig(long id, String token) {
+        if (!tokens.isValid(id, token)) {
+            return new OwnConfig(ConfigResult.UNAUTHORIZED, null, null);
+        }
+        Bot bot = bots.find(id);
+        if (bot == null) {
+            return new OwnConfig(ConfigResult.NOT_FOUND, null, null);
+        }
+        return bot.status().isTerminal() ? new OwnConfig(ConfigResult.ENDED, bot.status(), null)
+                : new OwnConfig(ConfigResult.ACCEPTED, bot.status(), bot.config());
+    }
+
     /**
      * A bot's own callback: a status, or (with none) a bare heartbeat; any callback is a sign of
      * life. The token is checked before anything else.
      */
-    /** What the bot's own config route answers: its config, once its token is checked. */
-    public record OwnConfig(CallbackResult result, BotConfig config) {
-    }
-
-    /** The bot's configuration, for the bot itself (its token), so its secrets stay out of its container's spec. */
-    public OwnConfig ownConfig(long id, String token) {
-        if (!tokens.isValid(id, token)) {
-            return new OwnConfig(CallbackResult.UNAUTHORIZED, null);
-        }
-        Bot bot = bots.find(id);
-        return bot == null ? new OwnConfig(CallbackResult.NOT_FOUND, null) : new OwnConfig(CallbackResult.ACCEPTED, bot.config());
-    }
-
     public Callback report(long id, String token, BotStatus status, String reason) {
         if (!tokens.isValid(id, token)) {
             return new Callback(CallbackResult.UNAUTHORIZED, null);
@@ -291,9 +304,10 @@ public final class BotDeploymentService {
         return left == null ? Budget.unbounded() : Budget.request(left);
     }
 
+    /** What tells a retry from another request under the same Idempotency-Key: a hash of every field of it. */
     private static String fingerprint(BotConfig config) {
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(config.toString().getBytes(StandardCharsets.UTF_8));
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(BotJson.canonical(config).getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(digest);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);

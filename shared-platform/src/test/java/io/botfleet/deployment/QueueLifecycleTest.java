@@ -4,8 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.botfleet.Services;
 import io.botfleet.bot.Bot;
+import io.botfleet.bot.BotConfig;
 import io.botfleet.bot.BotStatus;
 import io.botfleet.bot.BotTokens;
+import io.botfleet.bot.Meeting;
+import io.botfleet.bot.MeetingPlatform;
 import io.botfleet.platform.HybridPlatformService;
 import io.botfleet.platform.PlatformDeployError;
 import io.botfleet.testing.FakePlatform;
@@ -275,6 +278,22 @@ class QueueLifecycleTest {
         var other = Fixtures.config(clock.instant().plus(Duration.ofDays(1)));
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> services.deployments().deploy(other, "key-2"))
                 .isInstanceOf(BotDeploymentService.IdempotencyConflict.class);
+    }
+
+    @Test
+    void anIdempotencyKeyTellsRequestsApartByEveryFieldNotByTheirText() {
+        var c = Fixtures.config();
+        var first = new BotConfig(new Meeting(MeetingPlatform.ZOOM, c.meeting().url(), "x, password=y", "z"),
+                c.displayName(), c.imageUrl(), c.recordingEnabled(), c.automaticLeave(), c.startTime(), c.endTime(),
+                c.callbackUrl(), c.tenant(), c.priority());
+        var other = new BotConfig(new Meeting(MeetingPlatform.ZOOM, c.meeting().url(), "x", "y, password=z"),
+                c.displayName(), c.imageUrl(), c.recordingEnabled(), c.automaticLeave(), c.startTime(), c.endTime(),
+                c.callbackUrl(), c.tenant(), c.priority());
+        services.deployments().deploy(first, "key-3");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> services.deployments().deploy(other, "key-3"))
+                .isInstanceOf(BotDeploymentService.IdempotencyConflict.class);
+        assertThat(services.deployments().deploy(first, "key-3").replay()).isTrue();
+        assertThat(db.count("SELECT count(*) AS n FROM bots")).isEqualTo(1);
     }
 
     @Test

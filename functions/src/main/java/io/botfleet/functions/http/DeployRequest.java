@@ -7,7 +7,6 @@ import io.botfleet.bot.Meeting;
 import io.botfleet.bot.MeetingPlatform;
 import java.net.URI;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -220,12 +219,11 @@ public final class DeployRequest {
         if (value == null) {
             return null;
         }
-        try {
-            return java.time.OffsetDateTime.parse(value).toInstant();
-        } catch (DateTimeParseException e) {
-            error("/" + field, "must be an ISO-8601 date-time with an offset, such as 2026-11-28T15:00:00Z");
-            return null;
+        Instant instant = InputRules.dateTime(value);
+        if (instant == null) {
+            error("/" + field, InputRules.DATE_TIME);
         }
+        return instant;
     }
 
     private void unknownFields(JsonNode node, Set<String> known, String prefix) {

@@ -1,12 +1,14 @@
 package io.botfleet.functions.http;
 
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 
 /** Typed, validated access to an API Gateway v2 request: body, headers, path and query parameters. */
 public final class HttpRequest {
@@ -14,6 +16,7 @@ public final class HttpRequest {
     public static final int MAX_BODY_BYTES = 64 * 1024;
 
     private final APIGatewayV2HTTPEvent event;
+    private Map<String, String> query;
 
     public HttpRequest(APIGatewayV2HTTPEvent event) {
         this.event = event;
@@ -54,13 +57,13 @@ public final class HttpRequest {
 
     /** A query parameter, or null when absent or empty. */
     public String query(String name) {
-        String raw = event.getQueryStringParameters() == null ? null : event.getQueryStringParameters().get(name);
+        String raw = queryParameters().get(name);
         return raw == null || raw.isEmpty() ? null : raw;
     }
 
     /** A query parameter as a whole number in [min, max], or the fallback when absent. */
     public int intQuery(String name, int fallback, int min, int max) {
-        String raw = event.getQueryStringParameters() == null ? null : event.getQueryStringParameters().get(name);
+        String raw = queryParameters().get(name);
         if (raw == null) {
             return fallback;
         }
@@ -76,8 +79,36 @@ public final class HttpRequest {
                 List.of(new Problem.FieldError("/" + name, "must be a whole number from " + min + " to " + max)));
     }
 
-    /** The body parsed as JSON; refused when too large or malformed. An empty body is an empty object. */
-    public JsonNode jsonBody() {
+    /**
+     * The query parameters, every name and value kept to {@link InputRules#textProblem} (checked
+     * at the first read, every bad one reported).
+     */
+    private Map<String, String> queryParameters() {
+        if (query == null) {
+            Map<String, String> raw = event.getQueryStringParameters() == null ? Map.of() : event.getQueryStringParameters();
+            List<Problem.FieldError> errors = new ArrayList<>();
+            new TreeMap<>(raw).forEach((name, value) -> {
+                String problem = InputRules.textProblem(name, false);
+                problem = problem != null ? "its name " + problem : value == null ? null : InputRules.textProblem(value, false);
+                if (problem != null) {
+                    errors.add(new Problem.FieldError("/" + name, problem));
+                }
+            });
+            if (!errors.isEmpty()) {
+                throw Problem.invalid(errors.size() + " invalid query parameter(s)", errors);
+            }
+            query = raw;
+        }
+        return query;
+    }
+
+    /**
+     * The body parsed as JSON by {@link JsonBody}; refused when too large, malformed, or when a
+     * string in it breaks {@link InputRules#textProblem}. An empty body is an empty object.
+     *
+     * @param freeText the JSON pointers of strings that may hold tab and newline
+     */
+    public JsonNode jsonBody(String... freeText) {
         String body = event.getBody();
         if (body == null || body.isBlank()) {
             return Json.object();
@@ -87,16 +118,6 @@ public final class HttpRequest {
             throw new Problem(413, "body-too-large", "The request body is too large",
                     "the body is " + bytes.length + " bytes; at most " + MAX_BODY_BYTES + " are accepted");
         }
-        try {
-            return Json.MAPPER.readTree(bytes);
-        } catch (JsonProcessingException e) {
-            String reason = e.getOriginalMessage();
-            int detailStart = reason.indexOf(" (");
-            throw new Problem(400, "malformed-json", "The body is not valid JSON",
-                    "line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ": "
-                            + (detailStart > 0 ? reason.substring(0, detailStart) : reason));
-        } catch (java.io.IOException e) {
-            throw new Problem(400, "malformed-json", "The body is not valid JSON", e.getMessage());
-        }
+        return JsonBody.read(bytes, Set.of(freeText));
     }
 }

@@ -5,7 +5,6 @@ import io.botfleet.config.Settings;
 import io.botfleet.deployment.BotHistory;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
@@ -41,10 +40,9 @@ public final class ListRequest {
         }
         Instant createdAfter = null;
         if (request.query("createdAfter") != null) {
-            try {
-                createdAfter = OffsetDateTime.parse(request.query("createdAfter")).toInstant();
-            } catch (java.time.format.DateTimeParseException e) {
-                errors.add(new Problem.FieldError("/createdAfter", "must be an ISO-8601 date-time with an offset"));
+            createdAfter = InputRules.dateTime(request.query("createdAfter"));
+            if (createdAfter == null) {
+                errors.add(new Problem.FieldError("/createdAfter", InputRules.DATE_TIME));
             }
         }
         Long before = null;
