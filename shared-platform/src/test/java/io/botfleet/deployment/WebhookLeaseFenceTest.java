@@ -14,10 +14,8 @@ import io.botfleet.testing.HookedSql;
 import io.botfleet.testing.HookedSql.When;
 import io.botfleet.testing.MutableClock;
 import io.botfleet.testing.TestDatabase;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -43,8 +41,6 @@ import org.junit.jupiter.params.provider.EnumSource;
 @ParameterizedClass
 @EnumSource(TestDatabase.Adapter.class)
 class WebhookLeaseFenceTest {
-    private static final String SECRET = "whsec_" + Base64.getEncoder().encodeToString(
-            "botfleet-test-webhook-key-32-bytes!!".getBytes(StandardCharsets.UTF_8));
 
     private final TestDatabase db;
     private final MutableClock clock = new MutableClock();
@@ -67,7 +63,7 @@ class WebhookLeaseFenceTest {
     }
 
     private WebhookSender sender() {
-        return new WebhookSender(SECRET, true, clock, Duration.ofSeconds(3), Dns.SYSTEM);
+        return new WebhookSender(Fixtures.WEBHOOK_SECRET, true, clock, Duration.ofSeconds(3), Dns.SYSTEM);
     }
 
     @AfterEach

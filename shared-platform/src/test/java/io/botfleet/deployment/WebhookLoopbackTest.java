@@ -2,12 +2,11 @@ package io.botfleet.deployment;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.botfleet.testing.Fixtures;
 import io.botfleet.testing.MutableClock;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import mockwebserver3.MockResponse;
@@ -24,8 +23,6 @@ import org.junit.jupiter.api.Test;
  * than {@code localhost} get their addresses from a stand-in name service.
  */
 class WebhookLoopbackTest {
-    private static final String SECRET = "whsec_" + Base64.getEncoder().encodeToString(
-            "botfleet-test-webhook-key-32-bytes!!".getBytes(StandardCharsets.UTF_8));
     private static final Map<String, List<String>> NAMES = Map.of(
             "127.evil.example", List.of("203.0.113.7"),
             "127.0.0.1.evil.example", List.of("127.0.0.1", "203.0.113.7"),
@@ -58,7 +55,7 @@ class WebhookLoopbackTest {
     }
 
     private WebhookSender.Sent send(boolean allowLoopback, String host) {
-        return new WebhookSender(SECRET, allowLoopback, clock, Duration.ofMillis(700), WebhookLoopbackTest::lookup)
+        return new WebhookSender(Fixtures.WEBHOOK_SECRET, allowLoopback, clock, Duration.ofMillis(700), WebhookLoopbackTest::lookup)
                 .send("evt_1", "http://" + host + ":" + receiver.getPort() + "/hooks", "{}");
     }
 
