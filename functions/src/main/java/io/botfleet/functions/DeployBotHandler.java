@@ -32,7 +32,7 @@ public final class DeployBotHandler extends HttpFunction {
     private static APIGatewayV2HTTPResponse deploy(Services services, HttpRequest request) {
         BotDeploymentService deployments = services.deployments();
         FirstAnswers answers = services.firstAnswers();
-        BotConfig config = DeployRequest.parse(request.jsonBody());
+        BotConfig config = DeployRequest.parse(request.jsonBody(), services.settings().webhookSecret() != null);
         String key = DeployRequest.idempotencyKey(request.header("Idempotency-Key"));
         DeployOutcome outcome;
         try {

@@ -95,7 +95,7 @@ public final class Priming implements Resource {
     /** Runs what a first call runs, without the database or a platform. */
     public static void prime(Services services) {
         try {
-            DeployRequest.parse(Json.MAPPER.readTree(SAMPLE_BODY));
+            DeployRequest.parse(Json.MAPPER.readTree(SAMPLE_BODY), true); // the whole body's checks, whatever the settings
         } catch (Exception e) {
             throw new IllegalStateException("the priming sample no longer parses", e);
         }
@@ -139,7 +139,7 @@ public final class Priming implements Resource {
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("PRIMING", "PRIMING")))
                 .httpClient(new AnsweredFromMemory(ECS_ANSWER)).overrideConfiguration(o -> o.retryStrategy(r -> r.maxAttempts(1)))
                 .build()) {
-            BotConfig config = DeployRequest.parse(Json.MAPPER.readTree(SAMPLE_BODY));
+            BotConfig config = DeployRequest.parse(Json.MAPPER.readTree(SAMPLE_BODY), true);
             Bot bot = new Bot(0, config, BotStatus.QUEUED, null, null, null, Instant.EPOCH, null, null, null, 0);
             new AwsPlatformService(ecs, services.settings().ecs(), new BotEnvironment("https://priming.invalid",
                     new BotTokens("priming-secret-of-sixteen-chars")), Duration.ofSeconds(5)).deployBot(bot);

@@ -81,6 +81,7 @@ public final class ColdStartBenchmark {
                 "DATA_API_ENDPOINT", db.dataApi().endpoint().toString(), "BOT_TOKEN_SECRET", Fixtures.SECRET,
                 "BOTFLEET_CALLBACK_URL", "https://botfleet.example.com", "PLATFORM_PRIORITY", "aws",
                 "AWS_BOT_LIMIT", "100000", "ECS_ENDPOINT", ecs.endpoint()));
+        env.put("WEBHOOK_SECRET", Fixtures.WEBHOOK_SECRET); // the fixture's deploy has a callbackUrl
         return env;
     }
 

@@ -47,6 +47,7 @@ class LambdaLogLinesTest {
                     "DATA_API_ENDPOINT", db.dataApi().endpoint().toString(), "BOT_TOKEN_SECRET", Fixtures.SECRET,
                     "BOTFLEET_CALLBACK_URL", "https://botfleet.example.com", "PLATFORM_PRIORITY", "aws",
                     "AWS_BOT_LIMIT", "2", "ECS_ENDPOINT", ecs.endpoint()));
+            env.put("WEBHOOK_SECRET", Fixtures.WEBHOOK_SECRET); // the fixture's deploy has a callbackUrl
             child.environment().putAll(env);
             Path out = home.resolve("stdout.txt");
             Path err = home.resolve("stderr.txt");

@@ -7,7 +7,7 @@ import software.amazon.awscdk.services.secretsmanager.Secret;
 import software.amazon.awscdk.services.secretsmanager.SecretStringGenerator;
 import software.constructs.Construct;
 
-/** botfleet on AWS: the database and its schema, the functions, the HTTP API, the triggers and the alarms. */
+/** botfleet on AWS: the database and its schema, the secrets, the functions, the HTTP API, the triggers and the alarms. */
 public final class BotfleetStack extends Stack {
 
     public BotfleetStack(Construct scope, String id, StackProps stackProps, BotfleetProps props) {
@@ -17,10 +17,11 @@ public final class BotfleetStack extends Stack {
                 .description("botfleet: the key of the per-bot callback tokens")
                 .generateSecretString(SecretStringGenerator.builder().passwordLength(48).excludePunctuation(true).build())
                 .build();
+        WebhookSecret webhookSecret = new WebhookSecret(this, "WebhookSecret");
         Triggers triggers = new Triggers(this, "Triggers");
         Api api = new Api(this, "Api");
         Functions functions = new Functions(this, "Functions", props, database.cluster(), botTokenSecret,
-                triggers.capacityReleased(), api.url());
+                webhookSecret.value(), triggers.capacityReleased(), api.url());
         Schema schema = new Schema(this, "Schema", database.cluster());
         functions.aliases().forEach(alias -> alias.getNode().addDependency(schema)); // the schema first
         api.route(functions, props.jwt());
@@ -29,5 +30,7 @@ public final class BotfleetStack extends Stack {
         NagAnswers.apply(this, props.ecs() == null ? "" : "Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:task/"
                 + props.ecs().clusterArn().substring(props.ecs().clusterArn().lastIndexOf('/') + 1) + "/*");
         CfnOutput.Builder.create(this, "ApiUrl").value(api.url()).build();
+        CfnOutput.Builder.create(this, "WebhookSecretArn").value(webhookSecret.value().getSecretArn())
+                .description("the secret whose value receivers verify the status webhooks' signatures with").build();
     }
 }

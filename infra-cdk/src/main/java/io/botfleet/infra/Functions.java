@@ -24,23 +24,28 @@ import software.constructs.Construct;
  */
 final class Functions extends Construct {
     static final String JAR = "../functions/target/botfleet-lambda.jar";
+    /** What sends status webhooks: the deploy and the bots' callbacks at once after a change, the drains what is due. */
+    static final List<String> WEBHOOK_SENDERS = List.of("Deploy", "Status", "ProcessQueue", "CapacityReleased");
 
     private final Map<String, Alias> aliases = new LinkedHashMap<>();
     private final Map<String, Function> functions = new LinkedHashMap<>();
 
     Functions(Construct scope, String id, BotfleetProps props, DatabaseCluster cluster, ISecret botTokenSecret,
-              IQueue capacityReleased, String apiUrl) {
+              ISecret webhookSecret, IQueue capacityReleased, String apiUrl) {
         super(scope, id);
         Map<String, String> environment = new LinkedHashMap<>(Environment.of(props, cluster, botTokenSecret, capacityReleased));
         environment.put("BOTFLEET_CALLBACK_URL", apiUrl);
-        add("Deploy", "io.botfleet.functions.DeployBotHandler", 15, environment);
+        Map<String, String> sending = new LinkedHashMap<>(environment);
+        sending.put("WEBHOOK_SECRET_SECRET_ARN", webhookSecret.getSecretArn());
+        add("Deploy", "io.botfleet.functions.DeployBotHandler", 15, sending);
         add("Stop", "io.botfleet.functions.StopBotHandler", 15, environment);
-        add("Status", "io.botfleet.functions.BotStatusHandler", 15, environment);
+        add("Status", "io.botfleet.functions.BotStatusHandler", 15, sending);
         // one drain runs at a time anyway (a lease in the database): more instances would only wait
         int drainers = props.processQueueReservedConcurrency();
-        add("ProcessQueue", "io.botfleet.functions.ProcessQueueHandler", 120, environment, drainers);
-        add("CapacityReleased", "io.botfleet.functions.ProcessQueueHandler::handleCapacityReleased", 120, environment, drainers);
+        add("ProcessQueue", "io.botfleet.functions.ProcessQueueHandler", 120, sending, drainers);
+        add("CapacityReleased", "io.botfleet.functions.ProcessQueueHandler::handleCapacityReleased", 120, sending, drainers);
         add("EcsTaskEvents", "io.botfleet.functions.EcsTaskStateHandler", 60, environment);
+        WEBHOOK_SENDERS.forEach(name -> webhookSecret.grantRead(functions.get(name)));
         for (Function function : functions.values()) {
             cluster.grantDataApiAccess(function);
             botTokenSecret.grantRead(function);

@@ -144,6 +144,53 @@ class BotfleetStackTest {
         assertThat(statements).isGreaterThan(10);
     }
 
+    /** The functions that send status webhooks: at once after a change (deploy, a bot's callback), and by the drain. */
+    private static final List<String> WEBHOOK_SENDERS = List.of("io.botfleet.functions.DeployBotHandler",
+            "io.botfleet.functions.BotStatusHandler", "io.botfleet.functions.ProcessQueueHandler",
+            "io.botfleet.functions.ProcessQueueHandler::handleCapacityReleased");
+
+    @Test
+    void everyFunctionThatSendsWebhooksReadsAGeneratedWhsecSecret() {
+        List<String> given = new ArrayList<>();
+        for (JsonNode f : ofType("AWS::Lambda::Function")) {
+            String handler = f.path("Properties").path("Handler").asText();
+            JsonNode arn = f.path("Properties").path("Environment").path("Variables").path("WEBHOOK_SECRET_SECRET_ARN");
+            if (!WEBHOOK_SENDERS.contains(handler)) {
+                assertThat(arn.isMissingNode()).as(handler + " sends no webhook: no key for it").isTrue();
+                continue;
+            }
+            String secret = arn.path("Ref").asText();
+            assertThat(secret).as(handler + ": WEBHOOK_SECRET_SECRET_ARN").isNotEmpty();
+            given.add(secret);
+            String role = f.path("Properties").path("Role").path("Fn::GetAtt").get(0).asText();
+            assertThat(ofType("AWS::IAM::Policy")).as(handler + " may read it").anySatisfy(policy -> {
+                assertThat(policy.path("Properties").path("Roles").toString()).contains("\"" + role + "\"");
+                assertThat(policy.path("Properties").path("PolicyDocument").path("Statement")).anySatisfy(statement -> {
+                    assertThat(statement.path("Action").toString()).contains("secretsmanager:GetSecretValue");
+                    assertThat(statement.path("Resource").path("Ref").asText()).isEqualTo(secret);
+                });
+            });
+        }
+        assertThat(given).as("one secret for every sender").hasSize(WEBHOOK_SENDERS.size()).containsOnly(given.get(0));
+
+        // whsec_ + the whole value of a generated secret, joined by CloudFormation's dynamic reference at deploy time
+        JsonNode value = resources.get(given.get(0)).path("Properties").path("SecretString").path("Fn::Join").get(1);
+        assertThat(value.get(0).asText()).isEqualTo("whsec_{{resolve:secretsmanager:");
+        assertThat(value.get(2).asText()).isEqualTo(":SecretString:::}}");
+        String material = value.get(1).path("Ref").asText();
+        JsonNode generated = resources.get(material).path("Properties").path("GenerateSecretString");
+        // letters and digits are base64 characters, and every 4 of them carry 3 bytes: a valid base64 of 24+ bytes
+        assertThat(generated.path("ExcludePunctuation").asBoolean()).isTrue();
+        assertThat(generated.path("IncludeSpace").asBoolean(true)).isFalse();
+        int length = generated.path("PasswordLength").asInt();
+        assertThat(length % 4).as("whole base64 quanta").isZero();
+        assertThat(length / 4 * 3).as("key bytes").isGreaterThanOrEqualTo(32);
+        assertThat(ofType("AWS::Lambda::Function")).as("no function is given the key material")
+                .noneSatisfy(f -> assertThat(f.path("Properties").path("Environment").toString()).contains(material));
+        assertThat(ofType("AWS::IAM::Policy")).as("nor may read it")
+                .noneSatisfy(p -> assertThat(p.path("Properties").path("PolicyDocument").toString()).contains(material));
+    }
+
     @Test
     void theSchemaIsMigratedBeforeAnyAliasMoves() {
         List<JsonNode> schema = ofType("Custom::BotfleetSchema");

@@ -25,9 +25,10 @@ import okhttp3.Response;
  * Sends one webhook as the Standard Webhooks specification defines it: {@code POST} of the JSON
  * body with {@code webhook-id}, {@code webhook-timestamp} (seconds) and {@code webhook-signature}
  * ({@code v1,} + base64 HMAC-SHA256 of {@code id.timestamp.body} under the key the
- * {@code whsec_} secret encodes). Only to https URLs (http to loopback when allowed), and never
- * to a private, link-local, metadata or other non-public address: checked on every address the
- * name resolves to when it is sent, and the connection uses only those addresses.
+ * {@code whsec_} secret encodes). Only to https URLs, never to a private, link-local, metadata
+ * or other non-public address; plain http only when loopback is allowed, and then only to
+ * loopback addresses. Every rule is checked on the addresses the name resolves to when it is
+ * sent (never on how the name is spelt), and the connection uses only those addresses.
  */
 public final class WebhookSender {
     /** How a send went: the HTTP status (0 when nothing was answered) and a line for the record. */
@@ -42,21 +43,27 @@ public final class WebhookSender {
 
     private final byte[] key;
     private final boolean allowLoopback;
-    private final OkHttpClient http;
+    private final OkHttpClient https;
+    /** Null unless loopback is allowed: plain http goes nowhere else. */
+    private final OkHttpClient plainHttp;
     private final Clock clock;
+    private final Dns names;
 
     /** @param secret {@code whsec_} + base64, or null: nothing can be signed, so nothing is sent */
     public WebhookSender(String secret, boolean allowLoopback, Clock clock) {
-        this(secret, allowLoopback, clock, TIMEOUT);
+        this(secret, allowLoopback, clock, TIMEOUT, Dns.SYSTEM);
     }
 
-    WebhookSender(String secret, boolean allowLoopback, Clock clock, Duration timeout) {
+    /** @param names the name service (tests give names fixed addresses) */
+    WebhookSender(String secret, boolean allowLoopback, Clock clock, Duration timeout, Dns names) {
         this.key = secret == null ? null : Base64.getDecoder().decode(secret.substring("whsec_".length()));
         this.allowLoopback = allowLoopback;
         this.clock = clock;
-        this.http = new OkHttpClient.Builder().callTimeout(timeout).connectTimeout(Duration.ofSeconds(5))
+        this.names = names;
+        this.https = new OkHttpClient.Builder().callTimeout(timeout).connectTimeout(Duration.ofSeconds(5))
                 .followRedirects(false).followSslRedirects(false)
-                .dns(this::publicAddresses).build();
+                .dns(host -> allowedAddresses(host, false)).build();
+        this.plainHttp = allowLoopback ? https.newBuilder().dns(host -> allowedAddresses(host, true)).build() : null;
     }
 
     public Sent send(String id, String url, String body) {
@@ -67,11 +74,11 @@ public final class WebhookSender {
         if (target == null) {
             return new Sent(0, "not sent: not a URL");
         }
-        boolean loopbackHost = isLoopbackName(target.host());
-        if (!target.isHttps() && !(allowLoopback && loopbackHost)) {
+        boolean plain = !target.isHttps();
+        if (plain && plainHttp == null) {
             return new Sent(0, "not sent: only https URLs receive webhooks");
         }
-        String refusal = refusalOfLiteral(target.host());
+        String refusal = refusalOfLiteral(target.host(), plain);
         if (refusal != null) {
             return new Sent(0, "not sent: " + refusal);
         }
@@ -80,7 +87,7 @@ public final class WebhookSender {
                 .header("webhook-id", id).header("webhook-timestamp", Long.toString(timestamp))
                 .header("webhook-signature", "v1," + signature(id, timestamp, body))
                 .header("User-Agent", "botfleet-webhooks").build();
-        try (Response response = http.newCall(request).execute()) {
+        try (Response response = (plain ? plainHttp : https).newCall(request).execute()) {
             return new Sent(response.code(), response.code() + " " + response.message());
         } catch (IOException e) {
             return new Sent(0, "no answer: " + e);
@@ -99,11 +106,11 @@ public final class WebhookSender {
         }
     }
 
-    /** The addresses of a name, if every one of them may receive a webhook. */
-    private List<InetAddress> publicAddresses(String host) throws UnknownHostException {
-        List<InetAddress> addresses = List.of(InetAddress.getAllByName(host));
+    /** The addresses of a name, if every one of them may receive a webhook (over plain http, or not). */
+    private List<InetAddress> allowedAddresses(String host, boolean plain) throws UnknownHostException {
+        List<InetAddress> addresses = names.lookup(host);
         for (InetAddress address : addresses) {
-            String refusal = refusal(address);
+            String refusal = refusal(address, plain);
             if (refusal != null) {
                 throw new UnknownHostException(host + " resolves to " + address.getHostAddress() + ": " + refusal);
             }
@@ -111,18 +118,19 @@ public final class WebhookSender {
         return addresses;
     }
 
-    private String refusalOfLiteral(String host) {
+    private String refusalOfLiteral(String host, boolean plain) {
         if (!host.matches("[0-9.]+|.*:.*")) {
             return null; // a name: checked when it is resolved
         }
         try {
-            return refusal(InetAddress.getByName(host));
+            return refusal(InetAddress.getByName(host), plain);
         } catch (UnknownHostException e) {
             return "not an address";
         }
     }
 
-    private String refusal(InetAddress address) {
+    /** Why this address may not receive a webhook (over plain http when {@code plain}), or null. */
+    private String refusal(InetAddress address, boolean plain) {
         if (address.isLoopbackAddress()) {
             return allowLoopback ? null : "a loopback address";
         }
@@ -133,7 +141,7 @@ public final class WebhookSender {
                 || uniqueLocalOrShared(address)) {
             return "a private address";
         }
-        return null;
+        return plain ? "a public address, and plain http goes only to loopback addresses" : null;
     }
 
     /** IPv6 unique-local (fc00::/7) and IPv4 shared (100.64.0.0/10) space are private too. */
@@ -143,9 +151,5 @@ public final class WebhookSender {
             return (b[0] & 0xfe) == 0xfc;
         }
         return address instanceof Inet4Address && (b[0] & 0xff) == 100 && (b[1] & 0xc0) == 64;
-    }
-
-    private static boolean isLoopbackName(String host) {
-        return host.equals("localhost") || host.startsWith("127.") || host.equals("::1") || host.equals("[::1]");
     }
 }

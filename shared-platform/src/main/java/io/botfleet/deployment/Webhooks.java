@@ -59,9 +59,10 @@ public final class Webhooks {
         List<WebhookDeliveries.Due> due = deliveries.claim(botId, BATCH);
         for (WebhookDeliveries.Due d : due) {
             WebhookSender.Sent sent = sender.send("evt_" + d.eventId(), d.url(), body(d));
-            deliveries.record(d, sent);
-            Log.info("webhook.sent", Map.of("botId", d.botId(), "event", d.eventId(), "status", d.status(),
-                    "attempt", d.attempt(), "answer", sent.answer()));
+            boolean recorded = deliveries.record(d, sent);
+            // not recorded: this send outlived its lease and another sender has the delivery now
+            Log.info(recorded ? "webhook.sent" : "webhook.sent_after_lease", Map.of("botId", d.botId(),
+                    "event", d.eventId(), "status", d.status(), "attempt", d.attempt(), "answer", sent.answer()));
         }
         return due.size();
     }

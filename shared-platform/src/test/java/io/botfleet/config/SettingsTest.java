@@ -49,6 +49,16 @@ class SettingsTest {
                 .hasMessageContaining("BOT_TOKEN_SECRET is required");
     }
 
+    /** The AWS stack's generated key: whsec_ and 44 letters and digits (base64 characters: 33 bytes). */
+    @Test
+    void aWebhookSecretAsTheAwsStackGeneratesItIsAccepted() {
+        Map<String, String> env = new java.util.HashMap<>(REQUIRED);
+        env.putAll(Map.of("LOCAL_BOT_LIMIT", "1", "WEBHOOK_SECRET", "whsec_" + "Zx9q".repeat(11)));
+        assertThat(Settings.from(env, Map.of()).webhookSecret()).isEqualTo("whsec_" + "Zx9q".repeat(11));
+        env.put("WEBHOOK_SECRET", "whsec_" + "Zx9q".repeat(7)); // 21 bytes
+        assertThatThrownBy(() -> Settings.from(env, Map.of())).hasMessageContaining("WEBHOOK_SECRET must be whsec_");
+    }
+
     @Test
     void aLeaseShorterThanARoundOfPlatformCallsIsRefused() {
         Map<String, String> env = new java.util.HashMap<>(REQUIRED);

@@ -47,7 +47,7 @@ class WebhookDeliveryTest {
             "K8S_BOT_LIMIT", "5")), db.sql(4), List.of(k8s), clock);
     private final WebhookDeliveries deliveries = new WebhookDeliveries(db.sql(2), clock);
     private final Webhooks webhooks = new Webhooks(deliveries,
-            new WebhookSender(SECRET, true, clock, Duration.ofMillis(700)));
+            new WebhookSender(SECRET, true, clock, Duration.ofMillis(700), okhttp3.Dns.SYSTEM));
 
     @AfterEach
     void close() {

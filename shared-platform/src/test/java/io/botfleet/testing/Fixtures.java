@@ -18,6 +18,9 @@ import java.util.Map;
 /** Settings, configs and service graphs for tests. */
 public final class Fixtures {
     public static final String SECRET = "test-secret-at-least-16-chars";
+    /** The status webhooks' key, in the Standard Webhooks form. */
+    public static final String WEBHOOK_SECRET = "whsec_" + java.util.Base64.getEncoder().encodeToString(
+            "botfleet-test-webhook-key-32-bytes!!".getBytes(java.nio.charset.StandardCharsets.UTF_8));
 
     /** What the aws platform requires at start-up; harmless when aws is not named. */
     public static final Map<String, String> ECS_BASICS = Map.of("ECS_CLUSTER", "bots",
@@ -31,6 +34,7 @@ public final class Fixtures {
     public static Settings settings(Map<String, String> overrides) {
         Map<String, String> env = new HashMap<>(Map.of(
                 "BOT_TOKEN_SECRET", SECRET,
+                "WEBHOOK_SECRET", WEBHOOK_SECRET,
                 "BOTFLEET_CALLBACK_URL", "http://127.0.0.1:1",
                 "PLATFORM_CALL_TIMEOUT", "5s",
                 "QUEUE_LEASE", "30s",

@@ -28,13 +28,20 @@ public final class DeployRequest {
     private static final long MAX_LEAVE_MS = 24L * 60 * 60 * 1000;
 
     private final List<Problem.FieldError> errors = new ArrayList<>();
+    private final boolean webhooksSigned;
 
-    private DeployRequest() {
+    private DeployRequest(boolean webhooksSigned) {
+        this.webhooksSigned = webhooksSigned;
     }
 
-    /** The validated configuration, or a 400 problem naming every invalid field. */
-    public static BotConfig parse(JsonNode body) {
-        DeployRequest request = new DeployRequest();
+    /**
+     * The validated configuration, or a 400 problem naming every invalid field.
+     *
+     * @param webhooksSigned whether this deployment has a {@code WEBHOOK_SECRET}: without one no
+     *                       webhook can be sent, so a {@code callbackUrl} is refused, not ignored
+     */
+    public static BotConfig parse(JsonNode body, boolean webhooksSigned) {
+        DeployRequest request = new DeployRequest(webhooksSigned);
         BotConfig config = request.read(body);
         if (!request.errors.isEmpty()) {
             throw Problem.invalid(request.errors.size() + " invalid field(s)", request.errors);
@@ -68,6 +75,10 @@ public final class DeployRequest {
             error("/endTime", "must be after startTime");
         }
         String callbackUrl = url(body, "callbackUrl", "");
+        if (callbackUrl != null && !webhooksSigned) {
+            error("/callbackUrl", "cannot be used here: WEBHOOK_SECRET is not set, so no webhook could be signed "
+                    + "(set WEBHOOK_SECRET or WEBHOOK_SECRET_SECRET_ARN, or leave callbackUrl out)");
+        }
         String tenant = text(body, "tenant", "", 128, false);
         if (tenant != null && !TENANT.matcher(tenant).matches()) {
             error("/tenant", "may contain only letters, digits, '.', '_' and '-'");
