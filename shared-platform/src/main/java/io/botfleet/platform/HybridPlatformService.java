@@ -65,6 +65,16 @@ public final class HybridPlatformService {
         public Duration callWindow() {
             return callTimeout.plusSeconds(30);
         }
+
+        /**
+         * The least budget in which every part of a drain can run when its calls answer at once:
+         * its longest part is the reconcile with a platform (a list, then the calls it decides
+         * on; the others need one call's timeout), which starts after the drain's first
+         * statements. Whoever gives a drain its budget checks it against this.
+         */
+        public Duration minimumBudget() {
+            return ContainerReconcile.budgetNeeded(callTimeout).plus(QueueDrain.FIRST_STATEMENTS);
+        }
     }
 
     /** What one {@link #processQueue} call did; all zero when another drain held the drain lease. */
@@ -73,6 +83,7 @@ public final class HybridPlatformService {
     }
 
     private final List<LimitedPlatform> platforms;
+    private final DrainPolicy policy;
     private final CapacityLedger ledger;
     private final BotStore bots;
     private final PlatformCalls calls;
@@ -84,6 +95,7 @@ public final class HybridPlatformService {
                                  DeploymentQueue queue, PlatformReleases releases, DrainLease drainLease,
                                  CapacityReleasedPublisher announce, DrainPolicy policy, Clock clock) {
         this.platforms = List.copyOf(platforms);
+        this.policy = policy;
         this.ledger = ledger;
         this.bots = bots;
         this.calls = new PlatformCalls(policy.callTimeout());
@@ -100,6 +112,11 @@ public final class HybridPlatformService {
      */
     public DrainReport processQueue(String owner, Duration budget) {
         return drain.run(owner, budget);
+    }
+
+    /** The least budget {@link #processQueue} needs for each of its parts to run ({@link DrainPolicy#minimumBudget}). */
+    public Duration minimumDrainBudget() {
+        return policy.minimumBudget();
     }
 
     public List<LimitedPlatform> platforms() {

@@ -93,6 +93,12 @@ public final class LocalPlatformService implements PlatformService {
         }
     }
 
+    /** The list is the process table itself: a bot's process is in it from its start. */
+    @Override
+    public Duration listLag() {
+        return Duration.ZERO;
+    }
+
     @Override
     public Optional<String> findBot(long botId) {
         return processes(botId).findFirst().map(p -> PREFIX + p.pid());
