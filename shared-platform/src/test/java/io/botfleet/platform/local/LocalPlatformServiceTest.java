@@ -96,6 +96,31 @@ class LocalPlatformServiceTest {
         assertThat(local.getBotStatus(id).state()).isEqualTo(PlatformBotStatus.STOPPED);
     }
 
+    /**
+     * A terminal's Ctrl-C signals the runner's whole process group: a bot runs in a session of its
+     * own, out of that group, so only the runner gets it and stops its bots in order.
+     */
+    @Test
+    void aBotRunsInASessionOfItsOwnOutOfTheRunnersProcessGroup() throws Exception {
+        LocalPlatformService local = platform("sleep 30");
+        String id = local.deployBot(bot(13)).identifier();
+        try {
+            long pid = Long.parseLong(id.substring("local-".length()));
+            assertThat(ProcessHandle.of(pid).flatMap(p -> p.parent()).map(ProcessHandle::pid))
+                    .as("still the runner's child").contains(ProcessHandle.current().pid());
+            assertThat(stat(pid, 3)).as("its session").isEqualTo(pid);
+            assertThat(stat(pid, 2)).as("its process group").isNotEqualTo(stat(ProcessHandle.current().pid(), 2));
+        } finally {
+            local.stopBot(13, id);
+        }
+    }
+
+    /** A field of {@code /proc/<pid>/stat} after the command: 2 is the process group, 3 the session. */
+    private static long stat(long pid, int field) throws Exception {
+        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[field]);
+    }
+
     private interface Check {
         boolean holds() throws Exception;
     }
