@@ -108,7 +108,7 @@ class LocalPlatformServiceTest {
             long pid = Long.parseLong(id.substring("local-".length()));
             assertThat(ProcessHandle.of(pid).flatMap(p -> p.parent()).map(ProcessHandle::pid))
                     .as("still the runner's child").contains(ProcessHandle.current().pid());
-            assertThat(stat(pid, 3)).as("its session").isEqualTo(pid);
+            waitFor(() -> stat(pid, 3) == pid); // its own session, once setsid has run in the new process
             assertThat(stat(pid, 2)).as("its process group").isNotEqualTo(stat(ProcessHandle.current().pid(), 2));
         } finally {
             local.stopBot(13, id);
