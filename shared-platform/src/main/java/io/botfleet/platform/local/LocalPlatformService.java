@@ -126,7 +126,8 @@ public final class LocalPlatformService implements PlatformService {
     @Override
     public Optional<List<SeenContainer>> listBots() {
         return Optional.of(ProcessHandle.allProcesses().filter(ProcessHandle::isAlive)
-                .flatMap(p -> botId(p).map(id -> new SeenContainer(id, PREFIX + p.pid(), PlatformStatus.RUNNING)).stream())
+                .flatMap(p -> botId(p).filter(id -> !copyOfTheBot(p, id))
+                        .map(id -> new SeenContainer(id, PREFIX + p.pid(), PlatformStatus.RUNNING)).stream())
                 .toList());
     }
 
@@ -142,11 +143,20 @@ public final class LocalPlatformService implements PlatformService {
                 .map(Long::parseLong).findFirst();
     }
 
-    /** The live processes that carry the bot's name. */
+    /** The live processes that carry the bot's name, each the bot itself (not a copy of it about to run a command). */
     private Stream<ProcessHandle> processes(long botId) {
         String name = name(botId);
         return ProcessHandle.allProcesses().filter(ProcessHandle::isAlive)
-                .filter(p -> p.info().arguments().map(args -> Arrays.asList(args).contains(name)).orElse(false));
+                .filter(p -> p.info().arguments().map(args -> Arrays.asList(args).contains(name)).orElse(false))
+                .filter(p -> !copyOfTheBot(p, botId));
+    }
+
+    /**
+     * Whether the process is a child of the bot's own process that still carries its name: a
+     * shell's child is a copy of the shell, arguments included, until it runs its command.
+     */
+    private boolean copyOfTheBot(ProcessHandle process, long botId) {
+        return process.parent().flatMap(this::botId).filter(id -> id == botId).isPresent();
     }
 
     private static Stream<ProcessHandle> withChildren(ProcessHandle process) {

@@ -78,6 +78,23 @@ class LocalPlatformServiceTest {
         assertThat(local.listBots().orElseThrow()).isEmpty();
     }
 
+    /** A subshell of the bot's command is a copy of its shell, name included: the bot is its shell alone. */
+    @Test
+    void aSubshellOfTheBotsCommandIsNotTakenForTheBot() throws Exception {
+        LocalPlatformService local = platform("(sleep 30; true)");
+        String id = local.deployBot(bot(14)).identifier();
+        try {
+            long pid = Long.parseLong(id.substring("local-".length()));
+            waitFor(() -> ProcessHandle.of(pid).map(p -> p.descendants().count() >= 2).orElse(false)); // subshell, sleep
+            assertThat(local.listBots().orElseThrow()).extracting(SeenContainer::botId, SeenContainer::identifier)
+                    .containsExactly(tuple(14L, id));
+            assertThat(local.findBot(14)).contains(id);
+        } finally {
+            local.stopBot(14, id);
+        }
+        assertThat(local.listBots().orElseThrow()).isEmpty();
+    }
+
     @Test
     void aBotThatIgnoresSigtermIsKilledAfterTheGracePeriod() throws Exception {
         LocalPlatformService local = platform("trap '' TERM; while true; do sleep 0.1; done");
