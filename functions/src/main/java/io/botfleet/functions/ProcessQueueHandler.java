@@ -19,6 +19,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * processQueue, for both of its triggers: the EventBridge schedule ({@link #handleRequest}) and
@@ -36,6 +37,7 @@ public final class ProcessQueueHandler implements RequestHandler<ScheduledEvent,
     private final HybridPlatformService hybrid;
     private final Webhooks webhooks;
     private final DeploymentQueue queue;
+    private final AtomicBoolean budgetChecked = new AtomicBoolean();
 
     public ProcessQueueHandler() {
         this(FunctionServices.get());
@@ -66,16 +68,43 @@ public final class ProcessQueueHandler implements RequestHandler<ScheduledEvent,
         }
     }
 
+    /**
+     * The least time an invocation must have (a Lambda's timeout, the local runner's drain) for
+     * every part of the drain to run: the longest part's need, plus the margin.
+     */
+    public Duration minimumTimeout() {
+        return hybrid.minimumDrainBudget().plus(MARGIN);
+    }
+
     private DrainReport drain(Context context) {
         String requestId = context == null ? UUID.randomUUID().toString() : context.getAwsRequestId();
         Log.setRequestId(requestId);
         Duration budget = context == null ? DEFAULT_BUDGET
                 : Duration.ofMillis(context.getRemainingTimeInMillis()).minus(MARGIN);
+        if (context != null && !budgetChecked.getAndSet(true)) {
+            // the invocation has just begun: its remaining time, in whole seconds, is its timeout
+            checkTimeout(Duration.ofSeconds((context.getRemainingTimeInMillis() + 999L) / 1000));
+        }
         long end = System.nanoTime() + budget.toNanos();
         DrainReport report = hybrid.processQueue("drain-" + requestId, budget);
         webhooks.sendDue(Budget.of(Duration.ofNanos(Math.max(0, end - System.nanoTime()))));
         reportOldestQueued();
         return report;
+    }
+
+    /**
+     * At the first drain of this instance (its start-up: a Lambda learns its timeout only from
+     * its first invocation): a drain with less time than a part needs would skip that part on
+     * every run, so it is said once, naming the settings, rather than skipped in silence.
+     */
+    private void checkTimeout(Duration timeout) {
+        if (timeout.compareTo(minimumTimeout()) >= 0) {
+            return;
+        }
+        Log.error("queue.budget_too_small", Map.of("part", "reconcile", "timeoutMs", timeout.toMillis(),
+                "neededMs", minimumTimeout().toMillis(), "settings", "the function's timeout must be at least neededMs"
+                        + " (2 x PLATFORM_CALL_TIMEOUT, the drain's first statements and a margin): raise it or lower"
+                        + " PLATFORM_CALL_TIMEOUT; until then no drain compares what the platforms run with the bots"));
     }
 
     /**

@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -23,8 +25,11 @@ final class InProcessCapacityReleased implements CapacityReleasedPublisher {
     });
     private final AtomicBoolean pending = new AtomicBoolean();
     private volatile ProcessQueueHandler handler;
+    private volatile Duration drainTimeout;
 
-    void deliverTo(ProcessQueueHandler handler) {
+    /** From now on a release is a drain by this handler, with this much time (as a Lambda's timeout). */
+    void deliverTo(ProcessQueueHandler handler, Duration drainTimeout) {
+        this.drainTimeout = drainTimeout;
         this.handler = handler;
     }
 
@@ -33,18 +38,26 @@ final class InProcessCapacityReleased implements CapacityReleasedPublisher {
         if (handler == null || !pending.compareAndSet(false, true)) {
             return;
         }
-        delivery.execute(() -> {
-            pending.set(false);
-            SQSEvent.SQSMessage message = new SQSEvent.SQSMessage();
-            message.setMessageId(UUID.randomUUID().toString());
-            message.setBody("{\"type\":\"capacity-released\",\"platform\":\"" + platform + "\"}");
-            SQSEvent event = new SQSEvent();
-            event.setRecords(List.of(message));
-            handler.handleCapacityReleased(event, new LocalContext("processQueue", Duration.ofMinutes(1)));
-        });
+        try {
+            delivery.execute(() -> deliver(platform));
+        } catch (RejectedExecutionException stopping) {
+            // the runner is stopping its bots: the next start's drain looks again
+        }
     }
 
-    void close() {
+    private void deliver(String platform) {
+        pending.set(false);
+        SQSEvent.SQSMessage message = new SQSEvent.SQSMessage();
+        message.setMessageId(UUID.randomUUID().toString());
+        message.setBody("{\"type\":\"capacity-released\",\"platform\":\"" + platform + "\"}");
+        SQSEvent event = new SQSEvent();
+        event.setRecords(List.of(message));
+        handler.handleCapacityReleased(event, new LocalContext("processQueue", drainTimeout));
+    }
+
+    /** Stops delivering, and waits a little for a drain in progress (interrupted) to end. */
+    void close() throws InterruptedException {
         delivery.shutdownNow();
+        delivery.awaitTermination(LocalRunner.STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS);
     }
 }

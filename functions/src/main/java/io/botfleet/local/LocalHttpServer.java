@@ -9,6 +9,7 @@ import io.botfleet.functions.http.HttpRequest;
 import io.botfleet.functions.http.Problem;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -28,8 +29,14 @@ final class LocalHttpServer {
     private final HttpServer server;
     private volatile RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> api;
 
+    /** Listens on {@code port} of 127.0.0.1 now; a port it cannot have is named with its setting. */
     LocalHttpServer(int port) throws IOException {
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 64);
+        try {
+            server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 64);
+        } catch (BindException e) {
+            throw new IOException("cannot listen on 127.0.0.1:" + port + " (" + e.getMessage()
+                    + "): stop what uses it, or set PORT to another port (PORT=0 picks a free one)", e);
+        }
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         server.createContext("/", this::serve);
     }

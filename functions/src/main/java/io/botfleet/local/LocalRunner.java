@@ -13,8 +13,6 @@ import io.botfleet.store.Databases;
 import io.botfleet.store.Migrations;
 import io.botfleet.store.Sql;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -35,6 +33,11 @@ import java.util.concurrent.TimeUnit;
  * v2 events, a timer as the EventBridge schedule, releases as SQS-shaped capacity messages.
  */
 public final class LocalRunner implements AutoCloseable {
+    /** How long stopping waits for a drain in progress (interrupted) to end. */
+    static final Duration STOP_WAIT = Duration.ofSeconds(10);
+    /** What the drain gets at least, as a Lambda's timeout; more when its parts need more. */
+    private static final Duration DRAIN_TIMEOUT = Duration.ofMinutes(1);
+
     private final List<AutoCloseable> resources = new ArrayList<>();
     private int port;
 
@@ -62,6 +65,8 @@ public final class LocalRunner implements AutoCloseable {
 
         LocalRunner runner = new LocalRunner();
         try {
+            DataFolder folder = DataFolder.open(dataDirectory);
+            runner.resources.add(folder); // let go last, once the database has stopped
             LocalHttpServer http = new LocalHttpServer(port);
             runner.port = http.port();
             Map<String, String> defaults = new HashMap<>(Map.of(
@@ -69,12 +74,14 @@ public final class LocalRunner implements AutoCloseable {
                     "LOCAL_BOT_LIMIT", "5",
                     "BOTFLEET_CALLBACK_URL", "http://127.0.0.1:" + runner.port,
                     "ESTIMATED_BOT_DURATION", simDuration.toMillis() + "ms"));
+            // kept in the data folder: bots started before a restart can still call back, and a
+            // webhook receiver keeps verifying
             if (!environment.containsKey("BOT_TOKEN_SECRET")) {
-                defaults.put("BOT_TOKEN_SECRET", persistentSecret(dataDirectory, "bot-token-secret", "",
-                        Base64.getUrlEncoder().withoutPadding()));
+                defaults.put("BOT_TOKEN_SECRET", folder.secret("bot-token-secret",
+                        () -> randomSecret("", Base64.getUrlEncoder().withoutPadding())));
             }
             if (!environment.containsKey("WEBHOOK_SECRET")) {
-                defaults.put("WEBHOOK_SECRET", persistentSecret(dataDirectory, "webhook-secret", "whsec_", Base64.getEncoder()));
+                defaults.put("WEBHOOK_SECRET", folder.secret("webhook-secret", () -> randomSecret("whsec_", Base64.getEncoder())));
             }
             defaults.put("WEBHOOK_ALLOW_LOOPBACK", "true"); // a receiver on this machine, as in the walk-through
             Settings settings = Settings.from(environment, defaults);
@@ -82,7 +89,7 @@ public final class LocalRunner implements AutoCloseable {
 
             String embeddedUrl = null;
             if (database.mode() == DatabaseSettings.Mode.EMBEDDED) {
-                EmbeddedDatabase embedded = EmbeddedDatabase.start(dataDirectory);
+                EmbeddedDatabase embedded = EmbeddedDatabase.start(folder.path());
                 runner.resources.add(embedded);
                 embeddedUrl = embedded.jdbcUrl();
             }
@@ -92,21 +99,27 @@ public final class LocalRunner implements AutoCloseable {
             Migrations.apply(sql);
 
             InProcessCapacityReleased capacityReleased = new InProcessCapacityReleased();
-            runner.resources.add(capacityReleased::close);
             Clock clock = Clock.systemUTC();
             Services services = new Services(settings, sql, Services.platforms(settings, dataDirectory, sql, clock),
                     capacityReleased, clock);
             ProcessQueueHandler processQueue = new ProcessQueueHandler(services);
-            capacityReleased.deliverTo(processQueue);
+            // every part of the drain fits, the reconcile with the bots' processes included
+            Duration drainTimeout = max(DRAIN_TIMEOUT, processQueue.minimumTimeout());
+            capacityReleased.deliverTo(processQueue, drainTimeout);
 
+            // stopped in the reverse order: no drain starts a bot while the bots are stopped, and
+            // the bots are stopped while they can call back and their end can be recorded
             http.start(new ApiHandler(services));
             runner.resources.add(http::stop);
-            runner.resources.add(() -> stopLocalBots(services)); // while bots can still call back
-
+            runner.resources.add(() -> stopLocalBots(services));
+            runner.resources.add(capacityReleased::close);
             ScheduledExecutorService schedule = Executors.newSingleThreadScheduledExecutor();
-            runner.resources.add(schedule::shutdownNow);
+            runner.resources.add(() -> {
+                schedule.shutdownNow();
+                schedule.awaitTermination(STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            });
             schedule.scheduleWithFixedDelay(() -> processQueue.handleRequest(new ScheduledEvent(),
-                            new LocalContext("processQueue", Duration.ofMinutes(1))),
+                            new LocalContext("processQueue", drainTimeout)),
                     scheduleInterval.toMillis(), scheduleInterval.toMillis(), TimeUnit.MILLISECONDS);
 
             System.out.printf("botfleet is listening on http://127.0.0.1:%d (platforms %s, data in %s;"
@@ -140,22 +153,14 @@ public final class LocalRunner implements AutoCloseable {
         return port;
     }
 
-    /**
-     * A secret that survives restarts (bots started before one can still call back; a webhook
-     * receiver keeps verifying), made once and kept in the data folder.
-     */
-    private static String persistentSecret(Path dataDirectory, String name, String prefix, Base64.Encoder encoder)
-            throws IOException {
-        Path file = dataDirectory.resolve(name);
-        if (Files.exists(file)) {
-            return Files.readString(file, StandardCharsets.UTF_8).strip();
-        }
+    private static String randomSecret(String prefix, Base64.Encoder encoder) {
         byte[] bytes = new byte[32];
         new SecureRandom().nextBytes(bytes);
-        String secret = prefix + encoder.encodeToString(bytes);
-        Files.createDirectories(dataDirectory);
-        Files.writeString(file, secret, StandardCharsets.UTF_8);
-        return secret;
+        return prefix + encoder.encodeToString(bytes);
+    }
+
+    private static Duration max(Duration a, Duration b) {
+        return a.compareTo(b) >= 0 ? a : b;
     }
 
     @Override

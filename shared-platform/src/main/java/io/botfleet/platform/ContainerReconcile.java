@@ -33,12 +33,6 @@ final class ContainerReconcile {
     private final PlatformCalls calls;
     private final ReleaseFollowUps followUps;
     private final Clock clock;
-    /**
-     * A bot deployed less than this before the list is left for the next tick: the bots are read
-     * before the list, so every container recorded then existed when it was made, but a
-     * platform's list may lag its writes by a few seconds (ECS lists are eventually consistent).
-     */
-    static final Duration SETTLING = Duration.ofSeconds(30);
 
     ContainerReconcile(BotStore bots, ContainerEndings endings, PlatformCalls calls, ReleaseFollowUps followUps,
                        Clock clock) {
@@ -49,11 +43,22 @@ final class ContainerReconcile {
         this.clock = clock;
     }
 
+    /**
+     * The time a reconcile needs: the list, then one group of calls on what it showed (status
+     * asks, stops). A drain given less never reconciles, so the function says so when it starts
+     * ({@link HybridPlatformService.DrainPolicy#minimumBudget}).
+     */
+    static Duration budgetNeeded(Duration callTimeout) {
+        return callTimeout.multipliedBy(2);
+    }
+
     void reconcile(LimitedPlatform platform, Budget budget) {
-        if (!budget.allows(calls.timeout().multipliedBy(2))) {
+        if (!budget.allows(budgetNeeded(calls.timeout()))) {
             return;
         }
-        Instant listedAfter = clock.instant().minus(SETTLING);
+        // the bots are read before the list, so every container recorded then existed when it was
+        // made; a bot deployed within the platform's list lag is judged at a later drain
+        Instant listedAfter = clock.instant().minus(platform.service().listLag());
         List<Bot> holding = bots.holdingCapacityOn(platform.name()).stream().filter(b -> !b.status().isTerminal()).toList();
         Map<Integer, PlatformCalls.Call<Optional<List<SeenContainer>>>> list = Map.of(0, platform.service()::listBots);
         PlatformCalls.Outcome<Optional<List<SeenContainer>>> listed = calls.all(platform.name(), "list", list).get(0);

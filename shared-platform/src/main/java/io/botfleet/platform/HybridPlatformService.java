@@ -66,6 +66,16 @@ public final class HybridPlatformService {
         public Duration callWindow() {
             return callTimeout.plusSeconds(30);
         }
+
+        /**
+         * The least budget in which every part of a drain can run when its calls answer at once:
+         * its longest part is the reconcile with a platform (a list, then the calls it decides
+         * on; the others need one call's timeout), which starts after the drain's first
+         * statements. Whoever gives a drain its budget checks it against this.
+         */
+        public Duration minimumBudget() {
+            return ContainerReconcile.budgetNeeded(callTimeout).plus(QueueDrain.FIRST_STATEMENTS);
+        }
     }
 
     /** What one {@link #processQueue} call did; all zero when another drain held the drain lease. */
@@ -74,6 +84,7 @@ public final class HybridPlatformService {
     }
 
     private final List<LimitedPlatform> platforms;
+    private final DrainPolicy policy;
     private final CapacityLedger ledger;
     private final BotStore bots;
     private final PlatformCalls calls;
@@ -86,6 +97,7 @@ public final class HybridPlatformService {
                                  DrainLease drainLease, CapacityReleasedPublisher announce, DrainPolicy policy,
                                  Clock clock) {
         this.platforms = List.copyOf(platforms);
+        this.policy = policy;
         this.ledger = ledger;
         this.bots = bots;
         this.calls = new PlatformCalls(policy.callTimeout());
@@ -102,6 +114,11 @@ public final class HybridPlatformService {
      */
     public DrainReport processQueue(String owner, Duration budget) {
         return drain.run(owner, budget);
+    }
+
+    /** The least budget {@link #processQueue} needs for each of its parts to run ({@link DrainPolicy#minimumBudget}). */
+    public Duration minimumDrainBudget() {
+        return policy.minimumBudget();
     }
 
     public List<LimitedPlatform> platforms() {

@@ -1,6 +1,7 @@
 package io.botfleet.platform;
 
 import io.botfleet.bot.Bot;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
@@ -49,6 +50,15 @@ public interface PlatformService {
      */
     default Optional<List<SeenContainer>> listBots() throws PlatformDeployError {
         return Optional.empty();
+    }
+
+    /**
+     * How long after a deploy this platform's list may still leave out the new container (ECS
+     * lists are eventually consistent): the reconcile judges a bot deployed more recently than this
+     * at a later drain. A platform whose list is its live state answers zero.
+     */
+    default Duration listLag() {
+        return Duration.ofSeconds(30);
     }
 
     /**

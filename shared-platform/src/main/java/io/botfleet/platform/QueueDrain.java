@@ -32,6 +32,11 @@ import java.util.Map;
 final class QueueDrain {
     /** Rows per reconcile statement: large enough to clear a backlog, small enough for one Data API answer. */
     static final int RECONCILE_BATCH = 2000;
+    /**
+     * Ample time for the statements a pass makes before it reconciles with the platforms (queue
+     * expiries, leases, silent bots, owed stops) when there is no backlog.
+     */
+    static final Duration FIRST_STATEMENTS = Duration.ofSeconds(5);
     /** The drain lease outlives the drain's budget by this much, so a dead holder is replaced soon after. */
     private static final Duration LEASE_SLACK = Duration.ofSeconds(10);
 

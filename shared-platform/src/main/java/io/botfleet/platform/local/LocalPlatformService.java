@@ -9,6 +9,7 @@ import io.botfleet.platform.PlatformDeployError;
 import io.botfleet.platform.PlatformDeployResult;
 import io.botfleet.platform.PlatformService;
 import io.botfleet.platform.SeenContainer;
+import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,11 +30,21 @@ import java.util.stream.Stream;
  * command line ({@code botfleet-bot=<runner>/<bot id>}, the runner being this data folder), so it
  * is found again by name, also after a restart of the runner; a reused process id is never taken
  * for it. Stop is graceful: SIGTERM to the bot and its children, then a kill after the grace
- * period; it returns when nothing of the bot runs.
+ * period; it returns when nothing of the bot runs. A bot runs in a session of its own, so a
+ * terminal's Ctrl-C (sent to the runner's whole process group) reaches the runner alone, which
+ * then stops its bots while it can still record how they ended.
  */
 public final class LocalPlatformService implements PlatformService {
     private static final String PREFIX = "local-";
     private static final String NAME = "botfleet-bot=";
+    /**
+     * What a bot's command runs under: {@code setsid} where the system has it (a new session, out
+     * of the terminal's process group; a child of the runner is never a group leader, so setsid
+     * runs the bot in this same process rather than forking), else a shell that leaves the
+     * terminal's interrupt and quit ignored for the bot it then becomes.
+     */
+    private static final List<String> OWN_SESSION = onPath("setsid")
+            ? List.of("setsid") : List.of("sh", "-c", "trap '' INT QUIT; exec \"$@\"", "sh");
 
     /** How bots are launched: the simulated bot's timing, or a real command. */
     public record Launch(String command, Duration simDuration, Duration heartbeatInterval, Duration stopGrace,
@@ -93,6 +104,12 @@ public final class LocalPlatformService implements PlatformService {
         }
     }
 
+    /** The list is the process table itself: a bot's process is in it from its start. */
+    @Override
+    public Duration listLag() {
+        return Duration.ZERO;
+    }
+
     @Override
     public Optional<String> findBot(long botId) {
         return processes(botId).findFirst().map(p -> PREFIX + p.pid());
@@ -109,7 +126,8 @@ public final class LocalPlatformService implements PlatformService {
     @Override
     public Optional<List<SeenContainer>> listBots() {
         return Optional.of(ProcessHandle.allProcesses().filter(ProcessHandle::isAlive)
-                .flatMap(p -> botId(p).map(id -> new SeenContainer(id, PREFIX + p.pid(), PlatformStatus.RUNNING)).stream())
+                .flatMap(p -> botId(p).filter(id -> !copyOfTheBot(p, id))
+                        .map(id -> new SeenContainer(id, PREFIX + p.pid(), PlatformStatus.RUNNING)).stream())
                 .toList());
     }
 
@@ -125,11 +143,20 @@ public final class LocalPlatformService implements PlatformService {
                 .map(Long::parseLong).findFirst();
     }
 
-    /** The live processes that carry the bot's name. */
+    /** The live processes that carry the bot's name, each the bot itself (not a copy of it about to run a command). */
     private Stream<ProcessHandle> processes(long botId) {
         String name = name(botId);
         return ProcessHandle.allProcesses().filter(ProcessHandle::isAlive)
-                .filter(p -> p.info().arguments().map(args -> Arrays.asList(args).contains(name)).orElse(false));
+                .filter(p -> p.info().arguments().map(args -> Arrays.asList(args).contains(name)).orElse(false))
+                .filter(p -> !copyOfTheBot(p, botId));
+    }
+
+    /**
+     * Whether the process is a child of the bot's own process that still carries its name: a
+     * shell's child is a copy of the shell, arguments included, until it runs its command.
+     */
+    private boolean copyOfTheBot(ProcessHandle process, long botId) {
+        return process.parent().flatMap(this::botId).filter(id -> id == botId).isPresent();
     }
 
     private static Stream<ProcessHandle> withChildren(ProcessHandle process) {
@@ -153,12 +180,13 @@ public final class LocalPlatformService implements PlatformService {
         return true;
     }
 
-    /** The bot's command, with its name as the last argument ({@code $0} of {@code sh -c}). */
+    /** The bot's command in its own session, with its name as the last argument ({@code $0} of {@code sh -c}). */
     private List<String> command(String name) throws IOException {
+        List<String> command = new ArrayList<>(OWN_SESSION);
         if (launch.command() != null) {
-            return List.of("sh", "-c", launch.command(), name);
+            command.addAll(List.of("sh", "-c", launch.command(), name));
+            return command;
         }
-        List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse("java"));
         // a small, quick JVM: the simulated bot only sleeps and posts a few callbacks. The class
         // path goes in an argument file: the JDK reads no arguments of a process whose command
@@ -173,6 +201,11 @@ public final class LocalPlatformService implements PlatformService {
         String classPath = System.getProperty("java.class.path").replace("\\", "\\\\").replace("\"", "\\\"");
         Files.writeString(file, "-cp \"" + classPath + "\"\n");
         return file;
+    }
+
+    private static boolean onPath(String program) {
+        return Arrays.stream(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator))
+                .anyMatch(dir -> !dir.isEmpty() && Files.isExecutable(Path.of(dir, program)));
     }
 
     private static Optional<ProcessHandle> process(String identifier) {

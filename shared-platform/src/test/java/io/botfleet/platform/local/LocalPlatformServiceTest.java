@@ -78,6 +78,23 @@ class LocalPlatformServiceTest {
         assertThat(local.listBots().orElseThrow()).isEmpty();
     }
 
+    /** A subshell of the bot's command is a copy of its shell, name included: the bot is its shell alone. */
+    @Test
+    void aSubshellOfTheBotsCommandIsNotTakenForTheBot() throws Exception {
+        LocalPlatformService local = platform("(sleep 30; true)");
+        String id = local.deployBot(bot(14)).identifier();
+        try {
+            long pid = Long.parseLong(id.substring("local-".length()));
+            waitFor(() -> ProcessHandle.of(pid).map(p -> p.descendants().count() >= 2).orElse(false)); // subshell, sleep
+            assertThat(local.listBots().orElseThrow()).extracting(SeenContainer::botId, SeenContainer::identifier)
+                    .containsExactly(tuple(14L, id));
+            assertThat(local.findBot(14)).contains(id);
+        } finally {
+            local.stopBot(14, id);
+        }
+        assertThat(local.listBots().orElseThrow()).isEmpty();
+    }
+
     @Test
     void aBotThatIgnoresSigtermIsKilledAfterTheGracePeriod() throws Exception {
         LocalPlatformService local = platform("trap '' TERM; while true; do sleep 0.1; done");
@@ -94,6 +111,31 @@ class LocalPlatformServiceTest {
         assertThat(local.getBotStatus(id).state()).as("still running within the grace period").isEqualTo(PlatformBotStatus.RUNNING);
         stop.join(); // returns once the kill took effect
         assertThat(local.getBotStatus(id).state()).isEqualTo(PlatformBotStatus.STOPPED);
+    }
+
+    /**
+     * A terminal's Ctrl-C signals the runner's whole process group: a bot runs in a session of its
+     * own, out of that group, so only the runner gets it and stops its bots in order.
+     */
+    @Test
+    void aBotRunsInASessionOfItsOwnOutOfTheRunnersProcessGroup() throws Exception {
+        LocalPlatformService local = platform("sleep 30");
+        String id = local.deployBot(bot(13)).identifier();
+        try {
+            long pid = Long.parseLong(id.substring("local-".length()));
+            assertThat(ProcessHandle.of(pid).flatMap(p -> p.parent()).map(ProcessHandle::pid))
+                    .as("still the runner's child").contains(ProcessHandle.current().pid());
+            waitFor(() -> stat(pid, 3) == pid); // its own session, once setsid has run in the new process
+            assertThat(stat(pid, 2)).as("its process group").isNotEqualTo(stat(ProcessHandle.current().pid(), 2));
+        } finally {
+            local.stopBot(13, id);
+        }
+    }
+
+    /** A field of {@code /proc/<pid>/stat} after the command: 2 is the process group, 3 the session. */
+    private static long stat(long pid, int field) throws Exception {
+        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[field]);
     }
 
     private interface Check {

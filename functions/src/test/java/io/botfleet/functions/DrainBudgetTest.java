@@ -1,0 +1,70 @@
+package io.botfleet.functions;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.amazonaws.services.lambda.runtime.events.ScheduledEvent;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.botfleet.functions.http.Json;
+import io.botfleet.local.LocalContext;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A drain given less time than its longest part needs (the reconcile: a list, then the calls it
+ * decides on) would skip that part on every run. The function says so at its first drain, naming
+ * the settings, instead of skipping in silence.
+ */
+class DrainBudgetTest {
+    private static final Map<String, String> DEFAULT_CALLS = Map.of("PLATFORM_CALL_TIMEOUT", "30s", "QUEUE_LEASE", "5m");
+
+    @Test
+    void aFunctionWhoseTimeoutIsTooShortForTheReconcileSaysSoOnceNamingTheSettings() throws Exception {
+        try (Api api = new Api(DEFAULT_CALLS)) {
+            List<JsonNode> lines = logLinesOf(() -> {
+                for (int i = 0; i < 2; i++) {
+                    api.processQueue.handleRequest(new ScheduledEvent(), new LocalContext("processQueue", Duration.ofSeconds(40)));
+                }
+            });
+            List<JsonNode> said = lines.stream().filter(l -> "queue.budget_too_small".equals(l.path("event").asText())).toList();
+            assertThat(said).as("said once, at the first drain; lines: %s", lines).hasSize(1);
+            assertThat(said.get(0).path("level").asText()).isEqualTo("ERROR");
+            assertThat(said.get(0).path("settings").asText()).contains("PLATFORM_CALL_TIMEOUT");
+            // 2 x PLATFORM_CALL_TIMEOUT for the reconcile, after the drain's first statements (5 s), and the margin (5 s)
+            assertThat(said.get(0).path("neededMs").asLong()).isEqualTo(Duration.ofSeconds(70).toMillis());
+            assertThat(api.processQueue.minimumTimeout()).isEqualTo(Duration.ofSeconds(70));
+        }
+    }
+
+    @Test
+    void aFunctionWithTimeForEveryPartSaysNothing() throws Exception {
+        try (Api api = new Api(DEFAULT_CALLS)) {
+            List<JsonNode> lines = logLinesOf(() -> api.processQueue.handleRequest(new ScheduledEvent(),
+                    new LocalContext("processQueue", Duration.ofSeconds(120))));
+            assertThat(lines).noneMatch(l -> "queue.budget_too_small".equals(l.path("event").asText()));
+        }
+    }
+
+    private static List<JsonNode> logLinesOf(Runnable work) throws Exception {
+        PrintStream original = System.out;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            work.run();
+        } finally {
+            System.setOut(original);
+        }
+        return captured.toString(StandardCharsets.UTF_8).lines().filter(l -> l.startsWith("{"))
+                .map(l -> {
+                    try {
+                        return Json.MAPPER.readTree(l);
+                    } catch (Exception e) {
+                        throw new IllegalStateException(l, e);
+                    }
+                }).toList();
+    }
+}

@@ -1,0 +1,160 @@
+package io.botfleet.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The README's promises about the runner, on the runner as a user runs it: a real process in a
+ * session of its own, signalled as a terminal signals it, its bots real child processes.
+ */
+class RunnerProcessTest {
+    private static final String ZOOM = "{\"meetingUrl\":\"https://zoom.us/j/123\"}";
+
+    @TempDir
+    Path temp;
+
+    private final List<RunnerProcess> started = new ArrayList<>();
+
+    @AfterEach
+    void endWhatIsLeft() throws Exception {
+        for (RunnerProcess runner : started) {
+            runner.close();
+        }
+    }
+
+    private RunnerProcess start(Path data, Map<String, String> settings) throws Exception {
+        RunnerProcess runner = RunnerProcess.start(data, settings);
+        started.add(runner);
+        return runner;
+    }
+
+    /**
+     * Ctrl-C signals the runner's whole process group. The runner stops its bots first (they end
+     * DONE, their callbacks answered) and its database last, and nothing of it outlives it; the next
+     * start finds every bot DONE and has its whole limit.
+     */
+    @Test
+    void ctrlCWithBotsRunningEndsThemDoneAndTheNextStartHasItsWholeLimit() throws Exception {
+        Path data = temp.resolve("data");
+        Map<String, String> settings = Map.of("LOCAL_BOT_LIMIT", "2", "BOT_SIM_DURATION", "10m",
+                "BOT_HEARTBEAT_INTERVAL", "500ms");
+        RunnerProcess runner = start(data, settings);
+        for (int i = 0; i < 2; i++) {
+            assertThat(runner.post("/bots", ZOOM).statusCode()).isEqualTo(201);
+        }
+        awaitStatus(runner, 1, "IN_CALL", Duration.ofSeconds(30));
+        awaitStatus(runner, 2, "IN_CALL", Duration.ofSeconds(30));
+
+        runner.signalGroup("INT");
+        runner.awaitExit(Duration.ofSeconds(40));
+        assertThat(runner.leftovers()).as("no bot and no database process outlives the runner").isEmpty();
+        assertThat(runner.output()).as("it stopped its bots").contains("stopping 2 local bot(s)");
+
+        RunnerProcess again = start(data, settings);
+        for (int id = 1; id <= 2; id++) {
+            JsonNode bot = again.get("/bots/" + id);
+            assertThat(bot.get("status").asText()).as("bot %d after the restart: %s", id, bot).isEqualTo("DONE");
+        }
+        assertThat(again.get("/capacity").get("platforms").get(0).get("used").asInt()).as("units held").isZero();
+        for (int i = 0; i < 2; i++) {
+            assertThat(again.post("/bots", ZOOM).statusCode()).as("the whole limit again").isEqualTo(201);
+        }
+        again.signalGroup("INT");
+        again.awaitExit(Duration.ofSeconds(40));
+        assertThat(again.leftovers()).isEmpty();
+    }
+
+    /**
+     * A bot whose process dies without calling back ends at one of the next two scheduled drains,
+     * with every setting at its default but the schedule's interval (here 1 s, to be quick): the
+     * reconcile fits the budget the runner gives its drain.
+     */
+    @Test
+    void aKilledBotProcessEndsItsBotWithinTwoScheduledDrainsWithDefaultSettings() throws Exception {
+        Duration interval = Duration.ofSeconds(1);
+        RunnerProcess runner = start(temp.resolve("data"), Map.of("SCHEDULE_INTERVAL", interval.toMillis() + "ms"));
+        for (int i = 0; i < 2; i++) {
+            assertThat(runner.post("/bots", ZOOM).statusCode()).isEqualTo(201);
+        }
+        awaitStatus(runner, 1, "IN_CALL", Duration.ofSeconds(30));
+        awaitStatus(runner, 2, "IN_CALL", Duration.ofSeconds(30));
+        long pid = Long.parseLong(runner.get("/bots/1").get("platformIdentifier").asText().substring("local-".length()));
+        ProcessHandle bot = ProcessHandle.of(pid).orElseThrow();
+
+        bot.destroyForcibly(); // SIGKILL: no callback, no goodbye
+        long killed = System.nanoTime();
+        bot.onExit().join();
+        // two intervals, plus the drains' own time and this test's polling on a busy machine
+        Duration within = interval.multipliedBy(2).plusSeconds(2);
+        JsonNode ended = awaitEnded(runner, 1, killed, within);
+        assertThat(ended.get("status").asText()).isEqualTo("FATAL");
+        assertThat(ended.get("statusReason").asText()).startsWith("CONTAINER_STOPPED");
+        assertThat(runner.get("/bots/2").get("status").asText()).as("the other bot goes on").isEqualTo("IN_CALL");
+        assertThat(runner.get("/capacity").get("platforms").get(0).get("used").asInt()).as("the unit came back").isEqualTo(1);
+        assertThat(runner.output()).as("the drain's time fits its parts").doesNotContain("queue.budget_too_small");
+    }
+
+    /** A second runner on a data folder in use: one line naming BOTFLEET_DATA_DIR, no stack trace, a failing exit code. */
+    @Test
+    void aSecondRunnerOnTheSameDataFolderSaysSoInOneLine() throws Exception {
+        Path data = temp.resolve("data");
+        RunnerProcess first = start(data, Map.of());
+        RunnerProcess second = RunnerProcess.launch(data, Map.of("PORT", "0"));
+        started.add(second);
+        int exit = second.awaitExit(Duration.ofSeconds(60));
+        assertOneClearLine(second.output(), exit, "BOTFLEET_DATA_DIR", data.toString());
+        assertThat(first.get("/capacity").has("platforms")).as("the first runner goes on").isTrue();
+    }
+
+    /** A port in use: one line naming the port and PORT, no stack trace, a failing exit code. */
+    @Test
+    void aPortInUseIsNamedWithItsSetting() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            String port = Integer.toString(taken.getLocalPort());
+            RunnerProcess runner = RunnerProcess.launch(temp.resolve("data"), Map.of("PORT", port));
+            started.add(runner);
+            int exit = runner.awaitExit(Duration.ofSeconds(60));
+            assertOneClearLine(runner.output(), exit, "PORT", port);
+        }
+    }
+
+    private static void assertOneClearLine(String output, int exit, String setting, String value) {
+        assertThat(exit).as("exit code; it wrote:%n%s", output).isNotZero();
+        List<String> lines = output.lines().filter(l -> l.startsWith("botfleet:")).toList();
+        assertThat(lines).as("its own lines; it wrote:%n%s", output).hasSize(1);
+        assertThat(lines.get(0)).contains(setting).contains(value);
+        assertThat(output).as("no stack trace").doesNotContain("\tat ").doesNotContain("Exception in thread");
+    }
+
+    private static void awaitStatus(RunnerProcess runner, long id, String status, Duration within) throws Exception {
+        long deadline = System.nanoTime() + within.toNanos();
+        while (!status.equals(runner.get("/bots/" + id).get("status").asText())) {
+            assertThat(System.nanoTime()).as("bot %d reaches %s", id, status).isLessThan(deadline);
+            Thread.sleep(100);
+        }
+    }
+
+    private static JsonNode awaitEnded(RunnerProcess runner, long id, long since, Duration within) throws Exception {
+        while (true) {
+            JsonNode bot = runner.get("/bots/" + id);
+            String status = bot.get("status").asText();
+            if (status.equals("DONE") || status.equals("FATAL")) {
+                return bot;
+            }
+            assertThat(Duration.ofNanos(System.nanoTime() - since)).as("bot %d ends after its process died: %s", id, bot)
+                    .isLessThan(within);
+            Thread.sleep(100);
+        }
+    }
+}
