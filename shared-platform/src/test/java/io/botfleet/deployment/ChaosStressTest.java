@@ -5,11 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.botfleet.Services;
 import io.botfleet.config.Settings;
 import io.botfleet.platform.PlatformDeployError.Kind;
+import io.botfleet.store.Sql;
 import io.botfleet.testing.FakeFleet;
 import io.botfleet.testing.FakePlatform;
 import io.botfleet.testing.FakePlatform.Behavior;
-import io.botfleet.testing.FleetWorkload;
 import io.botfleet.testing.Fixtures;
+import io.botfleet.testing.FleetWorkload;
+import io.botfleet.testing.HookedSql;
 import io.botfleet.testing.MutableClock;
 import io.botfleet.testing.TestDatabase;
 import java.io.UncheckedIOException;
@@ -28,7 +30,9 @@ import org.junit.jupiter.params.provider.EnumSource;
  * permanent, capacity), a timeout after the container started, a timeout that started nothing,
  * an unchecked exception after starting, stops, lookups and releases that fail; and none of them
  * deduplicates two concurrent deploys of one bot. Three service instances, two drainers, clients
- * that deploy and stop, bots whose callbacks come twice or out of order. During the run the
+ * that deploy and stop, bots whose callbacks come twice or out of order; containers taken back
+ * (Spot), and every container's end announced as ECS would, each announcement delivered 0 to 3
+ * times, in any order, some late; both platforms list what they run, so a lost one is found. During the run the
  * ledger, the limits and the queue are checked (one statement each); at the end every bot started
  * at most once and never on two platforms at once, every acknowledged stop held, and nothing is
  * left. Both adapters, five runs each.
@@ -65,6 +69,27 @@ class ChaosStressTest {
         return FakePlatform.startThenThrow(new UncheckedIOException(new SocketTimeoutException("Read timed out")));
     }
 
+    /**
+     * Statements that take their time now and then, as Data API calls do: what a caller read may
+     * have changed by the time its next statement runs.
+     */
+    private static Sql jittery(Sql sql, Random random) {
+        return new HookedSql(sql).on((statement, params) -> true, HookedSql.When.BEFORE, Integer.MAX_VALUE, () -> {
+            int draw;
+            synchronized (random) {
+                draw = random.nextInt(1000);
+            }
+            long millis = draw < 900 ? 0 : draw < 980 ? 1 + draw % 5 : 30 + draw % 50;
+            if (millis > 0) {
+                try {
+                    Thread.sleep(millis);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        });
+    }
+
     @RepeatedTest(5)
     void everyPromiseHoldsWhenPlatformsFailInEveryWay(RepetitionInfo run) throws Exception {
         long seed = 31L * run.getCurrentRepetition() + adapter.ordinal();
@@ -75,26 +100,28 @@ class ChaosStressTest {
             List<FakePlatform> platforms = new ArrayList<>();
             for (String name : List.of("k8s", "aws")) {
                 FakePlatform platform = new FakePlatform(name, fleet, LIMITS.get(name));
-                platform.byDefault(() -> chaos(platform, random)).flaky(random, 0.2, 0.2, 0.1);
+                platform.byDefault(() -> chaos(platform, random)).flaky(random, 0.2, 0.2, 0.1).listing();
                 platforms.add(platform);
             }
+            platforms.get(1).taskNames(); // aws: a task of its own per claim, and events about each
             Settings settings = Fixtures.settings(Map.of("PLATFORM_PRIORITY", "k8s,aws", "K8S_BOT_LIMIT", "4",
                     "AWS_BOT_LIMIT", "3", "PLATFORM_CALL_TIMEOUT", "150ms", "QUEUE_LEASE", "1s",
                     "GLOBAL_QUEUE_TIMEOUT", "2h", "DEPLOY_TIMEOUT", "1h", "HEARTBEAT_TIMEOUT", "1h"));
             List<Services> instances = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
-                instances.add(Fixtures.services(settings, db.sql(6), List.copyOf(platforms), clock));
+                instances.add(Fixtures.services(settings, jittery(db.sql(6), random), List.copyOf(platforms), clock));
             }
             FleetWorkload workload = new FleetWorkload(new FleetWorkload.Config(80, 10, 0.5, 0.3, true, seed),
-                    instances, platforms, db, clock);
+                    instances, platforms, db, clock).withPlatformEvents(platforms.get(1));
 
             workload.run(LIMITS);
             platforms.forEach(p -> p.byDefault(FakePlatform::ok).flaky(random, 0, 0, 0)); // the platforms recover
             int passes = workload.settle(instances.get(0));
 
             assertThat(passes).as("quiet after the platforms recovered").isPositive();
-            assertThat(workload.brokenPromises(LIMITS)).as("broken promises (%d bots, %d stops)",
-                    workload.told(), workload.stops()).isEmpty();
+            assertThat(workload.brokenPromises(LIMITS)).as("broken promises (%d bots, %d stops, %d platform events)",
+                    workload.told(), workload.stops(), workload.eventsDelivered()).isEmpty();
+            assertThat(workload.eventsDelivered()).as("platform events delivered").isPositive();
         }
     }
 }

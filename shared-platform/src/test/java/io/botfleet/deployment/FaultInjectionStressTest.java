@@ -21,7 +21,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Every statement can fail, before it runs or after it committed (the Data API's lost answers),
  * and every promise still holds: a seeded fraction of the statements of three service instances
- * fails while clients deploy, retry and stop, bots call back and drainers run; then the faults
+ * fails while clients deploy, retry and stop, bots call back, platforms take containers back and
+ * announce every container's end (0 to 3 times, in any order, late), and drainers run; then the faults
  * stop and time moves on until nothing is left. Each instance has its own connections and its own
  * faults. Both adapters, at 2%, 5% and 10%.
  */
@@ -46,8 +47,8 @@ class FaultInjectionStressTest {
         try (TestDatabase db = TestDatabase.fresh(adapter)) {
             MutableClock clock = MutableClock.ticking();
             FakeFleet fleet = new FakeFleet();
-            FakePlatform k8s = new FakePlatform("k8s", fleet, LIMITS.get("k8s")).slow(15);
-            FakePlatform aws = new FakePlatform("aws", fleet, LIMITS.get("aws")).slow(15);
+            FakePlatform k8s = new FakePlatform("k8s", fleet, LIMITS.get("k8s")).slow(15).listing();
+            FakePlatform aws = new FakePlatform("aws", fleet, LIMITS.get("aws")).slow(15).listing().taskNames();
             Settings settings = Fixtures.settings(Map.of("PLATFORM_PRIORITY", "k8s,aws", "K8S_BOT_LIMIT", "4",
                     "AWS_BOT_LIMIT", "3", "PLATFORM_CALL_TIMEOUT", "2s", "QUEUE_LEASE", "6s",
                     "GLOBAL_QUEUE_TIMEOUT", "2h", "DEPLOY_TIMEOUT", "1h", "HEARTBEAT_TIMEOUT", "1h"));
@@ -59,7 +60,7 @@ class FaultInjectionStressTest {
                 instances.add(Fixtures.services(settings, sql, List.of(k8s, aws), clock));
             }
             FleetWorkload workload = new FleetWorkload(new FleetWorkload.Config(120, 12, 0.5, 0.3, false, seed),
-                    instances, List.of(k8s, aws), db, clock);
+                    instances, List.of(k8s, aws), db, clock).withPlatformEvents(aws);
 
             workload.run(LIMITS);
             faults.forEach(FaultySql::heal);
@@ -68,8 +69,8 @@ class FaultInjectionStressTest {
             int injected = faults.stream().mapToInt(f -> f.injected()[0] + f.injected()[1]).sum();
             assertThat(injected).as("faults injected").isPositive();
             assertThat(passes).as("quiet after the faults stopped").isPositive();
-            assertThat(workload.brokenPromises(LIMITS)).as("broken promises (%d faults, %d bots, %d stops)",
-                    injected, workload.told(), workload.stops()).isEmpty();
+            assertThat(workload.brokenPromises(LIMITS)).as("broken promises (%d faults, %d bots, %d stops, %d platform events)",
+                    injected, workload.told(), workload.stops(), workload.eventsDelivered()).isEmpty();
         }
     }
 }

@@ -8,11 +8,13 @@ import java.util.Set;
 
 /**
  * What every fake platform of one test runs, kept together so that the promises that span
- * platforms can be checked: no bot started twice (on one platform or on two), no bot live on two
+ * platforms can be checked: no bot started twice (on one platform or on two; once more for each
+ * time a platform took its container back), no bot live on two
  * platforms at once, no platform above its limit. A breach is recorded when it happens.
  */
 public final class FakeFleet {
     private final Map<Long, Integer> starts = new HashMap<>();
+    private final Map<Long, Integer> restartsAllowed = new HashMap<>();
     private final Map<Long, Map<String, Integer>> live = new HashMap<>();
     private final List<String> breaches = new ArrayList<>();
 
@@ -20,7 +22,7 @@ public final class FakeFleet {
         starts.merge(botId, 1, Integer::sum);
         Map<String, Integer> where = live.computeIfAbsent(botId, id -> new HashMap<>());
         where.merge(platform, 1, Integer::sum);
-        if (starts.get(botId) > 1) {
+        if (starts.get(botId) > 1 + restartsAllowed.getOrDefault(botId, 0)) {
             breaches.add("bot " + botId + " started " + starts.get(botId) + " times (now on " + where + ")");
         }
         if (where.size() > 1 || where.get(platform) > 1) {
@@ -30,6 +32,11 @@ public final class FakeFleet {
         if (limit > 0 && here > limit) {
             breaches.add(platform + " runs " + here + " containers, above its limit of " + limit);
         }
+    }
+
+    /** The platform took the bot's container back: the bot may be started once more. */
+    synchronized void reclaimed(long botId) {
+        restartsAllowed.merge(botId, 1, Integer::sum);
     }
 
     synchronized boolean stopped(String platform, long botId) {

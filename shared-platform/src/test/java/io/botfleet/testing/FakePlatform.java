@@ -16,6 +16,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -53,6 +54,13 @@ public final class FakePlatform implements PlatformService {
     private volatile boolean statusUnknown;
     private final Map<Long, PlatformStatus> endings = new ConcurrentHashMap<>();
     private final AtomicInteger listFailures = new AtomicInteger();
+    private final Map<Long, String> containers = new ConcurrentHashMap<>();
+    private volatile boolean taskNames;
+    private volatile Consumer<ContainerEnded> ends = e -> { };
+
+    /** What the platform announces when a container ends, as ECS sends a task state change event. */
+    public record ContainerEnded(long botId, String platform, String identifier, PlatformStatus status) {
+    }
 
     public FakePlatform(String name) {
         this(name, new FakeFleet(), 0);
@@ -214,6 +222,22 @@ public final class FakePlatform implements PlatformService {
         return this;
     }
 
+    /**
+     * Each claim's container gets an identifier of its own ({@code aws-7-2}: bot 7, its second
+     * claim), as ECS task ARNs are, and a deploy finds a live container only of the same claim, as
+     * RunTask's client token does; otherwise the bot's name is the identifier, as for a Job.
+     */
+    public FakePlatform taskNames() {
+        taskNames = true;
+        return this;
+    }
+
+    /** Every container that ends (exits, is stopped, or is taken back) is announced here. */
+    public FakePlatform announceEnds(Consumer<ContainerEnded> listener) {
+        ends = listener;
+        return this;
+    }
+
     // --- the platform ----------------------------------------------------------------------
 
     @Override
@@ -224,8 +248,10 @@ public final class FakePlatform implements PlatformService {
     @Override
     public PlatformDeployResult deployBot(Bot bot) throws PlatformDeployError {
         calls.computeIfAbsent(bot.id(), id -> new AtomicInteger()).incrementAndGet();
-        // the name is looked up when the call arrives: a concurrent call for the same bot is not seen
-        boolean found = fleet.isLive(name, bot.id());
+        // the name is looked up when the call arrives: a concurrent call for the same bot is not seen.
+        // With task names a repeat is found only within the same claim, as ECS's client token does.
+        String container = taskNames ? name + "-" + bot.id() + "-" + bot.deployAttempts() : name + "-" + bot.id();
+        boolean found = fleet.isLive(name, bot.id()) && (!taskNames || container.equals(containers.get(bot.id())));
         Behavior behavior = script.poll();
         if (behavior == null) {
             behavior = defaults.get();
@@ -235,6 +261,7 @@ public final class FakePlatform implements PlatformService {
                 return identifier(bot.id()); // found by its name, not started again
             }
             startCounts.computeIfAbsent(bot.id(), id -> new AtomicInteger()).incrementAndGet();
+            containers.put(bot.id(), container);
             fleet.started(name, bot.id(), limit);
             peak.accumulateAndGet(fleet.live(name).size(), Math::max);
             return identifier(bot.id());
@@ -247,7 +274,7 @@ public final class FakePlatform implements PlatformService {
         if (stopFailures.getAndUpdate(n -> Math.max(0, n - 1)) > 0 || flakes(0)) {
             throw new PlatformDeployError(PlatformDeployError.Kind.TRANSIENT, name, "stop refused (503)");
         }
-        fleet.stopped(name, botId);
+        ended(botId, PlatformStatus.STOPPED);
     }
 
     @Override
@@ -283,14 +310,15 @@ public final class FakePlatform implements PlatformService {
             return PlatformStatus.unknown("status lookups throttled (429)");
         }
         long botId = botId(identifier);
-        return fleet.isLive(name, botId) ? PlatformStatus.RUNNING : endings.getOrDefault(botId, PlatformStatus.STOPPED);
+        return fleet.isLive(name, botId) && identifier.equals(identifier(botId)) ? PlatformStatus.RUNNING
+                : endings.getOrDefault(botId, PlatformStatus.STOPPED);
     }
 
     // --- the books -------------------------------------------------------------------------
 
     /** The container exits by itself (the caller then reports DONE for it). */
     public boolean exit(long botId) {
-        return fleet.stopped(name, botId);
+        return ended(botId, PlatformStatus.STOPPED);
     }
 
     /** A container of a bot this platform was never asked to run (left over from elsewhere). */
@@ -300,8 +328,20 @@ public final class FakePlatform implements PlatformService {
 
     /** The container ends as the platform then reports it (a Spot interruption, a crash with its reason). */
     public void end(long botId, PlatformStatus how) {
+        if (how.capacityReclaimed() && fleet.isLive(name, botId)) {
+            fleet.reclaimed(botId); // the bot may be started again
+        }
+        ended(botId, how);
+    }
+
+    private boolean ended(long botId, PlatformStatus how) {
+        String identifier = identifier(botId);
+        if (!fleet.stopped(name, botId)) {
+            return false;
+        }
         endings.put(botId, how);
-        fleet.stopped(name, botId);
+        ends.accept(new ContainerEnded(botId, name, identifier, how));
+        return true;
     }
 
     public List<Long> live() {
@@ -338,11 +378,12 @@ public final class FakePlatform implements PlatformService {
     }
 
     private String identifier(long botId) {
-        return name + "-" + botId;
+        return containers.getOrDefault(botId, name + "-" + botId);
     }
 
     private long botId(String identifier) {
-        return Long.parseLong(identifier.substring(name.length() + 1));
+        String rest = identifier.substring(name.length() + 1);
+        return Long.parseLong(rest.contains("-") ? rest.substring(0, rest.indexOf('-')) : rest);
     }
 
     private static void sleep(long millis) {

@@ -46,6 +46,10 @@ public final class FleetWorkload {
     private final List<String> breaches = java.util.Collections.synchronizedList(new ArrayList<>());
     private final AtomicInteger unanswered = new AtomicInteger();
     private final AtomicBoolean running = new AtomicBoolean();
+    private final List<Mail> mailbox = new ArrayList<>();
+    private final AtomicInteger turn = new AtomicInteger();
+    private final AtomicInteger eventsDelivered = new AtomicInteger();
+    private volatile boolean platformEvents;
 
     public FleetWorkload(Config config, List<Services> instances, List<FakePlatform> platforms, TestDatabase db,
                          MutableClock clock) {
@@ -56,6 +60,33 @@ public final class FleetWorkload {
         this.db = db;
         this.clock = clock;
         this.random = new Random(config.seed());
+    }
+
+    /**
+     * These platforms announce every container that ends (as ECS task state change events), and
+     * each announcement reaches the service 0 to 3 times, in any order, some of them late; and
+     * the platforms now and then take a live container back (a Spot interruption).
+     */
+    public FleetWorkload withPlatformEvents(FakePlatform... announcing) {
+        platformEvents = true;
+        List.of(announcing).forEach(p -> p.announceEnds(e -> {
+            int copies = copies();
+            synchronized (mailbox) {
+                for (int i = 0; i < copies; i++) {
+                    mailbox.add(new Mail(e, turn.get() + (chance(0.3) ? 0 : nextInt(40))));
+                }
+            }
+        }));
+        return this;
+    }
+
+    /** One copy of an announcement, and the delivery turn from which it may arrive (late ones: up to 40 turns). */
+    private record Mail(FakePlatform.ContainerEnded event, int due) {
+    }
+
+    /** How many platform events reached the service. */
+    public int eventsDelivered() {
+        return eventsDelivered.get();
     }
 
     /**
@@ -72,6 +103,9 @@ public final class FleetWorkload {
                     .processQueue("drainer-" + n + "-" + System.nanoTime(), Duration.ofSeconds(2)))));
         }
         loops.add(background.submit(() -> loop(this::botsCallBack)));
+        if (platformEvents) {
+            loops.add(background.submit(() -> loop(() -> deliverEvents(false))));
+        }
         loops.add(background.submit(() -> loop(() -> breaches.addAll(brokenNow(limits)))));
         ExecutorService clients = Executors.newFixedThreadPool(config.clients());
         try {
@@ -99,6 +133,7 @@ public final class FleetWorkload {
      */
     public int settle(Services drainer) {
         for (int pass = 1; pass <= 100; pass++) {
+            deliverEvents(true); // what was still on its way arrives, after everything else
             clock.advance(Duration.ofMinutes(1));
             drainer.hybrid().processQueue("settle-" + pass, Duration.ofSeconds(30));
             for (long id : fleet.live()) {
@@ -228,7 +263,10 @@ public final class FleetWorkload {
         for (long id : fleet.live()) {
             double draw = nextDouble();
             Services through = instance();
-            if (draw < 0.3) {
+            if (platformEvents && draw < 0.2) {
+                // the platform takes the container back: before the bot joined, it goes back to the queue
+                platforms.forEach(p -> p.end(id, io.botfleet.platform.PlatformStatus.reclaimed("SpotInterruption")));
+            } else if (draw < (platformEvents ? 0.35 : 0.3)) {
                 report(through, id, BotStatus.IN_CALL);
                 if (config.disorderlyCallbacks() && chance(0.3)) {
                     report(through, id, BotStatus.JOINING_CALL); // out of order: refused, changes nothing
@@ -241,6 +279,46 @@ public final class FleetWorkload {
                 }
             }
         }
+    }
+
+    /**
+     * The announcements due by this turn, in a random order, each through a random instance and
+     * all at once, as concurrent Lambda invocations; later ones wait. With {@code all}, every one.
+     */
+    private void deliverEvents(boolean all) {
+        List<FakePlatform.ContainerEnded> now = new ArrayList<>();
+        int current = turn.incrementAndGet();
+        synchronized (mailbox) {
+            java.util.Collections.shuffle(mailbox, random);
+            for (var it = mailbox.iterator(); it.hasNext(); ) {
+                Mail mail = it.next();
+                if (all || mail.due() <= current) {
+                    now.add(mail.event());
+                    it.remove();
+                }
+            }
+        }
+        try (ExecutorService handlers = Executors.newVirtualThreadPerTaskExecutor()) { // concurrent invocations
+            for (FakePlatform.ContainerEnded e : now) {
+                Services through = instance();
+                handlers.submit(() -> {
+                    try {
+                        through.hybrid().containerEnded(e.botId(), e.platform(), e.identifier(), e.status());
+                        eventsDelivered.incrementAndGet();
+                    } catch (RuntimeException failed) {
+                        synchronized (mailbox) {
+                            mailbox.add(new Mail(e, current + 1)); // the handler failed: EventBridge delivers it again
+                        }
+                    }
+                });
+            }
+        }
+    }
+
+    /** 0 (lost: the reconcile must find out), 1, 2 or 3 copies of one announcement. */
+    private int copies() {
+        double draw = nextDouble();
+        return draw < 0.15 ? 0 : draw < 0.6 ? 1 : draw < 0.85 ? 2 : 3;
     }
 
     /** A bot's callback, retried as bots retry them. */

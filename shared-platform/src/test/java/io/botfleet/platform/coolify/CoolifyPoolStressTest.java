@@ -13,11 +13,17 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.RepeatedTest;
+import org.junit.jupiter.api.RepetitionInfo;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -74,6 +80,93 @@ class CoolifyPoolStressTest {
             assertThat(fleet.n("SELECT sum(used) AS n FROM platform_capacity")).isZero();
             assertThat(fleet.n("SELECT count(*) AS n FROM deployment_queue")).isZero();
             assertThat(fleet.coolify.violations()).isEmpty();
+        }
+    }
+
+    /**
+     * Stops race the ticks: deployments fail at random (so ticks deploy slots again), clients stop
+     * a third of the bots at random moments through any instance, and two drainers tick at once
+     * (one runs, the other asks it to go again), each deciding on what it read a moment before. At
+     * the end every stopped bot ended DONE, nothing of any bot runs, and every slot is idle.
+     */
+    @RepeatedTest(3)
+    void stopsThatRaceTheTicksAreNeverUndone(RepetitionInfo run) throws Exception {
+        Random random = new Random(17L * run.getCurrentRepetition() + adapter.ordinal());
+        try (CoolifyFleet fleet = new CoolifyFleet(adapter, 6, Duration.ofMillis(1500),
+                Map.of("COOLIFY_MAX_CONCURRENT_DEPLOYS", "6"))) {
+            fleet.pulled(IMAGES.values().toArray(String[]::new));
+            List<Services> instances = List.of(fleet.instance(), fleet.instance(), fleet.instance());
+            List<Long> ids = new ArrayList<>();
+            for (int i = 0; i < 18; i++) {
+                ids.add(fleet.deploy(instances.get(i % 3), i % 2 == 0 ? MeetingPlatform.ZOOM : MeetingPlatform.GOOGLE_MEET).botId());
+            }
+            Set<Long> stopped = ConcurrentHashMap.newKeySet();
+            List<String> breaches = Collections.synchronizedList(new ArrayList<>());
+            AtomicBoolean running = new AtomicBoolean(true);
+            ExecutorService loops = Executors.newVirtualThreadPerTaskExecutor();
+            List<Future<?>> started = new ArrayList<>();
+            for (int d = 0; d < 2; d++) {
+                int drainer = d;
+                started.add(loops.submit(() -> {
+                    for (int tick = 0; running.get(); tick++) {
+                        instances.get((tick + drainer) % 3).hybrid().processQueue("tick-" + drainer + "-" + tick, Duration.ofSeconds(10));
+                        pause(10);
+                    }
+                }));
+            }
+            started.add(loops.submit(() -> {
+                while (running.get()) {
+                    int draw;
+                    synchronized (random) {
+                        draw = random.nextInt(100);
+                    }
+                    if (draw < 10) {
+                        fleet.coolify.failNextDeployments(1 + draw % 2);
+                    } else if (draw < 25) {
+                        long id = ids.get(draw % ids.size());
+                        if (stopped.add(id)) {
+                            instances.get(draw % 3).deployments().stop(id);
+                        }
+                    }
+                    breaches.addAll(watch(fleet));
+                    pause(40);
+                }
+            }));
+            long end = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+            try {
+                while (fleet.n("SELECT count(*) AS n FROM bots WHERE status NOT IN ('DONE', 'FATAL')") > 0
+                        || fleet.n("SELECT count(*) AS n FROM bot_pool_slots WHERE assigned_bot_id IS NOT NULL") > 0
+                        || fleet.coolify.backend().containersRunning() > 0) {
+                    assertThat(System.nanoTime()).as("every bot ended in time").isLessThan(end);
+                    Thread.sleep(100);
+                }
+            } finally {
+                running.set(false);
+                for (Future<?> loop : started) {
+                    loop.get(30, TimeUnit.SECONDS);
+                }
+                loops.shutdown();
+            }
+            String stoppedList = stopped.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(","));
+            SoftAssertions.assertSoftly(soft -> {
+                soft.assertThat(breaches).as("breaches seen while running").isEmpty();
+                soft.assertThat(stopped).as("stops made").isNotEmpty();
+                soft.assertThat(fleet.n("SELECT count(*) AS n FROM bots WHERE status <> 'DONE' AND id IN (" + stoppedList + ")"))
+                        .as("stopped bots that did not end DONE").isZero();
+                soft.assertThat(fleet.n("SELECT count(*) AS n FROM bots WHERE status = 'FATAL' AND status_reason IS NULL")).isZero();
+                soft.assertThat(fleet.coolify.backend().containersRunning()).as("containers running").isZero();
+                soft.assertThat(fleet.n("SELECT sum(used) AS n FROM platform_capacity")).isZero();
+                soft.assertThat(fleet.n("SELECT count(*) AS n FROM deployment_queue")).isZero();
+                soft.assertThat(fleet.coolify.violations()).isEmpty();
+            });
+        }
+    }
+
+    private static void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
