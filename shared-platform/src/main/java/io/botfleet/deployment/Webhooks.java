@@ -36,7 +36,7 @@ public final class Webhooks {
                     // the next event of the bot is due once the one before it is delivered
                 }
             } catch (RuntimeException e) {
-                Log.warn("webhook.send_failed", Map.of("botId", botId, "error", e.toString())); // the drain sends it
+                Log.warn("webhook.send_failed", Map.of("botId", botId), e); // the drain sends it
             }
             return null;
         }));
@@ -60,7 +60,7 @@ public final class Webhooks {
         for (WebhookDeliveries.Due d : due) {
             WebhookSender.Sent sent = sender.send("evt_" + d.eventId(), d.url(), body(d));
             deliveries.record(d, sent);
-            Log.info("webhook.sent", Map.of("botId", d.botId(), "event", d.eventId(), "status", d.status(),
+            Log.info("webhook.sent", Map.of("botId", d.botId(), "webhookId", "evt_" + d.eventId(), "status", d.status(),
                     "attempt", d.attempt(), "answer", sent.answer()));
         }
         return due.size();
