@@ -2,8 +2,10 @@ package io.botfleet;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.botfleet.log.ErrorObject;
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -14,14 +16,18 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * "function_version", "xray_trace_id", ...fields}}. botfleet's own lines name an {@code event};
  * the libraries' lines (through {@link io.botfleet.log.JsonLogProvider}) carry {@code logger} and
  * {@code message}. The invocation's fields are set by the handlers and carried onto the threads
- * that make its platform calls ({@link #carried}).
+ * that make its platform calls ({@link #carried}). A line about an exception carries it as
+ * {@code error: {type, message, stack}} ({@link ErrorObject}), with no text a library wrote.
  */
 public final class Log {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final List<String> LEVELS = List.of("INFO", "WARN", "ERROR");
-    /** {@code LOG_LEVEL} (environment) or {@code botfleet.log.level} (system property): INFO, WARN or ERROR. */
-    private static final int MINIMUM = Math.max(0, LEVELS.indexOf(
-            System.getProperty("botfleet.log.level", System.getenv().getOrDefault("LOG_LEVEL", "INFO"))));
+    /**
+     * {@code botfleet.log.level} (system property), else {@code LOG_LEVEL}, else the level of the
+     * function's Lambda logging configuration ({@code AWS_LAMBDA_LOG_LEVEL}), else INFO.
+     */
+    private static final int MINIMUM = LEVELS.indexOf(minimumLevel(System.getProperty("botfleet.log.level"),
+            System.getenv("LOG_LEVEL"), System.getenv("AWS_LAMBDA_LOG_LEVEL")));
     private static final String FUNCTION_NAME = System.getenv("AWS_LAMBDA_FUNCTION_NAME");
     private static final String FUNCTION_VERSION = System.getenv("AWS_LAMBDA_FUNCTION_VERSION");
     private static final AtomicBoolean FIRST_INVOCATION = new AtomicBoolean(true);
@@ -69,8 +75,37 @@ public final class Log {
         write("ERROR", event, fields);
     }
 
+    /** A warning about {@code error}: the line carries it as {@code error: {type, message, stack}}. */
+    public static void warn(String event, Map<String, ?> fields, Throwable error) {
+        write("WARN", event, fields, error);
+    }
+
+    /** An error line about {@code error}: the line carries it as {@code error: {type, message, stack}}. */
+    public static void error(String event, Map<String, ?> fields, Throwable error) {
+        write("ERROR", event, fields, error);
+    }
+
     public static boolean enabled(String level) {
         return LEVELS.indexOf(level) >= MINIMUM;
+    }
+
+    /**
+     * The first of these level names that means something, as botfleet's INFO, WARN or ERROR: the
+     * lower levels of Lambda's list (TRACE, DEBUG) are INFO, botfleet's lowest; FATAL is ERROR.
+     */
+    static String minimumLevel(String... names) {
+        for (String name : names) {
+            String level = name == null ? null : switch (name.strip().toUpperCase(Locale.ROOT)) {
+                case "TRACE", "DEBUG", "INFO" -> "INFO";
+                case "WARN" -> "WARN";
+                case "ERROR", "FATAL" -> "ERROR";
+                default -> null;
+            };
+            if (level != null) {
+                return level;
+            }
+        }
+        return "INFO";
     }
 
     /** A library's line (DEBUG and TRACE never reach here). */
@@ -82,18 +117,25 @@ public final class Log {
         line.put("logger", logger);
         line.put("message", message);
         if (error != null) {
-            line.put("error", error.toString());
+            line.set("error", ErrorObject.of(error));
         }
         System.out.println(line);
     }
 
     private static void write(String level, String event, Map<String, ?> fields) {
+        write(level, event, fields, null);
+    }
+
+    private static void write(String level, String event, Map<String, ?> fields, Throwable error) {
         if (!enabled(level)) {
             return;
         }
         ObjectNode line = start(level);
         line.put("event", event);
-        fields.forEach((key, value) -> line.set(key, MAPPER.valueToTree(value)));
+        fields.forEach((key, value) -> line.putIfAbsent(key, MAPPER.valueToTree(value))); // never over the line's own keys
+        if (error != null) {
+            line.set("error", ErrorObject.of(error));
+        }
         System.out.println(line);
     }
 

@@ -1,6 +1,7 @@
 package io.botfleet;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -45,6 +46,52 @@ class LogTest {
         assertThat(lines.get(3).path("message").asText()).isEqualTo("pool botfleet slow");
         assertThat(lines.get(3).path("requestId").asText()).isEqualTo("req-42");
         assertThat(lines).allSatisfy(l -> assertThat(l.has("cold_start")).isTrue());
+    }
+
+    /** An error line carries {@code error: {type, message, stack}}; a library's exception is named, its message withheld. */
+    @Test
+    void anErrorLineCarriesTheErrorAsTypeMessageAndStack() {
+        PrintStream original = System.out;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            Throwable library = catchThrowable(() -> Integer.parseInt("planted-Secret-3Xw")); // its message quotes the input
+            IllegalStateException ours = new IllegalStateException("the deploy of bot 7 failed", library);
+            LoggerFactory.getLogger("com.zaxxer.hikari.pool.HikariPool").error("pool failed", ours);
+        } finally {
+            System.setOut(original);
+        }
+        JsonNode error = json(captured.toString(StandardCharsets.UTF_8).strip()).path("error");
+        assertThat(error.path("type").asText()).isEqualTo("java.lang.IllegalStateException");
+        assertThat(error.path("message").asText()).isEqualTo("the deploy of bot 7 failed");
+        String stack = error.path("stack").asText();
+        assertThat(stack).startsWith("\tat io.botfleet.LogTest.anErrorLineCarriesTheErrorAsTypeMessageAndStack(LogTest.java:")
+                .contains("\nCaused by: java.lang.NumberFormatException\n\tat java.base/java.lang.NumberFormatException.")
+                .doesNotContain("planted-Secret");
+        assertThat(stack.lines()).as("frames and causes only").allMatch(l -> l.startsWith("\tat ")
+                || l.startsWith("Caused by: ") || l.matches("\t\\.\\.\\. \\d+ more"));
+    }
+
+    /** Log.error with an exception: the event's fields, and the error with its suppressed ones; no field over the line's own. */
+    @Test
+    void botfleetsOwnErrorLinesCarryTheErrorBesideTheirFields() {
+        PrintStream original = System.out;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            IllegalStateException failure = new IllegalStateException("the stop of bot 7 is owed");
+            failure.addSuppressed(catchThrowable(() -> java.util.UUID.fromString("planted-Secret-3Xw")));
+            Log.error("bot.stop_deferred", Map.of("botId", 7, "event", "not this"), failure);
+        } finally {
+            System.setOut(original);
+        }
+        JsonNode line = json(captured.toString(StandardCharsets.UTF_8).strip());
+        assertThat(line.path("event").asText()).isEqualTo("bot.stop_deferred");
+        assertThat(line.path("botId").asInt()).isEqualTo(7);
+        assertThat(line.at("/error/type").asText()).isEqualTo("java.lang.IllegalStateException");
+        assertThat(line.at("/error/message").asText()).isEqualTo("the stop of bot 7 is owed");
+        assertThat(line.at("/error/stack").asText()).contains("\n\tSuppressed: java.lang.IllegalArgumentException\n\t\tat ")
+                .doesNotContain("planted-Secret");
     }
 
     private static JsonNode json(String line) {

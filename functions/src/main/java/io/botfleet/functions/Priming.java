@@ -78,7 +78,7 @@ public final class Priming implements Resource {
         try {
             prime(services);
         } catch (RuntimeException e) { // a snapshot that is less primed still beats none
-            Log.warn("priming.failed", Map.of("error", e.toString()));
+            Log.warn("priming.failed", Map.of(), e);
         }
     }
 
@@ -124,7 +124,7 @@ public final class Priming implements Resource {
                     .uri(java.net.URI.create("https://priming.invalid/")).method(SdkHttpMethod.POST)
                     .putHeader("Content-Type", "application/x-amz-json-1.1").build()).build()).abort();
         } catch (RuntimeException e) {
-            Log.warn("priming.http_failed", Map.of("error", e.toString()));
+            Log.warn("priming.http_failed", Map.of(), e);
         }
     }
 
@@ -144,7 +144,7 @@ public final class Priming implements Resource {
             new AwsPlatformService(ecs, services.settings().ecs(), new BotEnvironment("https://priming.invalid",
                     new BotTokens("priming-secret-of-sixteen-chars")), Duration.ofSeconds(5)).deployBot(bot);
         } catch (Exception e) {
-            Log.warn("priming.ecs_failed", Map.of("error", e.toString()));
+            Log.warn("priming.ecs_failed", Map.of(), e);
         }
     }
 

@@ -62,7 +62,7 @@ public final class ProcessQueueHandler implements RequestHandler<ScheduledEvent,
             return new SQSBatchResponse(List.of());
         } catch (RuntimeException e) {
             // every message comes back after its visibility timeout, and the drain with it
-            Log.error("queue.drain_failed", Map.of("error", e.toString()));
+            Log.error("queue.drain_failed", Map.of(), e);
             return new SQSBatchResponse(event.getRecords().stream()
                     .map(m -> new SQSBatchResponse.BatchItemFailure(m.getMessageId())).toList());
         }

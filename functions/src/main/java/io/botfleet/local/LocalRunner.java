@@ -1,6 +1,7 @@
 package io.botfleet.local;
 
 import com.amazonaws.services.lambda.runtime.events.ScheduledEvent;
+import io.botfleet.Log;
 import io.botfleet.Services;
 import io.botfleet.bot.Bot;
 import io.botfleet.config.ConfigException;
@@ -48,8 +49,8 @@ public final class LocalRunner implements AutoCloseable {
         } catch (ConfigException e) {
             System.err.println("botfleet: " + e.getMessage());
             System.exit(2);
-        } catch (IOException e) {
-            System.err.println("botfleet: cannot start: " + e.getMessage());
+        } catch (IOException | RuntimeException e) {
+            Log.error("runner.start_failed", Map.of(), e); // by class and frames: a library's message may quote a setting
             System.exit(1);
         }
     }
@@ -169,7 +170,7 @@ public final class LocalRunner implements AutoCloseable {
             try {
                 resources.get(i).close();
             } catch (Exception e) {
-                System.err.println("botfleet: while stopping: " + e);
+                Log.warn("runner.stop_failed", Map.of(), e);
             }
         }
         resources.clear();

@@ -35,7 +35,7 @@ public record BotImages(Map<MeetingPlatform, String> byPlatform) {
             String name = "BOT_IMAGE_" + platform.name();
             String image = env.required(name);
             if (image != null && (image.isBlank() || image.chars().anyMatch(Character::isWhitespace))) {
-                env.problem(name + " must be an image reference such as ghcr.io/acme/bot:1.4, got '" + image + "'");
+                env.problem(name + " must be an image reference such as ghcr.io/acme/bot:1.4 (no spaces)");
             }
             images.put(platform, image);
         }

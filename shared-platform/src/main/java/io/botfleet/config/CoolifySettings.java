@@ -19,10 +19,10 @@ public record CoolifySettings(String apiUrl, String apiToken, String projectUuid
             try {
                 URI uri = URI.create(url);
                 if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme()) || uri.getHost() == null) {
-                    env.problem("COOLIFY_API_URL must be an http(s) URL such as https://coolify.example.com, got '" + url + "'");
+                    env.problem("COOLIFY_API_URL must be an http(s) URL such as https://coolify.example.com");
                 }
             } catch (IllegalArgumentException e) {
-                env.problem("COOLIFY_API_URL must be an http(s) URL such as https://coolify.example.com, got '" + url + "'");
+                env.problem("COOLIFY_API_URL must be an http(s) URL such as https://coolify.example.com");
             }
         }
         return new CoolifySettings(url, env.required("COOLIFY_API_TOKEN"), env.required("COOLIFY_PROJECT_UUID"),

@@ -44,11 +44,12 @@ public record EcsSettings(String cluster, List<String> subnets, List<String> sec
             taskDefinitions.put(platform, env.required("ECS_TASK_DEFINITION_" + platform.name()));
         }
         List<CapacityProvider> providers = new ArrayList<>();
-        for (String entry : env.list("ECS_CAPACITY_PROVIDERS", "FARGATE_SPOT")) {
-            Matcher m = PROVIDER.matcher(entry);
+        List<String> entries = env.list("ECS_CAPACITY_PROVIDERS", "FARGATE_SPOT");
+        for (int i = 0; i < entries.size(); i++) {
+            Matcher m = PROVIDER.matcher(entries.get(i));
             if (!m.matches()) {
-                env.problem("ECS_CAPACITY_PROVIDERS must list NAME[:weight[:base]] entries such as FARGATE_SPOT:3,FARGATE:1, got '"
-                        + entry + "'");
+                env.problem("ECS_CAPACITY_PROVIDERS must list NAME[:weight[:base]] entries such as FARGATE_SPOT:3,FARGATE:1 (entry "
+                        + (i + 1) + " of " + entries.size() + " is not one)");
                 continue;
             }
             providers.add(new CapacityProvider(m.group(1), m.group(2) == null ? 1 : Integer.parseInt(m.group(2)),
@@ -63,7 +64,7 @@ public record EcsSettings(String cluster, List<String> subnets, List<String> sec
                     throw new IllegalArgumentException();
                 }
             } catch (IllegalArgumentException e) {
-                env.problem("ECS_ENDPOINT must be a URL such as http://127.0.0.1:4566, got '" + endpoint + "'");
+                env.problem("ECS_ENDPOINT must be a URL such as http://127.0.0.1:4566");
             }
         }
         String publicIp = env.matching("ECS_ASSIGN_PUBLIC_IP", "DISABLED", Pattern.compile("ENABLED|DISABLED"),

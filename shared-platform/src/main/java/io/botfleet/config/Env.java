@@ -11,7 +11,8 @@ import java.util.regex.Pattern;
 
 /**
  * Reads typed settings from an environment map. Every problem is collected, so one start-up
- * reports all malformed settings at once, each by name.
+ * reports all malformed settings at once, each by name and never by its value: a value may be a
+ * secret, or a secret given to the wrong setting by mistake.
  */
 public final class Env {
     private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
@@ -69,7 +70,7 @@ public final class Env {
     public String matching(String name, String fallback, Pattern pattern, String expected) {
         return parse(name, fallback, expected, text -> {
             if (!pattern.matcher(text).matches()) {
-                throw new IllegalArgumentException(text);
+                throw new IllegalArgumentException();
             }
             return text;
         });
@@ -79,6 +80,7 @@ public final class Env {
         return Arrays.stream(string(name, fallback).split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
     }
 
+    /** A problem in botfleet's words, naming the setting; never with the setting's value. */
     public void problem(String message) {
         problems.add(message);
     }
@@ -112,7 +114,7 @@ public final class Env {
         try {
             return parser.apply(text);
         } catch (RuntimeException e) {
-            problems.add(name + " must be " + expected + ", got '" + text + "'");
+            problems.add(name + " must be " + expected);
             return fallback;
         }
     }

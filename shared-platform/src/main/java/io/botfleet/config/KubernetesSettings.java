@@ -30,7 +30,7 @@ public record KubernetesSettings(String namespace, String kubeconfig, String kub
             env.problem("K8S_KUBECONFIG and K8S_KUBECONFIG_CONTENT are both set: give the cluster one way");
         }
         if (kubeconfigPath != null && !Files.isReadable(Path.of(kubeconfigPath))) {
-            env.problem("K8S_KUBECONFIG names no readable file: '" + kubeconfigPath + "'");
+            env.problem("K8S_KUBECONFIG names no readable file");
         }
         String quantity = "a Kubernetes quantity such as 500m, 1, 512Mi or 2Gi";
         String name = "a Kubernetes name (lower-case letters, digits, '-')";

@@ -1,5 +1,6 @@
 package io.botfleet.config;
 
+import io.botfleet.log.Redacted;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -57,9 +58,11 @@ public final class SecretSettings {
                 }
                 resolved.put(setting, value);
             } catch (RuntimeException e) {
+                // by the error code only: the service's message names the secret, and the reader's may quote it
                 String code = e instanceof AwsServiceException aws && aws.awsErrorDetails() != null
-                        ? aws.awsErrorDetails().errorCode() + ": " : "";
-                problems.add(setting + " cannot be read from " + key + " (" + entry.getValue() + "): " + code + e.getMessage());
+                        && aws.awsErrorDetails().errorCode() != null ? aws.awsErrorDetails().errorCode()
+                        : Redacted.safeMessage(e) != null ? Redacted.safeMessage(e) : e.getClass().getSimpleName();
+                problems.add(setting + " cannot be read from the secret " + key + " names: " + code);
             }
         }
         if (!problems.isEmpty()) {

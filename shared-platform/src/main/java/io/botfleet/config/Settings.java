@@ -105,10 +105,12 @@ public record Settings(
         Env env = new Env(merged);
 
         Map<String, Integer> limits = new LinkedHashMap<>();
-        for (String platform : env.list("PLATFORM_PRIORITY", "local")) {
-            String name = platform.toLowerCase(Locale.ROOT);
+        List<String> priority = env.list("PLATFORM_PRIORITY", "local");
+        for (int i = 0; i < priority.size(); i++) {
+            String name = priority.get(i).toLowerCase(Locale.ROOT);
             if (!PLATFORMS.contains(name)) {
-                env.problem("PLATFORM_PRIORITY names an unknown platform '" + platform + "' (known: coolify, k8s, aws, local)");
+                env.problem("PLATFORM_PRIORITY names an unknown platform (entry " + (i + 1) + " of " + priority.size()
+                        + "; known: coolify, k8s, aws, local)");
                 continue;
             }
             String limitName = name.toUpperCase(Locale.ROOT) + "_BOT_LIMIT";

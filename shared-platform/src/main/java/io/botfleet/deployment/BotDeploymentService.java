@@ -126,7 +126,7 @@ public final class BotDeploymentService {
             }
             return queued(id, false);
         } catch (RuntimeException e) {
-            Log.error("bot.deploy_incomplete", Map.of("botId", id, "error", String.valueOf(e.getMessage())));
+            Log.error("bot.deploy_incomplete", Map.of("botId", id), e);
             return accepted(id);
         } finally {
             if (leaseLeft) {
@@ -221,7 +221,7 @@ public final class BotDeploymentService {
                     return new Stop(StopResult.STOPPED, BotStatus.DONE);
                 }
             } catch (RuntimeException e) {
-                Log.warn("bot.stop_deferred", Map.of("botId", id, "error", String.valueOf(e.getMessage())));
+                Log.warn("bot.stop_deferred", Map.of("botId", id), e);
             }
         }
         return new Stop(StopResult.STOPPING, stopped.status());
@@ -294,7 +294,7 @@ public final class BotDeploymentService {
         try {
             hybrid.followUps().settle(List.of(PlatformReleases.Release.of(id, t.releasedPlatform())), requestBudget());
         } catch (RuntimeException e) {
-            Log.warn("release.settle_failed", Map.of("botId", id, "error", String.valueOf(e.getMessage())));
+            Log.warn("release.settle_failed", Map.of("botId", id), e);
         }
     }
 

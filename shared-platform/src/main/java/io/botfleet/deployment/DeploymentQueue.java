@@ -153,7 +153,7 @@ public final class DeploymentQueue {
                 return;
             } catch (RuntimeException e) {
                 if (attempt == 2) {
-                    Log.warn("queue.lease_release_failed", Map.of("owner", owner, "error", String.valueOf(e.getMessage())));
+                    Log.warn("queue.lease_release_failed", Map.of("owner", owner), e);
                     return;
                 }
             }

@@ -29,8 +29,7 @@ public final class SqsCapacityReleasedPublisher implements CapacityReleasedPubli
         try {
             sqs.sendMessage(request -> request.queueUrl(queueUrl).messageBody(body));
         } catch (SdkException e) {
-            Log.warn("capacity.publish_failed", Map.of("platform", platform, "error", String.valueOf(e.getMessage()),
-                    "retryable", e.retryable()));
+            Log.warn("capacity.publish_failed", Map.of("platform", platform, "retryable", e.retryable()), e);
         }
     }
 }

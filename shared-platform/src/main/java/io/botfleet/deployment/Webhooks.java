@@ -36,7 +36,7 @@ public final class Webhooks {
                     // the next event of the bot is due once the one before it is delivered
                 }
             } catch (RuntimeException e) {
-                Log.warn("webhook.send_failed", Map.of("botId", botId, "error", e.toString())); // the drain sends it
+                Log.warn("webhook.send_failed", Map.of("botId", botId), e); // the drain sends it
             }
             return null;
         }));
@@ -62,7 +62,7 @@ public final class Webhooks {
             boolean recorded = deliveries.record(d, sent);
             // not recorded: this send outlived its lease and another sender has the delivery now
             Log.info(recorded ? "webhook.sent" : "webhook.sent_after_lease", Map.of("botId", d.botId(),
-                    "event", d.eventId(), "status", d.status(), "attempt", d.attempt(), "answer", sent.answer()));
+                    "webhookId", "evt_" + d.eventId(), "status", d.status(), "attempt", d.attempt(), "answer", sent.answer()));
         }
         return due.size();
     }

@@ -6,7 +6,12 @@ import org.slf4j.event.Level;
 import org.slf4j.helpers.LegacyAbstractLogger;
 import org.slf4j.helpers.MessageFormatter;
 
-/** One library logger: its lines at {@code LOG_LEVEL} and above go out through {@link Log}. */
+/**
+ * One library logger: its lines at {@code LOG_LEVEL} and above go out through {@link Log}, an
+ * exception as botfleet's own are ({@code error: {type, message, stack}}, no message a library
+ * wrote). DEBUG and TRACE stay off whatever the level: there the libraries write request bodies
+ * (the AWS SDK's Data API calls carry the statements' values).
+ */
 final class JsonLogger extends LegacyAbstractLogger {
 
     JsonLogger(String name) {

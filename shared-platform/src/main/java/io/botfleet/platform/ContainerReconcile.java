@@ -180,7 +180,7 @@ final class ContainerReconcile {
         try {
             followUps.settle(List.of(Release.of(botId, platform)), Budget.unbounded());
         } catch (RuntimeException e) {
-            Log.warn("release.settle_failed", Map.of("botId", botId, "error", String.valueOf(e.getMessage())));
+            Log.warn("release.settle_failed", Map.of("botId", botId), e);
         }
     }
 }

@@ -161,12 +161,12 @@ public final class HybridPlatformService {
                     }
                 }, budget);
             } catch (RuntimeException e) {
-                Log.warn("platform.tick_failed", Map.of("platform", platform.name(), "error", String.valueOf(e)));
+                Log.warn("platform.tick_failed", Map.of("platform", platform.name()), e);
             }
             try {
                 reconcile.reconcile(platform, budget);
             } catch (RuntimeException e) {
-                Log.warn("platform.reconcile_failed", Map.of("platform", platform.name(), "error", String.valueOf(e)));
+                Log.warn("platform.reconcile_failed", Map.of("platform", platform.name()), e);
             }
         }
     }

@@ -66,7 +66,7 @@ final class PlacementOutcomes {
         try {
             followUps.settle(freed, budget); // a failure leaves them owed, for the drain's sweep
         } catch (RuntimeException e) {
-            Log.warn("release.settle_failed", Map.of("error", String.valueOf(e.getMessage())));
+            Log.warn("release.settle_failed", Map.of(), e);
         }
         return new Placement(kept, failed, unplaced, pinned);
     }

@@ -1,6 +1,7 @@
 package io.botfleet.platform;
 
 import io.botfleet.Log;
+import io.botfleet.log.Redacted;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -65,7 +66,7 @@ final class PlatformCalls {
                 outcomes.put(key, new Outcome<>(await(future, platform, deadline, wait), null));
             } catch (PlatformDeployError e) {
                 Log.warn("platform." + what + "_failed", Map.of("key", key, "platform", platform,
-                        "kind", e.kind().name(), "outcomeUnknown", e.outcomeUnknown(), "error", String.valueOf(e.getMessage())));
+                        "kind", e.kind().name(), "outcomeUnknown", e.outcomeUnknown()), e);
                 outcomes.put(key, new Outcome<>(null, e));
             }
         });
@@ -83,7 +84,8 @@ final class PlatformCalls {
                 throw error;
             }
             // an adapter that did not classify its failure may have acted before it failed
-            throw PlatformDeployError.outcomeUnknown(platform, "unclassified failure: " + e.getCause(), e.getCause());
+            // named by its class (and its message only if botfleet wrote it): this text is the bot's reason
+            throw PlatformDeployError.outcomeUnknown(platform, "unclassified failure: " + Redacted.of(e.getCause()), e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             call.cancel(true);

@@ -63,15 +63,14 @@ public final class DataApiRetry {
                 return call.get();
             } catch (SdkException e) {
                 if (!worthRetrying(e) || System.nanoTime() + delay.toNanos() > deadline) {
-                    throw new SqlException("Data API call failed after " + attempt + " attempt(s): " + e.getMessage()
-                            + " [" + abbreviate(statement) + "]", e);
+                    throw new SqlException(statement, "after " + attempt + " attempt(s)", e);
                 }
             }
             try {
                 sleeper.sleep(delay);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new SqlException("interrupted while waiting to retry", e);
+                throw new SqlException(statement, "while waiting to retry (interrupted)", e);
             }
             delay = delay.multipliedBy(2).compareTo(maxDelay) > 0 ? maxDelay : delay.multipliedBy(2);
         }
@@ -94,10 +93,5 @@ public final class DataApiRetry {
             }
         }
         return false;
-    }
-
-    private static String abbreviate(String statement) {
-        String flat = statement.replaceAll("\\s+", " ").strip();
-        return flat.length() <= 80 ? flat : flat.substring(0, 80) + "...";
     }
 }

@@ -67,7 +67,10 @@ public final class DataApiSql implements Sql {
 
     @Override
     public List<Row> query(String statement, Params params) {
-        ExecuteStatementResponse response = execute(statement, params);
+        return guarded(statement, () -> rows(execute(statement, params)));
+    }
+
+    private static List<Row> rows(ExecuteStatementResponse response) {
         List<ColumnMetadata> columns = response.columnMetadata();
         List<Row> rows = new ArrayList<>(response.records().size());
         for (List<Field> record : response.records()) {
@@ -84,8 +87,23 @@ public final class DataApiSql implements Sql {
     /** The count of rows changed; the service leaves it out for some statements (DDL), which counts as 0. */
     @Override
     public int update(String statement, Params params) {
-        Long updated = execute(statement, params).numberOfRecordsUpdated();
+        Long updated = guarded(statement, () -> execute(statement, params).numberOfRecordsUpdated());
         return updated == null ? 0 : Math.toIntExact(updated);
+    }
+
+    /**
+     * Every failure as an {@link SqlException}, which names the statement and never carries the
+     * API's message (a DatabaseErrorException quotes PostgreSQL's, values and all), nor a value
+     * that could not be read back.
+     */
+    private static <T> T guarded(String statement, Supplier<T> work) {
+        try {
+            return work.get();
+        } catch (SqlException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new SqlException(statement, null, e);
+        }
     }
 
     /** One transaction: Begin, the work's statements one after another, then Commit (or Rollback). */
@@ -133,7 +151,7 @@ public final class DataApiSql implements Sql {
     }
 
     private <T> T call(Supplier<T> request, String statement) {
-        return retry.run(request, statement);
+        return guarded(statement, () -> retry.run(request, statement));
     }
 
     static SqlParameter parameter(String name, Object value) {

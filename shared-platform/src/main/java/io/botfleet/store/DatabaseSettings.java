@@ -55,7 +55,7 @@ public record DatabaseSettings(Mode mode, String url, DataApiSql.Target target, 
                         env.string("DATA_API_ENDPOINT", null));
             }
             default -> {
-                env.problem("DB_MODE must be embedded, jdbc or data-api, got '" + modeName + "'");
+                env.problem("DB_MODE must be embedded, jdbc or data-api");
                 yield null;
             }
         };

@@ -3,6 +3,7 @@ package io.botfleet.store;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import io.botfleet.config.ConfigException;
@@ -28,7 +29,7 @@ public final class Databases {
         if (url.startsWith("jdbc:")) {
             config.setJdbcUrl(url);
         } else if (url.startsWith("postgres://") || url.startsWith("postgresql://")) {
-            URI uri = URI.create(url);
+            URI uri = uri(url);
             config.setJdbcUrl("jdbc:postgresql://" + uri.getHost() + (uri.getPort() > 0 ? ":" + uri.getPort() : "")
                     + uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery()));
             if (uri.getRawUserInfo() != null) {
@@ -48,6 +49,15 @@ public final class Databases {
         // no server-side prepared statements: they are session state, which the Data API path lacks too
         config.addDataSourceProperty("prepareThreshold", "0");
         return new HikariDataSource(config);
+    }
+
+    /** The URL, or a ConfigException that says where it breaks without quoting it (it holds the password). */
+    private static URI uri(String url) {
+        try {
+            return new URI(url);
+        } catch (URISyntaxException e) {
+            throw new ConfigException("DATABASE_URL is not a valid URL (at character " + (e.getIndex() + 1) + ")");
+        }
     }
 
     /** An open database: the SQL port and what to close when done. */

@@ -16,7 +16,11 @@ import java.util.Map;
 import java.util.function.Consumer;
 import javax.sql.DataSource;
 
-/** The SQL port over JDBC: autocommit statements from a pool, one transaction only when asked. */
+/**
+ * The SQL port over JDBC: autocommit statements from a pool, one transaction only when asked.
+ * Every failure leaves as an {@link SqlException}, which names the statement and never carries
+ * the driver's message (it quotes values).
+ */
 public final class JdbcSql implements Sql {
     private final DataSource dataSource;
     private final Connection transactionConnection;
@@ -58,7 +62,7 @@ public final class JdbcSql implements Sql {
                 connection.setAutoCommit(true);
             }
         } catch (SQLException e) {
-            throw new SqlException(e.getMessage(), e);
+            throw new SqlException("transaction", "to begin, commit or roll back", e);
         }
     }
 
@@ -76,8 +80,8 @@ public final class JdbcSql implements Sql {
             try (Connection connection = dataSource.getConnection()) {
                 return execute(connection, named, values, execution);
             }
-        } catch (SQLException e) {
-            throw new SqlException(e.getMessage(), e);
+        } catch (SQLException | RuntimeException e) {
+            throw new SqlException(statement, null, e);
         }
     }
 

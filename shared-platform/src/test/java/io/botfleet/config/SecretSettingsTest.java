@@ -77,7 +77,8 @@ class SecretSettingsTest {
         assertThatThrownBy(() -> SecretSettings.resolve(Map.of("K8S_KUBECONFIG_CONTENT_SECRET_ARN", GONE_ARN), this::reader))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("K8S_KUBECONFIG_CONTENT cannot be read")
-                .hasMessageContaining("ResourceNotFoundException");
+                .hasMessageContaining("ResourceNotFoundException")
+                .message().as("the setting's value").doesNotContain(GONE_ARN);
         assertThatThrownBy(() -> SecretSettings.resolve(Map.of("COOLIFY_API_TOKEN", "x", "COOLIFY_API_TOKEN_SECRET_ARN", TOKEN_ARN),
                 this::reader)).hasMessageContaining("COOLIFY_API_TOKEN is given both");
     }

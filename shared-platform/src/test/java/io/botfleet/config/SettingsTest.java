@@ -36,10 +36,10 @@ class SettingsTest {
                 "GLOBAL_QUEUE_TIMEOUT", "10 minutes", "SCHEDULE_LEAD", "5"));
         assertThatThrownBy(() -> Settings.from(env, Map.of()))
                 .isInstanceOf(ConfigException.class)
-                .hasMessageContaining("K8S_BOT_LIMIT must be a whole number of 1 or more, got 'zero'")
+                .hasMessageContaining("K8S_BOT_LIMIT must be a whole number of 1 or more")
                 .hasMessageContaining("GLOBAL_QUEUE_TIMEOUT must be a duration")
                 .hasMessageContaining("SCHEDULE_LEAD must be a duration")
-                .hasMessageContaining("unknown platform 'mainframe'");
+                .hasMessageContaining("PLATFORM_PRIORITY names an unknown platform (entry 2 of 2");
     }
 
     @Test
@@ -84,9 +84,9 @@ class SettingsTest {
                 "COOLIFY_DEPLOY_TIMEOUT", "five minutes", "BOT_IMAGE_ZOOM", "ghcr.io/acme/zoom bot"));
         env.remove("COOLIFY_API_TOKEN");
         assertThatThrownBy(() -> Settings.from(env, Map.of()))
-                .hasMessageContaining("COOLIFY_API_URL must be an http(s) URL such as https://coolify.example.com, got 'coolify.example.com'")
+                .hasMessageContaining("COOLIFY_API_URL must be an http(s) URL such as https://coolify.example.com")
                 .hasMessageContaining("COOLIFY_API_TOKEN is required")
-                .hasMessageContaining("COOLIFY_MAX_CONCURRENT_DEPLOYS must be a whole number of 1 or more, got '0'")
+                .hasMessageContaining("COOLIFY_MAX_CONCURRENT_DEPLOYS must be a whole number of 1 or more")
                 .hasMessageContaining("COOLIFY_DEPLOY_TIMEOUT must be a duration")
                 .hasMessageContaining("BOT_IMAGE_ZOOM must be an image reference");
     }
@@ -136,5 +136,30 @@ class SettingsTest {
                 .hasMessageContaining("ECS_ENDPOINT must be a URL")
                 .hasMessageContaining("ECS_SUBNETS is required")
                 .hasMessageContaining("ECS_TASK_DEFINITION_ZOOM is required");
+    }
+
+    /** A secret given to the wrong setting by mistake: each bad setting is named, none quoted. */
+    @Test
+    void aMalformedSettingIsNamedAndItsValueIsNeverQuoted() {
+        String secret = "Planted-Secret-7Kq";
+        Map<String, String> env = new java.util.HashMap<>(REQUIRED);
+        env.putAll(Map.of("PLATFORM_PRIORITY", "coolify,k8s,aws," + secret, "COOLIFY_BOT_LIMIT", secret,
+                "K8S_BOT_LIMIT", "1", "AWS_BOT_LIMIT", "1", "COOLIFY_API_URL", secret, "COOLIFY_API_TOKEN", "t",
+                "COOLIFY_PROJECT_UUID", "p", "COOLIFY_SERVER_UUID", "s", "BOT_IMAGE_ZOOM", "acme/zoom " + secret,
+                "K8S_NAMESPACE", secret));
+        env.put("K8S_KUBECONFIG", "/nowhere/" + secret);
+        env.putAll(Map.of("BOT_IMAGE_MICROSOFT_TEAMS", "t:1", "BOT_IMAGE_GOOGLE_MEET", "m:1",
+                "ECS_CLUSTER", "bots", "ECS_SUBNETS", "subnet-a", "ECS_TASK_DEFINITION_ZOOM", "z",
+                "ECS_TASK_DEFINITION_MICROSOFT_TEAMS", "t", "ECS_TASK_DEFINITION_GOOGLE_MEET", "m",
+                "ECS_CAPACITY_PROVIDERS", "FARGATE," + secret + ":x", "ECS_ENDPOINT", secret, "WEBHOOK_ALLOW_LOOPBACK", secret));
+        assertThatThrownBy(() -> Settings.from(env, Map.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContainingAll("PLATFORM_PRIORITY names an unknown platform (entry 4",
+                        "COOLIFY_BOT_LIMIT must be", "COOLIFY_API_URL must be", "BOT_IMAGE_ZOOM must be", "K8S_NAMESPACE must be",
+                        "K8S_KUBECONFIG names no readable file", "ECS_CAPACITY_PROVIDERS must list", "(entry 2",
+                        "ECS_ENDPOINT must be", "WEBHOOK_ALLOW_LOOPBACK must be")
+                .message().doesNotContain(secret);
+        assertThatThrownBy(() -> io.botfleet.store.DatabaseSettings.from(Map.of("DB_MODE", secret)))
+                .hasMessageContaining("DB_MODE must be").message().doesNotContain(secret);
     }
 }

@@ -57,12 +57,12 @@ public final class FaultySql implements Sql {
         double draw = on ? random.nextDouble() : 1;
         if (draw < rate / 2) {
             before.incrementAndGet();
-            throw new SqlException("injected: failed before running", null);
+            throw new SqlException("injected", "before running (injected)", null);
         }
         T result = statement.get();
         if (draw < rate) {
             after.incrementAndGet();
-            throw new SqlException("injected: committed, answer lost", null);
+            throw new SqlException("injected", "after its commit, answer lost (injected)", null);
         }
         return result;
     }

@@ -45,7 +45,7 @@ public final class HookedSql implements Sql {
     /** The next matching statement fails: before it runs, or after it committed. */
     public HookedSql failOnce(BiPredicate<String, Params> matches, When when) {
         return on(matches, when, 1, () -> {
-            throw new SqlException("injected failure " + (when == When.BEFORE ? "before running" : "after commit"), null);
+            throw new SqlException("injected", (when == When.BEFORE ? "before running" : "after its commit") + " (injected)", null);
         });
     }
 

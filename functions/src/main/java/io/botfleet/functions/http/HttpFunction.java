@@ -74,7 +74,7 @@ public abstract class HttpFunction implements RequestHandler<APIGatewayV2HTTPEve
         } catch (Problem problem) {
             return problem.toResponse();
         } catch (RuntimeException e) {
-            Log.error("http.failed", Map.of("route", String.valueOf(event.getRouteKey()), "error", e.toString()));
+            Log.error("http.failed", Map.of("route", String.valueOf(event.getRouteKey())), e);
             return new Problem(500, "internal", "Internal error",
                     "the request failed inside botfleet; it is logged").toResponse();
         } finally {

@@ -121,12 +121,16 @@ final class JsonBody {
         }
     }
 
-    /** Where the parser stopped (a limit's exception carries no location of its own) and why. */
+    /**
+     * Where the parser stopped (a limit's exception carries no location of its own) and why, without
+     * the text the parser quotes: an unquoted token may be a password ({@code Unrecognized token '...'}).
+     */
     private static Problem malformed(JsonParser parser, JsonLocation location, String reason) {
         JsonLocation at = location != null ? location : parser.currentLocation();
-        int detailStart = reason == null ? -1 : reason.indexOf(" (");
+        String why = reason == null ? "" : reason.replaceAll("(?s)'.*'", "'...'");
+        int detailStart = why.indexOf(" (");
         return new Problem(400, "malformed-json", "The body is not valid JSON",
                 "line " + at.getLineNr() + ", column " + at.getColumnNr() + ": "
-                        + (detailStart > 0 ? reason.substring(0, detailStart) : reason));
+                        + (detailStart > 0 ? why.substring(0, detailStart) : why));
     }
 }

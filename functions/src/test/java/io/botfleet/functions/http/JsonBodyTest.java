@@ -70,4 +70,11 @@ class JsonBodyTest {
             assertThat(problem.toResponse().getBody()).as(body).contains("urn:botfleet:problem:malformed-json");
         }
     }
+
+    /** An unquoted token may be a secret: the answer says where the body breaks, not what it found there. */
+    @Test
+    void aMalformedBodyIsNotQuotedBack() {
+        Problem problem = refused("{\"meeting\": {\"password\": hunter2Planted}}");
+        assertThat(problem.getMessage()).startsWith("line 1, column ").contains("Unrecognized token").doesNotContain("hunter2Planted");
+    }
 }

@@ -89,8 +89,7 @@ public final class CoolifyPlatformService implements PlatformService {
             return coolify.getApplication(identifier).map(a -> CoolifyStatusMapper.map(a.status()))
                     .orElse(PlatformStatus.STOPPED);
         } catch (PlatformDeployError e) {
-            Log.warn("coolify.status_unknown", Map.of("platform", "coolify", "application", identifier,
-                    "error", String.valueOf(e.getMessage())));
+            Log.warn("coolify.status_unknown", Map.of("platform", "coolify", "application", identifier), e);
             return PlatformStatus.unknown("Coolify cannot be asked now: " + e.getMessage());
         }
     }

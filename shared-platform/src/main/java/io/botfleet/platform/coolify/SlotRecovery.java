@@ -93,7 +93,7 @@ final class SlotRecovery {
         try {
             running = coolify.listRunningDeployments().stream().collect(Collectors.toMap(Deployment::uuid, d -> d, (a, b) -> a));
         } catch (PlatformDeployError e) {
-            Log.warn("coolify.list_failed", Map.of("platform", "coolify", "error", String.valueOf(e.getMessage())));
+            Log.warn("coolify.list_failed", Map.of("platform", "coolify"), e);
             return;
         }
         for (Watched w : deploying) {
@@ -170,7 +170,7 @@ final class SlotRecovery {
         try {
             applications = coolify.listApplications(tag);
         } catch (PlatformDeployError e) {
-            Log.warn("coolify.list_failed", Map.of("platform", "coolify", "error", String.valueOf(e.getMessage())));
+            Log.warn("coolify.list_failed", Map.of("platform", "coolify"), e);
             return;
         }
         List<Watched> afterTheList = slots.watch();
@@ -212,8 +212,7 @@ final class SlotRecovery {
         try {
             step.run();
         } catch (PlatformDeployError | RuntimeException e) {
-            Log.warn("coolify.tick_step_failed", Map.of("platform", "coolify", "step", what, "slot", slot.name(),
-                    "error", String.valueOf(e.getMessage())));
+            Log.warn("coolify.tick_step_failed", Map.of("platform", "coolify", "step", what, "slot", slot.name()), e);
         }
     }
 
@@ -221,7 +220,7 @@ final class SlotRecovery {
         try {
             step.run();
         } catch (PlatformDeployError | RuntimeException e) {
-            Log.warn("coolify.tick_step_failed", Map.of("platform", "coolify", "error", String.valueOf(e.getMessage())));
+            Log.warn("coolify.tick_step_failed", Map.of("platform", "coolify"), e);
         }
     }
 }

@@ -67,8 +67,10 @@ public final class KubernetesPlatformService implements PlatformService {
      */
     public static KubernetesPlatformService from(KubernetesSettings settings, BotImages images, BotEnvironment environment,
                                                  Clock clock, Duration callTimeout) {
-        Config base = settings.kubeconfig() != null ? Config.fromKubeconfig(settings.kubeconfig())
-                : settings.kubeconfigPath() != null ? Config.fromKubeconfig(new File(settings.kubeconfigPath()))
+        Config base = settings.kubeconfig() != null
+                ? Kubeconfig.read("K8S_KUBECONFIG_CONTENT", () -> Config.fromKubeconfig(settings.kubeconfig()))
+                : settings.kubeconfigPath() != null
+                ? Kubeconfig.read("K8S_KUBECONFIG", () -> Config.fromKubeconfig(new File(settings.kubeconfigPath())))
                 : Config.autoConfigure(null);
         return new KubernetesPlatformService(new KubernetesClientBuilder().withConfig(clientConfig(base, settings, callTimeout))
                 .build(), settings, images, environment, clock);

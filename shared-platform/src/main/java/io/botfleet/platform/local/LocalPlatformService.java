@@ -2,6 +2,7 @@ package io.botfleet.platform.local;
 
 import io.botfleet.Log;
 import io.botfleet.bot.Bot;
+import io.botfleet.log.Redacted;
 import io.botfleet.platform.BotEnvironment;
 import io.botfleet.platform.PlatformBotStatus;
 import io.botfleet.platform.PlatformStatus;
@@ -85,7 +86,8 @@ public final class LocalPlatformService implements PlatformService {
             return new PlatformDeployResult(PREFIX + process.pid());
         } catch (IOException e) {
             throw new PlatformDeployError(PlatformDeployError.Kind.PERMANENT, "local",
-                    "cannot start " + launch.command() + ": " + e.getMessage(), e);
+                    "cannot start " + (launch.command() == null ? "the simulated bot" : "LOCAL_BOT_COMMAND") + ": "
+                            + Redacted.of(e), e); // by name: the command is a setting's value
         }
     }
 
