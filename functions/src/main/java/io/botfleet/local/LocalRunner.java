@@ -9,6 +9,7 @@ import io.botfleet.config.Env;
 import io.botfleet.config.Settings;
 import io.botfleet.functions.ApiHandler;
 import io.botfleet.functions.ProcessQueueHandler;
+import io.botfleet.log.Redacted;
 import io.botfleet.store.DatabaseSettings;
 import io.botfleet.store.Databases;
 import io.botfleet.store.Migrations;
@@ -49,7 +50,13 @@ public final class LocalRunner implements AutoCloseable {
         } catch (ConfigException e) {
             System.err.println("botfleet: " + e.getMessage());
             System.exit(2);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
+            // a start-up conflict (a port in use, a data folder in use) is one line naming the setting
+            // to change; a message botfleet did not write may quote a setting, so only its class shows
+            String why = Redacted.safeMessage(e);
+            System.err.println("botfleet: cannot start: " + (why == null ? Redacted.typeOf(e) : why));
+            System.exit(1);
+        } catch (RuntimeException e) {
             Log.error("runner.start_failed", Map.of(), e); // by class and frames: a library's message may quote a setting
             System.exit(1);
         }
@@ -119,9 +126,8 @@ public final class LocalRunner implements AutoCloseable {
                 schedule.shutdownNow();
                 schedule.awaitTermination(STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS);
             });
-            schedule.scheduleWithFixedDelay(() -> processQueue.handleRequest(new ScheduledEvent(),
-                            new LocalContext("processQueue", drainTimeout)),
-                    scheduleInterval.toMillis(), scheduleInterval.toMillis(), TimeUnit.MILLISECONDS);
+            repeat(schedule, scheduleInterval, () -> processQueue.handleRequest(new ScheduledEvent(),
+                    new LocalContext("processQueue", drainTimeout)));
 
             System.out.printf("botfleet is listening on http://127.0.0.1:%d (platforms %s, data in %s;"
                             + " webhooks are signed with the WEBHOOK_SECRET in %s)%n",
@@ -148,6 +154,20 @@ public final class LocalRunner implements AutoCloseable {
         try (ExecutorService stops = Executors.newVirtualThreadPerTaskExecutor()) {
             running.forEach(bot -> stops.submit(() -> services.deployments().stop(bot.id())));
         }
+    }
+
+    /**
+     * Runs {@code tick} every {@code interval}, as EventBridge would: a tick that fails is logged and
+     * the next one comes all the same (a scheduled task that throws would otherwise never run again).
+     */
+    static void repeat(ScheduledExecutorService schedule, Duration interval, Runnable tick) {
+        schedule.scheduleWithFixedDelay(() -> {
+            try {
+                tick.run();
+            } catch (RuntimeException e) {
+                Log.error("runner.drain_failed", Map.of(), e);
+            }
+        }, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     public int port() {
