@@ -28,6 +28,7 @@ import java.util.concurrent.Executors;
 final class LocalHttpServer {
     private final HttpServer server;
     private volatile RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> api;
+    private volatile boolean stopping;
 
     /** Listens on {@code port} of 127.0.0.1 now; a port it cannot have is named with its setting. */
     LocalHttpServer(int port) throws IOException {
@@ -55,6 +56,14 @@ final class LocalHttpServer {
         server.stop(0);
     }
 
+    /**
+     * From now on a new bot is refused (503): the runner is stopping its bots, and one started now
+     * would outlive it holding a unit. The bots' callbacks and every read still go through.
+     */
+    void refuseNewBots() {
+        stopping = true;
+    }
+
     private void serve(HttpExchange exchange) throws IOException {
         APIGatewayV2HTTPResponse response;
         try {
@@ -75,6 +84,11 @@ final class LocalHttpServer {
 
     /** Every request as an HTTP API's {@code $default} route delivers it: the function matches method and path. */
     private APIGatewayV2HTTPResponse dispatch(HttpExchange exchange) throws IOException {
+        if (stopping && exchange.getRequestMethod().equals("POST")
+                && exchange.getRequestURI().getRawPath().replaceAll("/+$", "").equals("/bots")) {
+            throw new Problem(503, "shutting-down", "botfleet is stopping",
+                    "no new bot is started while the runner stops its bots; ask again once it runs");
+        }
         return api.handleRequest(event(exchange), new LocalContext("api", Duration.ofSeconds(30)));
     }
 

@@ -120,6 +120,7 @@ public final class LocalRunner implements AutoCloseable {
             http.start(new ApiHandler(services));
             runner.resources.add(http::stop);
             runner.resources.add(() -> stopLocalBots(services));
+            runner.resources.add(http::refuseNewBots);
             runner.resources.add(capacityReleased::close);
             ScheduledExecutorService schedule = Executors.newSingleThreadScheduledExecutor();
             runner.resources.add(() -> {
