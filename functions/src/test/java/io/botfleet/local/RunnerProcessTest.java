@@ -105,6 +105,26 @@ class RunnerProcessTest {
         assertThat(runner.output()).as("the drain's time fits its parts").doesNotContain("queue.budget_too_small");
     }
 
+    /**
+     * A runner killed outright (SIGKILL: no shutdown at all) leaves its database process behind, in
+     * a session of its own. The next start on that folder is the folder's owner: it stops that
+     * leftover and starts, with the state kept.
+     */
+    @Test
+    void aRunnerKilledOutrightLeavesNothingThatStopsTheNextStart() throws Exception {
+        Path data = temp.resolve("data");
+        RunnerProcess runner = start(data, Map.of());
+        assertThat(runner.post("/bots", ZOOM).statusCode()).isEqualTo(201);
+        ProcessHandle.of(runner.pid()).orElseThrow().destroyForcibly();
+        runner.awaitExit(Duration.ofSeconds(20));
+
+        RunnerProcess again = start(data, Map.of());
+        assertThat(again.get("/bots/1").get("id").asLong()).as("the state is kept").isEqualTo(1);
+        again.signalGroup("INT");
+        again.awaitExit(Duration.ofSeconds(40));
+        assertThat(again.leftovers()).isEmpty();
+    }
+
     /** A second runner on a data folder in use: one line naming BOTFLEET_DATA_DIR, no stack trace, a failing exit code. */
     @Test
     void aSecondRunnerOnTheSameDataFolderSaysSoInOneLine() throws Exception {
