@@ -1,5 +1,7 @@
 package io.botfleet.deployment;
 
+import io.botfleet.log.Redacted;
+import io.botfleet.platform.LazyClient;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
@@ -43,9 +45,10 @@ public final class WebhookSender {
 
     private final byte[] key;
     private final boolean allowLoopback;
-    private final OkHttpClient https;
-    /** Null unless loopback is allowed: plain http goes nowhere else. */
-    private final OkHttpClient plainHttp;
+    /** Made at the first send: building it reads the trust store. */
+    private final LazyClient<OkHttpClient> https;
+    /** Plain http goes only to loopback addresses, and only when loopback is allowed. */
+    private final LazyClient<OkHttpClient> plainHttp;
     private final Clock clock;
     private final Dns names;
 
@@ -60,10 +63,10 @@ public final class WebhookSender {
         this.allowLoopback = allowLoopback;
         this.clock = clock;
         this.names = names;
-        this.https = new OkHttpClient.Builder().callTimeout(timeout).connectTimeout(Duration.ofSeconds(5))
+        this.https = new LazyClient<>(() -> new OkHttpClient.Builder().callTimeout(timeout).connectTimeout(Duration.ofSeconds(5))
                 .followRedirects(false).followSslRedirects(false)
-                .dns(host -> allowedAddresses(host, false)).build();
-        this.plainHttp = allowLoopback ? https.newBuilder().dns(host -> allowedAddresses(host, true)).build() : null;
+                .dns(host -> allowedAddresses(host, false)).build());
+        this.plainHttp = new LazyClient<>(() -> https.get().newBuilder().dns(host -> allowedAddresses(host, true)).build());
     }
 
     public Sent send(String id, String url, String body) {
@@ -75,7 +78,7 @@ public final class WebhookSender {
             return new Sent(0, "not sent: not a URL");
         }
         boolean plain = !target.isHttps();
-        if (plain && plainHttp == null) {
+        if (plain && !allowLoopback) {
             return new Sent(0, "not sent: only https URLs receive webhooks");
         }
         String refusal = refusalOfLiteral(target.host(), plain);
@@ -87,7 +90,13 @@ public final class WebhookSender {
                 .header("webhook-id", id).header("webhook-timestamp", Long.toString(timestamp))
                 .header("webhook-signature", "v1," + signature(id, timestamp, body))
                 .header("User-Agent", "botfleet-webhooks").build();
-        try (Response response = (plain ? plainHttp : https).newCall(request).execute()) {
+        OkHttpClient client;
+        try {
+            client = (plain ? plainHttp : https).get();
+        } catch (RuntimeException e) { // made again at the next send
+            return new Sent(0, "not sent: no HTTP client (" + Redacted.typeOf(e) + ")");
+        }
+        try (Response response = client.newCall(request).execute()) {
             return new Sent(response.code(), response.code() + " " + response.message());
         } catch (IOException e) {
             return new Sent(0, "no answer: " + e);
