@@ -11,6 +11,7 @@ import java.net.ConnectException;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import okhttp3.HttpUrl;
+import okhttp3.Interceptor;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -34,17 +35,23 @@ final class CoolifyHttp {
     private final String token;
     private final Duration deadline;
 
-    CoolifyHttp(CoolifyApiClient.Endpoint endpoint) {
+    /** @param answerer answers every request in place of Coolify (priming), or null */
+    CoolifyHttp(CoolifyApiClient.Endpoint endpoint, Interceptor answerer) {
         this.base = HttpUrl.get(endpoint.url()).newBuilder().addPathSegments("api/v1").build();
         this.token = endpoint.token();
         this.deadline = endpoint.callTimeout();
-        this.http = new LazyClient<>(() -> new OkHttpClient.Builder()
-                .connectTimeout(Duration.ofSeconds(5))
-                .readTimeout(endpoint.callTimeout())
-                .writeTimeout(Duration.ofSeconds(10))
-                .callTimeout(endpoint.callTimeout())
-                .retryOnConnectionFailure(false) // a repeated POST could deploy twice; retries are decided here
-                .build());
+        this.http = new LazyClient<>(() -> {
+            OkHttpClient.Builder builder = new OkHttpClient.Builder()
+                    .connectTimeout(Duration.ofSeconds(5))
+                    .readTimeout(endpoint.callTimeout())
+                    .writeTimeout(Duration.ofSeconds(10))
+                    .callTimeout(endpoint.callTimeout())
+                    .retryOnConnectionFailure(false); // a repeated POST could deploy twice; retries are decided here
+            if (answerer != null) {
+                builder.addInterceptor(answerer);
+            }
+            return builder.build();
+        });
     }
 
     HttpUrl url(String... segments) {
