@@ -22,6 +22,7 @@ import io.botfleet.deployment.SqsCapacityReleasedPublisher;
 import io.botfleet.platform.BotEnvironment;
 import io.botfleet.platform.HybridPlatformService;
 import io.botfleet.platform.HybridPlatformService.LimitedPlatform;
+import io.botfleet.platform.LazyClient;
 import io.botfleet.platform.PlatformService;
 import io.botfleet.platform.aws.AwsPlatformService;
 import io.botfleet.platform.coolify.CoolifyPlatformService;
@@ -87,7 +88,11 @@ public final class Services {
                 new WebhookSender(settings.webhookSecret(), settings.webhookAllowLoopback(), clock));
     }
 
-    /** The platforms {@code PLATFORM_PRIORITY} names, built from the settings; pooled ones keep their state in {@code sql}. */
+    /**
+     * The platforms {@code PLATFORM_PRIORITY} names, built from the settings; pooled ones keep their
+     * state in {@code sql}. Their clients are made at their first call: building opens no connection
+     * and reads no file.
+     */
     public static List<PlatformService> platforms(Settings settings, Path dataDirectory, Sql sql, Clock clock) {
         BotEnvironment environment = new BotEnvironment(settings.callbackBaseUrl(), new BotTokens(settings.botTokenSecret()));
         List<PlatformService> platforms = new ArrayList<>();
@@ -100,8 +105,8 @@ public final class Services {
                         settings.botImages(), environment, sql, clock, settings.platformCallTimeout());
                 case "k8s" -> KubernetesPlatformService.from(settings.kubernetes(), settings.botImages(), environment, clock,
                         settings.platformCallTimeout());
-                case "aws" -> new AwsPlatformService(AwsPlatformService.client(settings.ecs(), settings.awsRegion(),
-                        settings.platformCallTimeout(), null), settings.ecs(), environment, settings.platformCallTimeout());
+                case "aws" -> AwsPlatformService.from(settings.ecs(), settings.awsRegion(), environment,
+                        settings.platformCallTimeout());
                 default -> throw new ConfigException("PLATFORM_PRIORITY names " + name + ", which this build cannot deploy to");
             });
         }
@@ -125,14 +130,14 @@ public final class Services {
         if (settings.capacityQueueUrl() == null) {
             return CapacityReleasedPublisher.NONE;
         }
-        SqsClient sqs = SqsClient.builder()
+        LazyClient<SqsClient> sqs = new LazyClient<>(() -> SqsClient.builder()
                 .region(Region.of(settings.awsRegion()))
                 .credentialsProvider(DefaultCredentialsProvider.builder().build()) // SnapStart: container credentials
                 .httpClient(UrlConnectionHttpClient.builder()
                         .connectionTimeout(java.time.Duration.ofSeconds(2))
                         .socketTimeout(SqsCapacityReleasedPublisher.CALL_TIMEOUT).build())
                 .overrideConfiguration(c -> c.apiCallTimeout(SqsCapacityReleasedPublisher.CALL_TIMEOUT.multipliedBy(2)))
-                .build();
+                .build());
         return new SqsCapacityReleasedPublisher(sqs, settings.capacityQueueUrl());
     }
 

@@ -7,8 +7,12 @@ import io.botfleet.bot.Bot;
 import io.botfleet.bot.BotConfig;
 import io.botfleet.bot.BotStatus;
 import io.botfleet.bot.BotTokens;
+import io.botfleet.config.Settings;
+import io.botfleet.deployment.WebhookSender;
 import io.botfleet.platform.BotEnvironment;
 import io.botfleet.platform.aws.AwsPlatformService;
+import io.botfleet.platform.coolify.CoolifyPriming;
+import io.botfleet.platform.kubernetes.KubernetesPriming;
 import io.botfleet.deployment.DeployOutcome;
 import io.botfleet.functions.http.DeployRequest;
 import io.botfleet.functions.http.HttpResponses;
@@ -21,6 +25,8 @@ import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.crac.Context;
 import org.crac.Core;
@@ -44,10 +50,13 @@ import software.amazon.awssdk.services.rdsdata.RdsDataClient;
  * SnapStart's hooks. Before the snapshot, the code a first call runs is run once, so its classes
  * are loaded and initialised in the snapshot instead of after each restore: the HTTP layer
  * (route matching, request parsing and validation, the answers' JSON, problem+json) through the
- * handlers with requests that fail validation, and the Data API path both ways (our parameters
+ * handlers with requests that fail validation, the Data API path both ways (our parameters
  * into SDK requests, marshalling, signing, unmarshalling, our reading of the fields) through a
- * client whose HTTP client answers from memory. No connection or transaction is opened: none
- * could be restored. After a restore,
+ * client whose HTTP client answers from memory, and each configured platform's adapter (ECS,
+ * Kubernetes through fabric8, Coolify through OkHttp) and the webhook sender the same way. No
+ * name is resolved and no connection or transaction is opened: none could be restored. The
+ * platforms' own clients are not made here (they are made at their first call: a kubeconfig may
+ * name a credential plugin, which must not run into a snapshot). After a restore,
  * the first invocation is a cold start again for the logs; nothing else is derived from time or
  * randomness at init (lease owners and request keys are made per request).
  */
@@ -56,6 +65,9 @@ public final class Priming implements Resource {
             {"meeting": {"platform": "google-meet", "url": "https://meet.google.com/abc-defg-hij"},
              "displayName": "Notetaker", "recordingEnabled": true, "callbackUrl": "https://example.com/cb",
              "automaticLeave": {"waitingRoomTimeoutMs": 600000}, "tenant": "acme", "priority": 0}""";
+    /** The bots' environment in priming: a made-up callback URL and token secret. */
+    private static final BotEnvironment ENVIRONMENT = new BotEnvironment("https://priming.invalid",
+            new BotTokens("priming-secret-of-sixteen-chars"));
     /** CRaC keeps its resources by weak reference: this one lives as long as the class. */
     private static Priming registered;
 
@@ -92,8 +104,13 @@ public final class Priming implements Resource {
         prime(FunctionServices.get());
     }
 
-    /** Runs what a first call runs, without the database or a platform. */
-    public static void prime(Services services) {
+    /**
+     * Runs what a first call runs, without the database or a platform: the HTTP layer, the Data
+     * API path, and each configured platform's adapter and the webhook sender (when a secret is
+     * set) against answers in memory. Answers the parts that ran through; one that failed is
+     * logged and left out (a snapshot less primed still beats none).
+     */
+    public static List<String> prime(Services services) {
         try {
             DeployRequest.parse(Json.MAPPER.readTree(SAMPLE_BODY), true); // the whole body's checks, whatever the settings
         } catch (Exception e) {
@@ -107,11 +124,46 @@ public final class Priming implements Resource {
         new DeployBotHandler(services).handleRequest(event("POST", "/bots", "{\"meeting\": {}}"), null);
         new BotStatusHandler(services).handleRequest(event("GET", "/bots/not-a-number", null), null);
         new StopBotHandler(services).handleRequest(event("POST", "/bots/0/stop", null), null);
-        primeDataApi();
-        primeHttpClient();
-        if (services.settings().ecs() != null) {
-            primeEcs(services);
+        List<String> primed = new ArrayList<>(List.of("http"));
+        Settings settings = services.settings();
+        Log.info("priming.platforms", Map.of("note",
+                "platform calls answered in memory: the bot, Job and task they name do not exist"));
+        part(primed, "data-api", Priming::primeDataApi);
+        part(primed, "aws-http", Priming::primeHttpClient);
+        if (settings.ecs() != null) {
+            part(primed, "aws", () -> primeEcs(settings));
         }
+        if (settings.kubernetes() != null) {
+            part(primed, "k8s", () -> KubernetesPriming.prime(settings.kubernetes(), settings.botImages(), ENVIRONMENT,
+                    sampleBot(), settings.platformCallTimeout()));
+        }
+        if (settings.coolify() != null) {
+            part(primed, "coolify", () -> CoolifyPriming.prime(settings.platformCallTimeout()));
+        }
+        if (settings.webhookSecret() != null) {
+            part(primed, "webhook", WebhookSender::prime);
+        }
+        Log.info("priming.done", Map.of("parts", String.join(",", primed)));
+        return primed;
+    }
+
+    @FunctionalInterface
+    private interface Part {
+        void run() throws Exception;
+    }
+
+    private static void part(List<String> primed, String name, Part part) {
+        try {
+            part.run();
+            primed.add(name);
+        } catch (Exception e) {
+            Log.warn("priming.part_failed", Map.of("part", name), e);
+        }
+    }
+
+    private static Bot sampleBot() throws Exception {
+        BotConfig config = DeployRequest.parse(Json.MAPPER.readTree(SAMPLE_BODY), true);
+        return new Bot(0, config, BotStatus.QUEUED, null, null, null, Instant.EPOCH, null, null, null, 0);
     }
 
     /**
@@ -123,8 +175,6 @@ public final class Priming implements Resource {
             http.prepareRequest(HttpExecuteRequest.builder().request(SdkHttpFullRequest.builder()
                     .uri(java.net.URI.create("https://priming.invalid/")).method(SdkHttpMethod.POST)
                     .putHeader("Content-Type", "application/x-amz-json-1.1").build()).build()).abort();
-        } catch (RuntimeException e) {
-            Log.warn("priming.http_failed", Map.of(), e);
         }
     }
 
@@ -133,18 +183,12 @@ public final class Priming implements Resource {
      * RunTask request, its marshalling and signing, the answer, through an ECS client whose HTTP
      * client answers from memory (nothing reaches ECS; the task it names does not exist).
      */
-    private static void primeEcs(Services services) {
-        Log.info("priming.ecs", Map.of("note", "a task started in memory only, to load the deploy path"));
+    private static void primeEcs(Settings settings) throws Exception {
         try (EcsClient ecs = EcsClient.builder().region(Region.US_EAST_1)
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("PRIMING", "PRIMING")))
                 .httpClient(new AnsweredFromMemory(ECS_ANSWER)).overrideConfiguration(o -> o.retryStrategy(r -> r.maxAttempts(1)))
                 .build()) {
-            BotConfig config = DeployRequest.parse(Json.MAPPER.readTree(SAMPLE_BODY), true);
-            Bot bot = new Bot(0, config, BotStatus.QUEUED, null, null, null, Instant.EPOCH, null, null, null, 0);
-            new AwsPlatformService(ecs, services.settings().ecs(), new BotEnvironment("https://priming.invalid",
-                    new BotTokens("priming-secret-of-sixteen-chars")), Duration.ofSeconds(5)).deployBot(bot);
-        } catch (Exception e) {
-            Log.warn("priming.ecs_failed", Map.of(), e);
+            new AwsPlatformService(ecs, settings.ecs(), ENVIRONMENT, Duration.ofSeconds(5)).deployBot(sampleBot());
         }
     }
 

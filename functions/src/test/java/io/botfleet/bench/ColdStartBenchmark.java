@@ -1,15 +1,18 @@
 package io.botfleet.bench;
 
 import io.botfleet.platform.aws.FakeEcs;
+import io.botfleet.platform.coolify.FakeCoolify;
+import io.botfleet.platform.kubernetes.FakeKubernetesApi;
+import io.botfleet.store.Params;
 import io.botfleet.testing.Fixtures;
 import io.botfleet.testing.TestDatabase;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.InputStreamReader;
-import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -17,13 +20,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import java.util.zip.ZipFile;
 
 /**
  * Cold starts of the Lambda artifact, measured: for each handler, fresh JVMs with the flags of
  * Lambda's java21 runtime run {@link ColdStartProbe} against the Data API stand-in (no added
  * latency) and the ECS stand-in, and it prints the median of (a) JVM start to handler
  * constructed, (b) the first call, (c) the second call, and (d) the first call after priming (what
- * a SnapStart restore pays), each against a trivial handler measured in the same run.
+ * a SnapStart restore pays), each against a trivial handler measured in the same run. Then the
+ * deploy once per platform, each against its stand-in (ECS, a Kubernetes API, Coolify): (b), (c)
+ * and (d) of each. Run with the test class path ({@code java -cp}, see the README).
  */
 public final class ColdStartBenchmark {
     private static final int RUNS = 5;
@@ -37,19 +43,21 @@ public final class ColdStartBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
+        System.setProperty("botfleet.log.level", "WARN"); // the stand-ins' and the database's lines would bury the figures
         Path jar = List.of(Path.of("functions/target/botfleet-lambda.jar"), Path.of("target/botfleet-lambda.jar")).stream()
                 .filter(Files::exists).findFirst()
-                .orElseThrow(() -> new IllegalStateException("build the Lambda jar first: mvn -q install -DskipTests"));
+                .orElseThrow(() -> new IllegalStateException("build the Lambda jar first (see the README)"));
         // the artifact as Lambda loads it, plus the probe and the event fixtures: nothing else
-        String classpath = Stream.concat(Stream.of(jar.toAbsolutePath().toString()), Arrays.stream(
-                        ((URLClassLoader) Thread.currentThread().getContextClassLoader()).getURLs())
-                .map(u -> Path.of(u.getPath()).toString())
+        String classpath = Stream.concat(Stream.of(jar.toAbsolutePath().toString()),
+                        Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
                 .filter(p -> p.endsWith("functions/target/test-classes") || p.matches(".*/events-[^/]*\\.jar|.*/events/target/classes")))
                 .collect(Collectors.joining(File.pathSeparator));
-        try (TestDatabase db = TestDatabase.fresh(TestDatabase.Adapter.DATA_API); FakeEcs ecs = new FakeEcs()) {
+        try (TestDatabase db = TestDatabase.fresh(TestDatabase.Adapter.DATA_API); FakeEcs ecs = new FakeEcs();
+             FakeKubernetesApi k8s = new FakeKubernetesApi(); FakeCoolify coolify = new FakeCoolify(Duration.ofHours(1), Duration.ofMinutes(1))) {
             Map<String, String> env = environment(db, ecs);
             System.out.printf("cold starts, %d cores, median of %d fresh JVMs each, java %s, flags %s%n",
                     Runtime.getRuntime().availableProcessors(), RUNS, System.getProperty("java.version"), LAMBDA_JAVA21_FLAGS);
+            System.out.printf("%s: %.1f MB, %d classes%n", jar, Files.size(jar) / 1e6, classes(jar));
             Map<String, Run> plain = new HashMap<>();
             Map<String, Run> primed = new HashMap<>();
             for (String handler : List.of("trivial", "deploy", "status", "processQueue")) {
@@ -67,7 +75,54 @@ public final class ColdStartBenchmark {
                         r.firstMs(), r.secondMs(), p.firstMs(), (r.constructMs() + r.firstMs()) / baseTotal,
                         p.firstMs() / Math.max(0.001, r.secondMs()));
             }
+            Map<String, Run> plainDeploys = new java.util.LinkedHashMap<>(Map.of("aws", plain.get("deploy")));
+            Map<String, Run> primedDeploys = new java.util.LinkedHashMap<>(Map.of("aws", primed.get("deploy")));
+            for (Map.Entry<String, Map<String, String>> platform : Map.of("k8s", onKubernetes(env, k8s),
+                    "coolify", onCoolify(env, coolify, db)).entrySet()) {
+                plainDeploys.put(platform.getKey(), median(classpath, platform.getValue(), "deploy", false));
+                primedDeploys.put(platform.getKey(), median(classpath, platform.getValue(), "deploy", true));
+            }
+            List<String> platforms = List.of("aws", "k8s", "coolify");
+            System.out.printf("%ndeploy per platform    %10s %10s %10s%n", "aws (ECS)", "k8s", "coolify");
+            row("(b) first ms", platforms.stream().map(n -> plainDeploys.get(n).firstMs()).toList());
+            row("(c) warm ms", platforms.stream().map(n -> plainDeploys.get(n).secondMs()).toList());
+            row("(d) primed first ms", platforms.stream().map(n -> primedDeploys.get(n).firstMs()).toList());
+            row("(d)/(c)", platforms.stream().map(n -> primedDeploys.get(n).firstMs()
+                    / Math.max(0.001, plainDeploys.get(n).secondMs())).toList());
         }
+    }
+
+    private static void row(String name, List<Double> values) {
+        System.out.printf("%-22s %10.1f %10.1f %10.1f%n", name, values.get(0), values.get(1), values.get(2));
+    }
+
+    private static long classes(Path jar) throws java.io.IOException {
+        try (ZipFile zip = new ZipFile(jar.toFile())) {
+            return zip.stream().filter(e -> e.getName().endsWith(".class")).count();
+        }
+    }
+
+    /** Deploys go to the Kubernetes API stand-in, through a kubeconfig given as a value. */
+    private static Map<String, String> onKubernetes(Map<String, String> env, FakeKubernetesApi k8s) {
+        Map<String, String> on = new HashMap<>(env);
+        on.putAll(Map.of("PLATFORM_PRIORITY", "k8s", "K8S_BOT_LIMIT", "100000", "K8S_NAMESPACE", "bots",
+                "K8S_KUBECONFIG_CONTENT", k8s.kubeconfig("bots")));
+        return on;
+    }
+
+    /**
+     * Deploys go to the Coolify stand-in, whose builds never end here (so no container starts and
+     * calls back), with room for every deploy and the images marked pulled (a first pull goes alone).
+     */
+    private static Map<String, String> onCoolify(Map<String, String> env, FakeCoolify coolify, TestDatabase db) {
+        for (String image : List.of(env.get("BOT_IMAGE_ZOOM"), env.get("BOT_IMAGE_MICROSOFT_TEAMS"), env.get("BOT_IMAGE_GOOGLE_MEET"))) {
+            db.sql(1).update("INSERT INTO coolify_images (image, pulled_at) VALUES (:i, now())", Params.of("i", image));
+        }
+        Map<String, String> on = new HashMap<>(env);
+        on.putAll(Map.of("PLATFORM_PRIORITY", "coolify", "COOLIFY_BOT_LIMIT", "1000", "COOLIFY_MAX_CONCURRENT_DEPLOYS", "1000",
+                "COOLIFY_API_URL", coolify.url(), "COOLIFY_API_TOKEN", FakeCoolify.TOKEN, "COOLIFY_PROJECT_UUID", "prj1a2b3c",
+                "COOLIFY_SERVER_UUID", "srv9z8y7"));
+        return on;
     }
 
     private static Map<String, String> environment(TestDatabase db, FakeEcs ecs) {
@@ -82,6 +137,8 @@ public final class ColdStartBenchmark {
                 "BOTFLEET_CALLBACK_URL", "https://botfleet.example.com", "PLATFORM_PRIORITY", "aws",
                 "AWS_BOT_LIMIT", "100000", "ECS_ENDPOINT", ecs.endpoint()));
         env.put("WEBHOOK_SECRET", Fixtures.WEBHOOK_SECRET); // the fixture's deploy has a callbackUrl
+        env.putAll(Map.of("BOT_IMAGE_ZOOM", "ghcr.io/botfleet/zoom-bot:1.0", "BOT_IMAGE_MICROSOFT_TEAMS",
+                "ghcr.io/botfleet/teams-bot:1.0", "BOT_IMAGE_GOOGLE_MEET", "ghcr.io/botfleet/meet-bot:1.0")); // k8s, coolify
         return env;
     }
 

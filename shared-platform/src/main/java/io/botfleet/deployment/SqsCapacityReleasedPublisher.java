@@ -2,6 +2,7 @@ package io.botfleet.deployment;
 
 import com.fasterxml.jackson.databind.node.TextNode;
 import io.botfleet.Log;
+import io.botfleet.platform.LazyClient;
 import java.time.Duration;
 import java.util.Map;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -15,10 +16,15 @@ import software.amazon.awssdk.services.sqs.SqsClient;
 public final class SqsCapacityReleasedPublisher implements CapacityReleasedPublisher {
     public static final Duration CALL_TIMEOUT = Duration.ofSeconds(5);
 
-    private final SqsClient sqs;
+    private final LazyClient<SqsClient> sqs;
     private final String queueUrl;
 
     public SqsCapacityReleasedPublisher(SqsClient sqs, String queueUrl) {
+        this(LazyClient.of(sqs), queueUrl);
+    }
+
+    /** @param sqs the client, made at the first send */
+    public SqsCapacityReleasedPublisher(LazyClient<SqsClient> sqs, String queueUrl) {
         this.sqs = sqs;
         this.queueUrl = queueUrl;
     }
@@ -27,9 +33,11 @@ public final class SqsCapacityReleasedPublisher implements CapacityReleasedPubli
     public void capacityReleased(String platform) {
         String body = "{\"type\":\"capacity-released\",\"platform\":" + TextNode.valueOf(platform) + "}";
         try {
-            sqs.sendMessage(request -> request.queueUrl(queueUrl).messageBody(body));
+            sqs.get().sendMessage(request -> request.queueUrl(queueUrl).messageBody(body));
         } catch (SdkException e) {
             Log.warn("capacity.publish_failed", Map.of("platform", platform, "retryable", e.retryable()), e);
+        } catch (RuntimeException e) { // the client could not be made: nothing was sent, and it is made again next time
+            Log.warn("capacity.publish_failed", Map.of("platform", platform, "retryable", true), e);
         }
     }
 }

@@ -1,5 +1,7 @@
 package io.botfleet.deployment;
 
+import io.botfleet.log.Redacted;
+import io.botfleet.platform.LazyClient;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
@@ -15,11 +17,14 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import okhttp3.Dns;
 import okhttp3.HttpUrl;
+import okhttp3.Interceptor;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
+import okhttp3.Protocol;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
+import okhttp3.ResponseBody;
 
 /**
  * Sends one webhook as the Standard Webhooks specification defines it: {@code POST} of the JSON
@@ -43,9 +48,10 @@ public final class WebhookSender {
 
     private final byte[] key;
     private final boolean allowLoopback;
-    private final OkHttpClient https;
-    /** Null unless loopback is allowed: plain http goes nowhere else. */
-    private final OkHttpClient plainHttp;
+    /** Made at the first send: building it reads the trust store. */
+    private final LazyClient<OkHttpClient> https;
+    /** Plain http goes only to loopback addresses, and only when loopback is allowed. */
+    private final LazyClient<OkHttpClient> plainHttp;
     private final Clock clock;
     private final Dns names;
 
@@ -56,14 +62,41 @@ public final class WebhookSender {
 
     /** @param names the name service (tests give names fixed addresses) */
     WebhookSender(String secret, boolean allowLoopback, Clock clock, Duration timeout, Dns names) {
+        this(secret, allowLoopback, clock, timeout, names, null);
+    }
+
+    /** @param answerer answers every request in place of the receiver (priming), or null */
+    private WebhookSender(String secret, boolean allowLoopback, Clock clock, Duration timeout, Dns names, Interceptor answerer) {
         this.key = secret == null ? null : Base64.getDecoder().decode(secret.substring("whsec_".length()));
         this.allowLoopback = allowLoopback;
         this.clock = clock;
         this.names = names;
-        this.https = new OkHttpClient.Builder().callTimeout(timeout).connectTimeout(Duration.ofSeconds(5))
-                .followRedirects(false).followSslRedirects(false)
-                .dns(host -> allowedAddresses(host, false)).build();
-        this.plainHttp = allowLoopback ? https.newBuilder().dns(host -> allowedAddresses(host, true)).build() : null;
+        this.https = new LazyClient<>(() -> {
+            OkHttpClient.Builder builder = new OkHttpClient.Builder().callTimeout(timeout).connectTimeout(Duration.ofSeconds(5))
+                    .followRedirects(false).followSslRedirects(false)
+                    .dns(host -> allowedAddresses(host, false));
+            if (answerer != null) {
+                builder.addInterceptor(answerer);
+            }
+            return builder.build();
+        });
+        this.plainHttp = new LazyClient<>(() -> https.get().newBuilder().dns(host -> allowedAddresses(host, true)).build());
+    }
+
+    /**
+     * Signs and sends one webhook to a documentation address (RFC 5737), answered in memory before
+     * any name is resolved or connection made: loads the address checks, the signing and the
+     * request's making for the first real send (SnapStart priming).
+     */
+    public static void prime() {
+        byte[] key = "botfleet-priming-key-of-32-bytes".getBytes(StandardCharsets.UTF_8);
+        WebhookSender sender = new WebhookSender("whsec_" + Base64.getEncoder().encodeToString(key), false,
+                Clock.systemUTC(), TIMEOUT, Dns.SYSTEM, chain -> new Response.Builder().request(chain.request())
+                .protocol(Protocol.HTTP_1_1).code(204).message("No Content").body(ResponseBody.create(new byte[0], null)).build());
+        Sent sent = sender.send("evt_priming", "https://192.0.2.1/webhook", "{\"type\":\"bot.status_changed\"}");
+        if (!sent.delivered()) {
+            throw new IllegalStateException("the priming webhook was not answered from memory: " + sent.answer());
+        }
     }
 
     public Sent send(String id, String url, String body) {
@@ -75,7 +108,7 @@ public final class WebhookSender {
             return new Sent(0, "not sent: not a URL");
         }
         boolean plain = !target.isHttps();
-        if (plain && plainHttp == null) {
+        if (plain && !allowLoopback) {
             return new Sent(0, "not sent: only https URLs receive webhooks");
         }
         String refusal = refusalOfLiteral(target.host(), plain);
@@ -87,7 +120,13 @@ public final class WebhookSender {
                 .header("webhook-id", id).header("webhook-timestamp", Long.toString(timestamp))
                 .header("webhook-signature", "v1," + signature(id, timestamp, body))
                 .header("User-Agent", "botfleet-webhooks").build();
-        try (Response response = (plain ? plainHttp : https).newCall(request).execute()) {
+        OkHttpClient client;
+        try {
+            client = (plain ? plainHttp : https).get();
+        } catch (RuntimeException e) { // made again at the next send
+            return new Sent(0, "not sent: no HTTP client (" + Redacted.typeOf(e) + ")");
+        }
+        try (Response response = client.newCall(request).execute()) {
             return new Sent(response.code(), response.code() + " " + response.message());
         } catch (IOException e) {
             return new Sent(0, "no answer: " + e);

@@ -3,7 +3,9 @@ package io.botfleet.platform.aws;
 import io.botfleet.Log;
 import io.botfleet.bot.Bot;
 import io.botfleet.config.EcsSettings;
+import io.botfleet.log.Redacted;
 import io.botfleet.platform.BotEnvironment;
+import io.botfleet.platform.LazyClient;
 import io.botfleet.platform.PlatformDeployError;
 import io.botfleet.platform.PlatformDeployError.Kind;
 import io.botfleet.platform.PlatformDeployResult;
@@ -45,7 +47,7 @@ public final class AwsPlatformService implements PlatformService {
     /** DescribeTasks takes at most this many tasks per call. */
     private static final int DESCRIBE_BATCH = 100;
 
-    private final EcsClient ecs;
+    private final LazyClient<EcsClient> ecsClient;
     private final EcsSettings settings;
     private final EcsTasks tasks;
     private final RunTaskRate rate;
@@ -53,12 +55,23 @@ public final class AwsPlatformService implements PlatformService {
     private final Duration callTimeout;
 
     public AwsPlatformService(EcsClient ecs, EcsSettings settings, BotEnvironment environment, Duration callTimeout) {
-        this.ecs = ecs;
+        this(LazyClient.of(ecs), settings, environment, callTimeout);
+    }
+
+    private AwsPlatformService(LazyClient<EcsClient> ecsClient, EcsSettings settings, BotEnvironment environment,
+                               Duration callTimeout) {
+        this.ecsClient = ecsClient;
         this.settings = settings;
         this.tasks = new EcsTasks(settings);
         this.rate = new RunTaskRate(settings.runTaskRate());
         this.environment = environment;
         this.callTimeout = callTimeout;
+    }
+
+    /** The platform as the settings describe it, its {@link #client} made at the first call. */
+    public static AwsPlatformService from(EcsSettings settings, String region, BotEnvironment environment, Duration callTimeout) {
+        return new AwsPlatformService(new LazyClient<>(() -> client(settings, region, callTimeout, null)), settings,
+                environment, callTimeout);
     }
 
     /**
@@ -120,6 +133,7 @@ public final class AwsPlatformService implements PlatformService {
             Thread.currentThread().interrupt();
             throw new PlatformDeployError(Kind.TRANSIENT, PLATFORM, "interrupted before RunTask");
         }
+        EcsClient ecs = ecs();
         try {
             return ecs.runTask(tasks.runTask(bot, env, strategy, EcsTasks.clientToken(bot) + tokenSuffix));
         } catch (ConflictException e) {
@@ -148,6 +162,7 @@ public final class AwsPlatformService implements PlatformService {
         }
         arns.addAll(running(botId));
         List<Task> described = describe(List.copyOf(arns));
+        EcsClient ecs = ecs();
         for (Task task : described) {
             if (!"STOPPED".equals(task.lastStatus()) && !"STOPPED".equals(task.desiredStatus())) {
                 call(() -> ecs.stopTask(r -> r.cluster(settings.cluster()).task(task.taskArn())
@@ -181,6 +196,7 @@ public final class AwsPlatformService implements PlatformService {
     /** The cluster's running tasks that botfleet started, every page or nothing. */
     @Override
     public Optional<List<SeenContainer>> listBots() throws PlatformDeployError {
+        EcsClient ecs = ecs();
         List<String> arns = new ArrayList<>();
         String next = null;
         do {
@@ -203,6 +219,7 @@ public final class AwsPlatformService implements PlatformService {
      * takes {@code startedBy} only as the sole filter; its default desired status is RUNNING.
      */
     private List<String> running(long botId) throws PlatformDeployError {
+        EcsClient ecs = ecs();
         List<String> arns = new ArrayList<>();
         String next = null;
         do {
@@ -217,6 +234,7 @@ public final class AwsPlatformService implements PlatformService {
 
     /** These tasks as ECS describes them, in calls of at most 100; a task ECS does not know is left out. */
     private List<Task> describe(List<String> arns) throws PlatformDeployError {
+        EcsClient ecs = ecs();
         List<Task> described = new ArrayList<>();
         for (int i = 0; i < arns.size(); i += DESCRIBE_BATCH) {
             List<String> batch = arns.subList(i, Math.min(arns.size(), i + DESCRIBE_BATCH));
@@ -225,6 +243,15 @@ public final class AwsPlatformService implements PlatformService {
             described.addAll(answer.tasks());
         }
         return described;
+    }
+
+    /** The client, made at the first call; one that cannot be made is a failure before anything was sent. */
+    private EcsClient ecs() throws PlatformDeployError {
+        try {
+            return ecsClient.get();
+        } catch (RuntimeException e) {
+            throw new PlatformDeployError(Kind.TRANSIENT, PLATFORM, "no ECS client: " + Redacted.typeOf(e), Redacted.of(e));
+        }
     }
 
     @FunctionalInterface

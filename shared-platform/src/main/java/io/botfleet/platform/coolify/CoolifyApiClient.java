@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import okhttp3.HttpUrl;
+import okhttp3.Interceptor;
 
 /**
  * Coolify's REST API ({@code /api/v1}, bearer token), the calls a pool of Docker-image
@@ -47,7 +48,12 @@ public final class CoolifyApiClient {
     private final CoolifyHttp http;
 
     public CoolifyApiClient(Endpoint endpoint) {
-        this.http = new CoolifyHttp(endpoint);
+        this(endpoint, null);
+    }
+
+    /** @param answerer answers every request in place of Coolify (priming), or null */
+    CoolifyApiClient(Endpoint endpoint, Interceptor answerer) {
+        this.http = new CoolifyHttp(endpoint, answerer);
     }
 
     /** Creates the application (no deploy yet) and answers its uuid. */

@@ -2,6 +2,8 @@ package io.botfleet.platform.coolify;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.botfleet.log.Redacted;
+import io.botfleet.platform.LazyClient;
 import io.botfleet.platform.PlatformDeployError;
 import io.botfleet.platform.PlatformDeployError.Kind;
 import java.io.IOException;
@@ -9,6 +11,7 @@ import java.net.ConnectException;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import okhttp3.HttpUrl;
+import okhttp3.Interceptor;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -26,22 +29,29 @@ final class CoolifyHttp {
     private static final MediaType JSON = MediaType.get("application/json");
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
-    private final OkHttpClient http;
+    /** Made at the first call: building it reads the trust store. */
+    private final LazyClient<OkHttpClient> http;
     private final HttpUrl base;
     private final String token;
     private final Duration deadline;
 
-    CoolifyHttp(CoolifyApiClient.Endpoint endpoint) {
+    /** @param answerer answers every request in place of Coolify (priming), or null */
+    CoolifyHttp(CoolifyApiClient.Endpoint endpoint, Interceptor answerer) {
         this.base = HttpUrl.get(endpoint.url()).newBuilder().addPathSegments("api/v1").build();
         this.token = endpoint.token();
         this.deadline = endpoint.callTimeout();
-        this.http = new OkHttpClient.Builder()
-                .connectTimeout(Duration.ofSeconds(5))
-                .readTimeout(endpoint.callTimeout())
-                .writeTimeout(Duration.ofSeconds(10))
-                .callTimeout(endpoint.callTimeout())
-                .retryOnConnectionFailure(false) // a repeated POST could deploy twice; retries are decided here
-                .build();
+        this.http = new LazyClient<>(() -> {
+            OkHttpClient.Builder builder = new OkHttpClient.Builder()
+                    .connectTimeout(Duration.ofSeconds(5))
+                    .readTimeout(endpoint.callTimeout())
+                    .writeTimeout(Duration.ofSeconds(10))
+                    .callTimeout(endpoint.callTimeout())
+                    .retryOnConnectionFailure(false); // a repeated POST could deploy twice; retries are decided here
+            if (answerer != null) {
+                builder.addInterceptor(answerer);
+            }
+            return builder.build();
+        });
     }
 
     HttpUrl url(String... segments) {
@@ -78,6 +88,7 @@ final class CoolifyHttp {
 
     Answer exchange(String method, HttpUrl url, JsonNode body) throws PlatformDeployError {
         boolean changesState = !method.equals("GET");
+        OkHttpClient client = client();
         long end = System.nanoTime() + deadline.toNanos();
         while (true) {
             Request request = new Request.Builder().url(url).header("Authorization", "Bearer " + token)
@@ -85,7 +96,7 @@ final class CoolifyHttp {
                     .method(method, body == null ? (changesState ? RequestBody.create(new byte[0]) : null)
                             : RequestBody.create(body.toString(), JSON))
                     .build();
-            try (Response response = http.newCall(request).execute()) {
+            try (Response response = client.newCall(request).execute()) {
                 String text = response.body().string();
                 int code = response.code();
                 String what = method + " " + url.encodedPath() + ": HTTP " + code;
@@ -110,6 +121,15 @@ final class CoolifyHttp {
                 }
                 throw new PlatformDeployError(Kind.TRANSIENT, PLATFORM, what, e);
             }
+        }
+    }
+
+    /** The client, made at the first call; one that cannot be made is a failure before anything was sent. */
+    private OkHttpClient client() throws PlatformDeployError {
+        try {
+            return http.get();
+        } catch (RuntimeException e) {
+            throw new PlatformDeployError(Kind.TRANSIENT, PLATFORM, "no HTTP client: " + Redacted.typeOf(e), Redacted.of(e));
         }
     }
 

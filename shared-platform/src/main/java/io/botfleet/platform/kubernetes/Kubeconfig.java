@@ -1,22 +1,28 @@
 package io.botfleet.platform.kubernetes;
 
 import io.botfleet.config.ConfigException;
-import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.internal.KubeConfigUtils;
 import java.util.function.Supplier;
 import org.snakeyaml.engine.v2.exceptions.Mark;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 import tools.jackson.core.JacksonException;
 
 /**
- * The cluster's config from the kubeconfig a setting gives. One that cannot be read stops
- * start-up naming the setting and the line the parser stopped at, never with the parser's
- * message: that quotes the line, which may be the user's token.
+ * The cluster's config from the kubeconfig a setting gives. One that cannot be read is named by
+ * its setting and the line the parser stopped at, never with the parser's message: that quotes
+ * the line, which may be the user's token. A value is checked at start-up, a file when the
+ * platform is first called.
  */
 final class Kubeconfig {
     private Kubeconfig() {
     }
 
-    static Config read(String setting, Supplier<Config> parse) {
+    /** A kubeconfig given as a value, read as YAML only: nothing it points to is read, no plugin it names runs. */
+    static void check(String setting, String content) {
+        read(setting, () -> KubeConfigUtils.parseConfigFromString(content));
+    }
+
+    static <T> T read(String setting, Supplier<T> parse) {
         try {
             return parse.get();
         } catch (RuntimeException e) {

@@ -4,7 +4,9 @@ import io.botfleet.Log;
 import io.botfleet.bot.Bot;
 import io.botfleet.config.BotImages;
 import io.botfleet.config.KubernetesSettings;
+import io.botfleet.log.Redacted;
 import io.botfleet.platform.BotEnvironment;
+import io.botfleet.platform.LazyClient;
 import io.botfleet.platform.PlatformDeployError;
 import io.botfleet.platform.PlatformDeployError.Kind;
 import io.botfleet.platform.PlatformDeployResult;
@@ -47,14 +49,19 @@ public final class KubernetesPlatformService implements PlatformService {
     private static final Set<String> RUNNING_PHASES = Set.of("Pending", "Running", "Unknown");
     private static final long PAGE = 500;
 
-    private final KubernetesClient client;
+    private final LazyClient<KubernetesClient> kubernetes;
     private final KubernetesSettings settings;
     private final BotJobs jobs;
     private final BotEnvironment environment;
 
     public KubernetesPlatformService(KubernetesClient client, KubernetesSettings settings, BotImages images,
                                      BotEnvironment environment, Clock clock) {
-        this.client = client;
+        this(LazyClient.of(client), settings, images, environment, clock);
+    }
+
+    private KubernetesPlatformService(LazyClient<KubernetesClient> kubernetes, KubernetesSettings settings, BotImages images,
+                                      BotEnvironment environment, Clock clock) {
+        this.kubernetes = kubernetes;
         this.settings = settings;
         this.jobs = new BotJobs(settings, images, clock);
         this.environment = environment;
@@ -63,17 +70,25 @@ public final class KubernetesPlatformService implements PlatformService {
     /**
      * The platform as the settings describe it: the cluster from a kubeconfig given as a value, a
      * kubeconfig file, or the usual places; every request bounded by the platform call timeout,
-     * and no retries inside the client (the core decides what is tried again).
+     * and no retries inside the client (the core decides what is tried again). The client is made
+     * at the first call: only a kubeconfig given as a value is checked now, as YAML (a file, or
+     * what a kubeconfig points to, is read then, and a credential plugin it names runs then).
      */
     public static KubernetesPlatformService from(KubernetesSettings settings, BotImages images, BotEnvironment environment,
                                                  Clock clock, Duration callTimeout) {
-        Config base = settings.kubeconfig() != null
+        if (settings.kubeconfig() != null) {
+            Kubeconfig.check("K8S_KUBECONFIG_CONTENT", settings.kubeconfig());
+        }
+        return new KubernetesPlatformService(new LazyClient<>(() -> new KubernetesClientBuilder()
+                .withConfig(clientConfig(config(settings), settings, callTimeout)).build()), settings, images, environment, clock);
+    }
+
+    private static Config config(KubernetesSettings settings) {
+        return settings.kubeconfig() != null
                 ? Kubeconfig.read("K8S_KUBECONFIG_CONTENT", () -> Config.fromKubeconfig(settings.kubeconfig()))
                 : settings.kubeconfigPath() != null
                 ? Kubeconfig.read("K8S_KUBECONFIG", () -> Config.fromKubeconfig(new File(settings.kubeconfigPath())))
                 : Config.autoConfigure(null);
-        return new KubernetesPlatformService(new KubernetesClientBuilder().withConfig(clientConfig(base, settings, callTimeout))
-                .build(), settings, images, environment, clock);
     }
 
     /** The cluster's config with botfleet's namespace and bounds, and without the client's own retries. */
@@ -93,6 +108,7 @@ public final class KubernetesPlatformService implements PlatformService {
         Map<String, String> env = new LinkedHashMap<>(environment.forBot(bot));
         String token = env.remove("BOT_TOKEN");
         String name = BotJobs.name(bot.id());
+        KubernetesClient client = client();
         Job job;
         try {
             job = client.batch().v1().jobs().inNamespace(settings.namespace()).resource(jobs.job(bot, env)).create();
@@ -116,6 +132,7 @@ public final class KubernetesPlatformService implements PlatformService {
 
     /** The Job an earlier deploy of the bot made; one of another owner by that name is a setup error. */
     private Job existing(String name) throws PlatformDeployError {
+        KubernetesClient client = client();
         Job job = call(() -> client.batch().v1().jobs().inNamespace(settings.namespace()).withName(name).get(), false,
                 "read Job " + name);
         if (job == null) {
@@ -132,6 +149,7 @@ public final class KubernetesPlatformService implements PlatformService {
     @Override
     public void stopBot(long botId, String identifier) throws PlatformDeployError {
         String name = BotJobs.name(botId);
+        KubernetesClient client = client();
         call(() -> client.batch().v1().jobs().inNamespace(settings.namespace()).withName(name)
                 .withPropagationPolicy(DeletionPropagation.FOREGROUND).withGracePeriod(settings.stopGrace().toSeconds())
                 .delete(), true, "delete Job " + name);
@@ -145,6 +163,7 @@ public final class KubernetesPlatformService implements PlatformService {
     @Override
     public Optional<String> findBot(long botId) throws PlatformDeployError {
         String name = BotJobs.name(botId);
+        KubernetesClient client = client();
         Job job = call(() -> client.batch().v1().jobs().inNamespace(settings.namespace()).withName(name).get(), false,
                 "read Job " + name);
         return job == null ? Optional.empty() : Optional.of(name);
@@ -153,6 +172,7 @@ public final class KubernetesPlatformService implements PlatformService {
     @Override
     public PlatformStatus getBotStatus(String identifier) {
         try {
+            KubernetesClient client = client();
             Job job = call(() -> client.batch().v1().jobs().inNamespace(settings.namespace()).withName(identifier).get(),
                     false, "read Job " + identifier);
             Optional<Long> botId = job != null ? BotJobs.botId(job.getMetadata().getLabels()) : botIdOf(identifier);
@@ -165,6 +185,7 @@ public final class KubernetesPlatformService implements PlatformService {
     /** Every Job and pod labelled as botfleet's in the namespace: each bot's Job with its pods, or pods whose Job is gone. */
     @Override
     public Optional<List<SeenContainer>> listBots() throws PlatformDeployError {
+        KubernetesClient client = client();
         List<Job> allJobs = listAll(token -> client.batch().v1().jobs().inNamespace(settings.namespace())
                 .withLabel(BotJobs.MANAGED_BY, BotJobs.BOTFLEET).list(page(token)), JobList::getItems, l -> l.getMetadata().getContinue());
         List<Pod> allPods = listAll(token -> client.pods().inNamespace(settings.namespace())
@@ -185,8 +206,20 @@ public final class KubernetesPlatformService implements PlatformService {
     }
 
     private List<Pod> podsOf(long botId) throws PlatformDeployError {
+        KubernetesClient client = client();
         return call(() -> client.pods().inNamespace(settings.namespace()).withLabel(BotJobs.BOT_ID, Long.toString(botId))
                 .list().getItems(), false, "list pods of bot " + botId);
+    }
+
+    /** The client, made at the first call; one that cannot be made is a failure before anything was sent. */
+    private KubernetesClient client() throws PlatformDeployError {
+        try {
+            return kubernetes.get();
+        } catch (RuntimeException e) { // made again at the next call: a kubeconfig fixed meanwhile is read then
+            String why = Redacted.safeMessage(e);
+            throw new PlatformDeployError(Kind.TRANSIENT, PLATFORM, "no client for the cluster: "
+                    + (why == null ? Redacted.typeOf(e) : why), Redacted.of(e));
+        }
     }
 
     private static boolean running(Pod pod) {
