@@ -61,8 +61,8 @@ public final class ColdStartBenchmark {
             Map<String, Run> plain = new HashMap<>();
             Map<String, Run> primed = new HashMap<>();
             for (String handler : List.of("trivial", "deploy", "status", "processQueue")) {
-                plain.put(handler, median(classpath, env, handler, false));
-                primed.put(handler, median(classpath, env, handler, true));
+                plain.put(handler, median(db, classpath, env, handler, false));
+                primed.put(handler, median(db, classpath, env, handler, true));
             }
             Run base = plain.get("trivial");
             double baseTotal = base.constructMs() + base.firstMs();
@@ -71,16 +71,22 @@ public final class ColdStartBenchmark {
             for (String handler : plain.keySet().stream().sorted().toList()) {
                 Run r = plain.get(handler);
                 Run p = primed.get(handler);
-                System.out.printf("%-13s %10.1f %10.1f %10.2f %14.1f %11.1fx %9.1fx%n", handler, r.constructMs(),
+                System.out.printf("%-13s %10.1f %10.1f %10.2f %14.1f %11.1fx %10s%n", handler, r.constructMs(),
                         r.firstMs(), r.secondMs(), p.firstMs(), (r.constructMs() + r.firstMs()) / baseTotal,
-                        p.firstMs() / Math.max(0.001, r.secondMs()));
+                        handler.equals("trivial") ? "-" : "%.1fx".formatted(p.firstMs() / r.secondMs())); // its calls take ~0
             }
             Map<String, Run> plainDeploys = new java.util.LinkedHashMap<>(Map.of("aws", plain.get("deploy")));
             Map<String, Run> primedDeploys = new java.util.LinkedHashMap<>(Map.of("aws", primed.get("deploy")));
-            for (Map.Entry<String, Map<String, String>> platform : Map.of("k8s", onKubernetes(env, k8s),
-                    "coolify", onCoolify(env, coolify, db)).entrySet()) {
-                plainDeploys.put(platform.getKey(), median(classpath, platform.getValue(), "deploy", false));
-                primedDeploys.put(platform.getKey(), median(classpath, platform.getValue(), "deploy", true));
+            Map<String, Map<String, String>> onPlatform = new java.util.LinkedHashMap<>();
+            onPlatform.put("aws", env);
+            onPlatform.put("k8s", onKubernetes(env, k8s));
+            onPlatform.put("coolify", onCoolify(env, coolify, db));
+            for (Map.Entry<String, Map<String, String>> platform : onPlatform.entrySet()) {
+                if (platform.getKey().equals("aws")) {
+                    continue; // measured above
+                }
+                plainDeploys.put(platform.getKey(), median(db, classpath, platform.getValue(), "deploy", false));
+                primedDeploys.put(platform.getKey(), median(db, classpath, platform.getValue(), "deploy", true));
             }
             List<String> platforms = List.of("aws", "k8s", "coolify");
             System.out.printf("%ndeploy per platform    %10s %10s %10s%n", "aws (ECS)", "k8s", "coolify");
@@ -89,6 +95,35 @@ public final class ColdStartBenchmark {
             row("(d) primed first ms", platforms.stream().map(n -> primedDeploys.get(n).firstMs()).toList());
             row("(d)/(c)", platforms.stream().map(n -> primedDeploys.get(n).firstMs()
                     / Math.max(0.001, plainDeploys.get(n).secondMs())).toList());
+            profile(db, classpath, onPlatform);
+        }
+    }
+
+    /**
+     * Where the time goes: a cold deploy and the first deploy after priming on each platform, and the
+     * first status and processQueue calls after priming, one more fresh JVM each with the class-load
+     * log on: its loads, and the time up to each, charged to the loaded class's dependency.
+     */
+    private static void profile(TestDatabase db, String classpath, Map<String, Map<String, String>> onPlatform) throws Exception {
+        for (Map.Entry<String, Map<String, String>> platform : onPlatform.entrySet()) {
+            profile(classpath, platform.getValue(), "deploy on " + platform.getKey(), false);
+            profile(classpath, platform.getValue(), "deploy on " + platform.getKey(), true);
+        }
+        profile(classpath, onPlatform.get("aws"), "status", true);
+        sameStart(db, "processQueue");
+        profile(classpath, onPlatform.get("aws"), "processQueue", true);
+    }
+
+    private static void profile(String classpath, Map<String, String> env, String call, boolean primed) throws Exception {
+        Path log = Files.createTempFile("class-load", ".log");
+        try {
+            once(classpath, env, call.split(" ")[0], primed, "-Xlog:class+load=info:file=" + log + ":uptime");
+            System.out.printf("%n%s, %s: classes loaded, and ms up to each load, per dependency%n", call,
+                    primed ? "first call after priming (d)" : "cold (a)+(b)");
+            ClassLoadProfile.of(log, primed).forEach((dependency, share) ->
+                    System.out.printf("  %-22s %6d %9.1f%n", dependency, share.classes(), share.ms()));
+        } finally {
+            Files.deleteIfExists(log);
         }
     }
 
@@ -142,13 +177,25 @@ public final class ColdStartBenchmark {
         return env;
     }
 
-    private static Run median(String classpath, Map<String, String> env, String handler, boolean primed) throws Exception {
+    private static Run median(TestDatabase db, String classpath, Map<String, String> env, String handler, boolean primed)
+            throws Exception {
         List<Run> runs = new ArrayList<>();
         for (int i = 0; i < RUNS; i++) {
+            sameStart(db, handler);
             runs.add(once(classpath, env, handler, primed));
         }
         return new Run(median(runs.stream().map(Run::constructMs).toList()), median(runs.stream().map(Run::firstMs).toList()),
                 median(runs.stream().map(Run::secondMs).toList()));
+    }
+
+    /**
+     * A drain's first and second calls start from the same state: without this the first would send
+     * every webhook the earlier runs' deploys left due, and the second none.
+     */
+    private static void sameStart(TestDatabase db, String handler) {
+        if (handler.equals("processQueue")) {
+            db.sql(1).update("DELETE FROM webhook_deliveries", Params.of());
+        }
     }
 
     private static double median(List<Double> values) {
@@ -156,11 +203,13 @@ public final class ColdStartBenchmark {
         return sorted.get(sorted.size() / 2);
     }
 
-    private static Run once(String classpath, Map<String, String> env, String handler, boolean primed) throws Exception {
+    private static Run once(String classpath, Map<String, String> env, String handler, boolean primed, String... flags)
+            throws Exception {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         command.addAll(LAMBDA_JAVA21_FLAGS);
+        command.addAll(List.of(flags));
         command.addAll(List.of("-cp", classpath, ColdStartProbe.class.getName(), handler, primed ? "primed" : "plain"));
-        ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD);
+        ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
         builder.environment().clear();
         builder.environment().putAll(env);
         long started = System.nanoTime();
