@@ -32,7 +32,14 @@ import org.crac.Context;
 import org.crac.Core;
 import org.crac.Resource;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProviderChain;
+import software.amazon.awssdk.auth.credentials.ContainerCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.InstanceProfileCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.ProfileCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.SystemPropertyCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.WebIdentityTokenFileCredentialsProvider;
 import software.amazon.awssdk.http.AbortableInputStream;
 import software.amazon.awssdk.http.ExecutableHttpRequest;
 import software.amazon.awssdk.http.HttpExecuteRequest;
@@ -130,6 +137,7 @@ public final class Priming implements Resource {
                 "platform calls answered in memory: the bot, Job and task they name do not exist"));
         part(primed, "data-api", Priming::primeDataApi);
         part(primed, "aws-http", Priming::primeHttpClient);
+        part(primed, "aws-credentials", Priming::primeCredentialsChain);
         if (settings.ecs() != null) {
             part(primed, "aws", () -> primeEcs(settings));
         }
@@ -167,6 +175,21 @@ public final class Priming implements Resource {
     }
 
     /**
+     * The providers of the default credentials chain every AWS client here takes, made and closed
+     * unasked: the chain makes them at its first call, and asking them would read the environment or
+     * call the credentials endpoint into the snapshot.
+     */
+    private static void primeCredentialsChain() {
+        try (AwsCredentialsProviderChain chain = AwsCredentialsProviderChain.builder().reuseLastProviderEnabled(true)
+                .credentialsProviders(SystemPropertyCredentialsProvider.create(), EnvironmentVariableCredentialsProvider.create(),
+                        WebIdentityTokenFileCredentialsProvider.builder().build(), ProfileCredentialsProvider.builder().build(),
+                        ContainerCredentialsProvider.builder().build(), InstanceProfileCredentialsProvider.builder().build())
+                .build()) {
+            chain.toString();
+        }
+    }
+
+    /**
      * The URL-connection HTTP client every AWS client here uses, up to the point where it would
      * connect: a request is prepared (its connection object made and configured) and dropped.
      */
@@ -186,7 +209,7 @@ public final class Priming implements Resource {
     private static void primeEcs(Settings settings) throws Exception {
         try (EcsClient ecs = EcsClient.builder().region(Region.US_EAST_1)
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("PRIMING", "PRIMING")))
-                .httpClient(new AnsweredFromMemory(ECS_ANSWER)).overrideConfiguration(o -> o.retryStrategy(r -> r.maxAttempts(1)))
+                .httpClient(new AnsweredFromMemory(ECS_ANSWER)).overrideConfiguration(o -> o.retryStrategy(r -> r.maxAttempts(1)).apiCallTimeout(Duration.ofSeconds(5)))
                 .build()) {
             new AwsPlatformService(ecs, settings.ecs(), ENVIRONMENT, Duration.ofSeconds(5)).deployBot(sampleBot());
         }
@@ -200,7 +223,7 @@ public final class Priming implements Resource {
     private static void primeDataApi() {
         try (RdsDataClient client = RdsDataClient.builder().region(Region.US_EAST_1)
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("PRIMING", "PRIMING")))
-                .httpClient(new AnsweredFromMemory()).overrideConfiguration(o -> o.retryStrategy(r -> r.maxAttempts(1)))
+                .httpClient(new AnsweredFromMemory()).overrideConfiguration(o -> o.retryStrategy(r -> r.maxAttempts(1)).apiCallTimeout(Duration.ofSeconds(5)))
                 .build()) {
             DataApiSql sql = new DataApiSql(client, new DataApiSql.Target("arn:aws:rds:us-east-1:000000000000:cluster:priming",
                     "arn:aws:secretsmanager:us-east-1:000000000000:secret:priming", "priming"), DataApiRetry.standard());

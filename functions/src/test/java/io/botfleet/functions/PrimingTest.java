@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * memory, while the stand-ins see nothing.
  */
 class PrimingTest {
-    private static final List<String> EVERY_PART = List.of("http", "data-api", "aws-http", "aws", "k8s", "coolify", "webhook");
+    private static final List<String> EVERY_PART = List.of("http", "data-api", "aws-http", "aws-credentials", "aws", "k8s", "coolify", "webhook");
 
     @TempDir
     Path dir;
@@ -74,7 +74,7 @@ class PrimingTest {
                     "WEBHOOK_SECRET", ""));
             Services services = Fixtures.services(settings, db.sql(1), Services.platforms(settings, dir, db.sql(1),
                     Clock.systemUTC()), Clock.systemUTC());
-            assertThat(Priming.prime(services)).containsExactly("http", "data-api", "aws-http");
+            assertThat(Priming.prime(services)).containsExactly("http", "data-api", "aws-http", "aws-credentials");
         }
     }
 }
