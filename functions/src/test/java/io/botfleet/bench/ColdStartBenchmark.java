@@ -42,61 +42,70 @@ public final class ColdStartBenchmark {
     record Run(double constructMs, double firstMs, double secondMs) {
     }
 
+    /** @param args the Lambda jars to measure, one after the other in one run (a before and an after); none: the one built */
     public static void main(String[] args) throws Exception {
         System.setProperty("botfleet.log.level", "WARN"); // the stand-ins' and the database's lines would bury the figures
-        Path jar = List.of(Path.of("functions/target/botfleet-lambda.jar"), Path.of("target/botfleet-lambda.jar")).stream()
-                .filter(Files::exists).findFirst()
-                .orElseThrow(() -> new IllegalStateException("build the Lambda jar first (see the README)"));
+        List<Path> jars = args.length > 0 ? Arrays.stream(args).map(Path::of).toList()
+                : List.of(Path.of("functions/target/botfleet-lambda.jar"), Path.of("target/botfleet-lambda.jar")).stream()
+                        .filter(Files::exists).limit(1).toList();
+        if (jars.isEmpty() || !jars.stream().allMatch(Files::exists)) {
+            throw new IllegalStateException("build the Lambda jar first (see the README), or name jars that exist");
+        }
+        try (TestDatabase db = TestDatabase.fresh(TestDatabase.Adapter.DATA_API); FakeEcs ecs = new FakeEcs();
+             FakeKubernetesApi k8s = new FakeKubernetesApi(); FakeCoolify coolify = new FakeCoolify(Duration.ofHours(1), Duration.ofMinutes(1))) {
+            Map<String, String> env = environment(db, ecs);
+            Map<String, Map<String, String>> onPlatform = new java.util.LinkedHashMap<>();
+            onPlatform.put("aws", env);
+            onPlatform.put("k8s", onKubernetes(env, k8s));
+            onPlatform.put("coolify", onCoolify(env, coolify, db));
+            System.out.printf("cold starts, %d cores, median of %d fresh JVMs each, java %s, flags %s%n",
+                    Runtime.getRuntime().availableProcessors(), RUNS, System.getProperty("java.version"), LAMBDA_JAVA21_FLAGS);
+            for (Path jar : jars) {
+                measure(db, jar, onPlatform);
+            }
+        }
+    }
+
+    private static void measure(TestDatabase db, Path jar, Map<String, Map<String, String>> onPlatform) throws Exception {
         // the artifact as Lambda loads it, plus the probe and the event fixtures: nothing else
         String classpath = Stream.concat(Stream.of(jar.toAbsolutePath().toString()),
                         Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
                 .filter(p -> p.endsWith("functions/target/test-classes") || p.matches(".*/events-[^/]*\\.jar|.*/events/target/classes")))
                 .collect(Collectors.joining(File.pathSeparator));
-        try (TestDatabase db = TestDatabase.fresh(TestDatabase.Adapter.DATA_API); FakeEcs ecs = new FakeEcs();
-             FakeKubernetesApi k8s = new FakeKubernetesApi(); FakeCoolify coolify = new FakeCoolify(Duration.ofHours(1), Duration.ofMinutes(1))) {
-            Map<String, String> env = environment(db, ecs);
-            System.out.printf("cold starts, %d cores, median of %d fresh JVMs each, java %s, flags %s%n",
-                    Runtime.getRuntime().availableProcessors(), RUNS, System.getProperty("java.version"), LAMBDA_JAVA21_FLAGS);
-            System.out.printf("%s: %.1f MB, %d classes%n", jar, Files.size(jar) / 1e6, classes(jar));
-            Map<String, Run> plain = new HashMap<>();
-            Map<String, Run> primed = new HashMap<>();
-            for (String handler : List.of("trivial", "deploy", "status", "processQueue")) {
-                plain.put(handler, median(db, classpath, env, handler, false));
-                primed.put(handler, median(db, classpath, env, handler, true));
-            }
-            Run base = plain.get("trivial");
-            double baseTotal = base.constructMs() + base.firstMs();
-            System.out.printf("%-13s %10s %10s %10s %14s %12s %10s%n", "handler", "(a) ms", "(b) ms", "(c) ms",
-                    "(d) primed ms", "(a+b)/triv", "(d)/(c)");
-            for (String handler : plain.keySet().stream().sorted().toList()) {
-                Run r = plain.get(handler);
-                Run p = primed.get(handler);
-                System.out.printf("%-13s %10.1f %10.1f %10.2f %14.1f %11.1fx %10s%n", handler, r.constructMs(),
-                        r.firstMs(), r.secondMs(), p.firstMs(), (r.constructMs() + r.firstMs()) / baseTotal,
-                        handler.equals("trivial") ? "-" : "%.1fx".formatted(p.firstMs() / r.secondMs())); // its calls take ~0
-            }
-            Map<String, Run> plainDeploys = new java.util.LinkedHashMap<>(Map.of("aws", plain.get("deploy")));
-            Map<String, Run> primedDeploys = new java.util.LinkedHashMap<>(Map.of("aws", primed.get("deploy")));
-            Map<String, Map<String, String>> onPlatform = new java.util.LinkedHashMap<>();
-            onPlatform.put("aws", env);
-            onPlatform.put("k8s", onKubernetes(env, k8s));
-            onPlatform.put("coolify", onCoolify(env, coolify, db));
-            for (Map.Entry<String, Map<String, String>> platform : onPlatform.entrySet()) {
-                if (platform.getKey().equals("aws")) {
-                    continue; // measured above
-                }
-                plainDeploys.put(platform.getKey(), median(db, classpath, platform.getValue(), "deploy", false));
-                primedDeploys.put(platform.getKey(), median(db, classpath, platform.getValue(), "deploy", true));
-            }
-            List<String> platforms = List.of("aws", "k8s", "coolify");
-            System.out.printf("%ndeploy per platform    %10s %10s %10s%n", "aws (ECS)", "k8s", "coolify");
-            row("(b) first ms", platforms.stream().map(n -> plainDeploys.get(n).firstMs()).toList());
-            row("(c) warm ms", platforms.stream().map(n -> plainDeploys.get(n).secondMs()).toList());
-            row("(d) primed first ms", platforms.stream().map(n -> primedDeploys.get(n).firstMs()).toList());
-            row("(d)/(c)", platforms.stream().map(n -> primedDeploys.get(n).firstMs()
-                    / Math.max(0.001, plainDeploys.get(n).secondMs())).toList());
-            profile(db, classpath, onPlatform);
+        Map<String, String> env = onPlatform.get("aws");
+        System.out.printf("%n%s: %.1f MB, %d entries, %d classes%n", jar, Files.size(jar) / 1e6, entries(jar, ""),
+                entries(jar, ".class"));
+        Map<String, Run> plain = new HashMap<>();
+        Map<String, Run> primed = new HashMap<>();
+        for (String handler : List.of("trivial", "deploy", "status", "processQueue")) {
+            plain.put(handler, median(db, classpath, env, handler, false));
+            primed.put(handler, median(db, classpath, env, handler, true));
         }
+        Run base = plain.get("trivial");
+        double baseTotal = base.constructMs() + base.firstMs();
+        System.out.printf("%-13s %10s %10s %10s %14s %12s %10s%n", "handler", "(a) ms", "(b) ms", "(c) ms",
+                "(d) primed ms", "(a+b)/triv", "(d)/(c)");
+        for (String handler : plain.keySet().stream().sorted().toList()) {
+            Run r = plain.get(handler);
+            Run p = primed.get(handler);
+            System.out.printf("%-13s %10.1f %10.1f %10.2f %14.1f %11.1fx %10s%n", handler, r.constructMs(),
+                    r.firstMs(), r.secondMs(), p.firstMs(), (r.constructMs() + r.firstMs()) / baseTotal,
+                    handler.equals("trivial") ? "-" : "%.1fx".formatted(p.firstMs() / r.secondMs())); // its calls take ~0
+        }
+        Map<String, Run> plainDeploys = new java.util.LinkedHashMap<>(Map.of("aws", plain.get("deploy")));
+        Map<String, Run> primedDeploys = new java.util.LinkedHashMap<>(Map.of("aws", primed.get("deploy")));
+        for (String platform : List.of("k8s", "coolify")) {
+            plainDeploys.put(platform, median(db, classpath, onPlatform.get(platform), "deploy", false));
+            primedDeploys.put(platform, median(db, classpath, onPlatform.get(platform), "deploy", true));
+        }
+        List<String> platforms = List.of("aws", "k8s", "coolify");
+        System.out.printf("%ndeploy per platform    %10s %10s %10s%n", "aws (ECS)", "k8s", "coolify");
+        row("(b) first ms", platforms.stream().map(n -> plainDeploys.get(n).firstMs()).toList());
+        row("(c) warm ms", platforms.stream().map(n -> plainDeploys.get(n).secondMs()).toList());
+        row("(d) primed first ms", platforms.stream().map(n -> primedDeploys.get(n).firstMs()).toList());
+        row("(d)/(c)", platforms.stream().map(n -> primedDeploys.get(n).firstMs()
+                / Math.max(0.001, plainDeploys.get(n).secondMs())).toList());
+        profile(db, classpath, onPlatform);
     }
 
     /**
@@ -131,9 +140,10 @@ public final class ColdStartBenchmark {
         System.out.printf("%-22s %10.1f %10.1f %10.1f%n", name, values.get(0), values.get(1), values.get(2));
     }
 
-    private static long classes(Path jar) throws java.io.IOException {
+    /** The jar's entries whose names end so ("": all of them). */
+    private static long entries(Path jar, String ending) throws java.io.IOException {
         try (ZipFile zip = new ZipFile(jar.toFile())) {
-            return zip.stream().filter(e -> e.getName().endsWith(".class")).count();
+            return zip.stream().filter(e -> e.getName().endsWith(ending)).count();
         }
     }
 
