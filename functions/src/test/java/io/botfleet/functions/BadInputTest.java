@@ -85,6 +85,12 @@ class BadInputTest {
                         "invalid-request", "/startTime"),
                 Arguments.of("an end in 2101", deploy(valid, "\"endTime\":\"2101-01-01T00:00:00Z\""),
                         "invalid-request", "/endTime"),
+                // whole numbers past a long's range are refused, not wrapped into it (2^64 + 5 is not 5 ms)
+                Arguments.of("a leave timeout past the range of a long", deploy(valid,
+                        "\"automaticLeave\":{\"waitingRoomTimeoutMs\":18446744073709551621}"),
+                        "invalid-request", "/automaticLeave/waitingRoomTimeoutMs"),
+                Arguments.of("a status that is an object", callback("{\"status\":{\"name\":\"IN_CALL\"}}"),
+                        "invalid-request", "/status"),
                 Arguments.of("a start in the year 10000", deploy(valid, "\"startTime\":\"+10000-01-01T00:00:00Z\""),
                         "invalid-request", "/startTime"),
                 Arguments.of("a list from 1999", list(Map.of("createdAfter", "1999-12-31T23:59:59Z")),

@@ -167,7 +167,8 @@ public final class DeployRequest {
         if (node == null || node.isNull()) {
             return fallback;
         }
-        if (!node.isIntegralNumber() || node.asLong() < 1 || node.asLong() > MAX_LEAVE_MS) {
+        // canConvertToLong first: past a long's range, asLong() would wrap the number into it
+        if (!node.isIntegralNumber() || !node.canConvertToLong() || node.asLong() < 1 || node.asLong() > MAX_LEAVE_MS) {
             error("/automaticLeave/" + field, "must be a whole number of milliseconds from 1 to " + MAX_LEAVE_MS);
             return fallback;
         }
