@@ -1,7 +1,5 @@
 package io.botfleet;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.botfleet.log.ErrorObject;
 import java.time.Instant;
 import java.util.List;
@@ -9,6 +7,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * One JSON object per line on standard output, as CloudWatch Logs and {@code jq} like it:
@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@code error: {type, message, stack}} ({@link ErrorObject}), with no text a library wrote.
  */
 public final class Log {
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final JsonMapper MAPPER = JsonMapping.MAPPER;
     private static final List<String> LEVELS = List.of("INFO", "WARN", "ERROR");
     /**
      * {@code botfleet.log.level} (system property), else {@code LOG_LEVEL}, else the level of the

@@ -3,8 +3,6 @@ package io.botfleet;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -13,10 +11,12 @@ import java.util.Map;
 import java.util.concurrent.Executors;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /** The invocation's fields on every line: botfleet's, a library's, and those of its platform-call threads. */
 class LogTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final JsonMapper JSON = JsonMapper.shared();
 
     @Test
     void theInvocationFollowsItsWorkOntoOtherThreadsAndLibraryLinesAreJson() throws Exception {
@@ -38,13 +38,13 @@ class LogTest {
         }
         List<JsonNode> lines = captured.toString(StandardCharsets.UTF_8).lines().map(LogTest::json).toList();
         assertThat(lines).hasSize(4);
-        assertThat(lines.get(0).path("requestId").asText()).isEqualTo("req-42");
-        assertThat(lines.get(1).path("requestId").asText()).as("carried onto the call's thread").isEqualTo("req-42");
+        assertThat(lines.get(0).path("requestId").asString()).isEqualTo("req-42");
+        assertThat(lines.get(1).path("requestId").asString()).as("carried onto the call's thread").isEqualTo("req-42");
         assertThat(lines.get(1).path("botId").asInt()).isEqualTo(7);
         assertThat(lines.get(2).has("requestId")).as("not carried where not asked").isFalse();
-        assertThat(lines.get(3).path("logger").asText()).isEqualTo("com.zaxxer.hikari.HikariDataSource");
-        assertThat(lines.get(3).path("message").asText()).isEqualTo("pool botfleet slow");
-        assertThat(lines.get(3).path("requestId").asText()).isEqualTo("req-42");
+        assertThat(lines.get(3).path("logger").asString()).isEqualTo("com.zaxxer.hikari.HikariDataSource");
+        assertThat(lines.get(3).path("message").asString()).isEqualTo("pool botfleet slow");
+        assertThat(lines.get(3).path("requestId").asString()).isEqualTo("req-42");
         assertThat(lines).allSatisfy(l -> assertThat(l.has("cold_start")).isTrue());
     }
 
@@ -62,9 +62,9 @@ class LogTest {
             System.setOut(original);
         }
         JsonNode error = json(captured.toString(StandardCharsets.UTF_8).strip()).path("error");
-        assertThat(error.path("type").asText()).isEqualTo("java.lang.IllegalStateException");
-        assertThat(error.path("message").asText()).isEqualTo("the deploy of bot 7 failed");
-        String stack = error.path("stack").asText();
+        assertThat(error.path("type").asString()).isEqualTo("java.lang.IllegalStateException");
+        assertThat(error.path("message").asString()).isEqualTo("the deploy of bot 7 failed");
+        String stack = error.path("stack").asString();
         assertThat(stack).startsWith("\tat io.botfleet.LogTest.anErrorLineCarriesTheErrorAsTypeMessageAndStack(LogTest.java:")
                 .contains("\nCaused by: java.lang.NumberFormatException\n\tat java.base/java.lang.NumberFormatException.")
                 .doesNotContain("planted-Secret");
@@ -86,11 +86,11 @@ class LogTest {
             System.setOut(original);
         }
         JsonNode line = json(captured.toString(StandardCharsets.UTF_8).strip());
-        assertThat(line.path("event").asText()).isEqualTo("bot.stop_deferred");
+        assertThat(line.path("event").asString()).isEqualTo("bot.stop_deferred");
         assertThat(line.path("botId").asInt()).isEqualTo(7);
-        assertThat(line.at("/error/type").asText()).isEqualTo("java.lang.IllegalStateException");
-        assertThat(line.at("/error/message").asText()).isEqualTo("the stop of bot 7 is owed");
-        assertThat(line.at("/error/stack").asText()).contains("\n\tSuppressed: java.lang.IllegalArgumentException\n\t\tat ")
+        assertThat(line.at("/error/type").asString()).isEqualTo("java.lang.IllegalStateException");
+        assertThat(line.at("/error/message").asString()).isEqualTo("the stop of bot 7 is owed");
+        assertThat(line.at("/error/stack").asString()).contains("\n\tSuppressed: java.lang.IllegalArgumentException\n\t\tat ")
                 .doesNotContain("planted-Secret");
     }
 

@@ -1,7 +1,6 @@
 package io.botfleet.functions;
 
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
-import com.fasterxml.jackson.databind.JsonNode;
 import io.botfleet.Services;
 import io.botfleet.bot.BotStatus;
 import io.botfleet.deployment.BotDeploymentService;
@@ -18,6 +17,7 @@ import io.botfleet.functions.http.Problem;
 import io.botfleet.functions.http.Views;
 import java.util.List;
 import java.util.Map;
+import tools.jackson.databind.JsonNode;
 
 /**
  * The status routes: the bots page by page, a bot's view and history, the bot's own callbacks
@@ -58,7 +58,8 @@ public final class BotStatusHandler extends HttpFunction {
         JsonNode body = request.jsonBody("/reason"); // a reason is free text: tab and newline are fine
         BotStatus status = reportedStatus(body);
         boolean heartbeat = body.path("heartbeat").asBoolean(false);
-        String reason = body.hasNonNull("reason") ? body.get("reason").asText() : null;
+        // a number or true is taken as its text, an object or array as empty text
+        String reason = body.hasNonNull("reason") ? body.get("reason").asString("") : null;
         if (status == null && !heartbeat) {
             throw Problem.invalid("send a status, a heartbeat, or both",
                     List.of(new Problem.FieldError("/status", "is required when heartbeat is not true")));
@@ -105,8 +106,8 @@ public final class BotStatusHandler extends HttpFunction {
             return null;
         }
         try {
-            BotStatus status = BotStatus.valueOf(node.asText());
-            if (status.isReportable() && node.isTextual()) {
+            BotStatus status = node.isString() ? BotStatus.valueOf(node.stringValue()) : null;
+            if (status != null && status.isReportable()) {
                 return status;
             }
         } catch (IllegalArgumentException ignored) {

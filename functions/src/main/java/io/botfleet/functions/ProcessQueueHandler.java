@@ -6,7 +6,6 @@ import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import com.amazonaws.services.lambda.runtime.events.ScheduledEvent;
 import io.botfleet.Log;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.botfleet.Services;
 import io.botfleet.deployment.DeploymentQueue;
 import io.botfleet.functions.http.Json;
@@ -20,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * processQueue, for both of its triggers: the EventBridge schedule ({@link #handleRequest}) and
@@ -116,7 +116,7 @@ public final class ProcessQueueHandler implements RequestHandler<ScheduledEvent,
         long seconds = oldest == null ? 0 : Math.max(0, Duration.between(oldest, Instant.now()).toSeconds());
         ObjectNode line = Json.object();
         line.putObject("_aws").put("Timestamp", System.currentTimeMillis()).putArray("CloudWatchMetrics").addObject()
-                .put("Namespace", "botfleet").<ObjectNode>set("Dimensions", Json.MAPPER.createArrayNode().add(Json.MAPPER.createArrayNode()))
+                .put("Namespace", "botfleet").set("Dimensions", Json.MAPPER.createArrayNode().add(Json.MAPPER.createArrayNode()))
                 .putArray("Metrics").addObject().put("Name", "OldestQueuedBotAgeSeconds").put("Unit", "Seconds");
         line.put("OldestQueuedBotAgeSeconds", seconds);
         System.out.println(line);

@@ -5,14 +5,14 @@ import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.amazonaws.services.lambda.runtime.events.ScheduledEvent;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import io.botfleet.functions.BotStatusHandler;
 import io.botfleet.functions.DeployBotHandler;
 import io.botfleet.functions.Priming;
 import io.botfleet.functions.ProcessQueueHandler;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * One cold start, in the JVM {@link ColdStartBenchmark} started for it: constructs one handler
@@ -79,7 +79,7 @@ public final class ColdStartProbe {
     /** A fixture of events/, read with the Jackson the artifact carries (nothing else on the class path). */
     private static APIGatewayV2HTTPEvent httpEvent(String fixture) throws IOException {
         try (InputStream in = ColdStartProbe.class.getClassLoader().getResourceAsStream(fixture)) {
-            return new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
+            return JsonMapper.builder().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build()
                     .readValue(in, APIGatewayV2HTTPEvent.class);
         }
     }

@@ -3,7 +3,6 @@ package io.botfleet.functions;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.amazonaws.services.lambda.runtime.tests.EventLoader;
-import com.fasterxml.jackson.databind.JsonNode;
 import io.botfleet.Services;
 import io.botfleet.functions.http.Json;
 import io.botfleet.testing.FakePlatform;
@@ -13,6 +12,7 @@ import java.time.Clock;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import tools.jackson.databind.JsonNode;
 
 /** The four functions over one fresh database and two fake platforms (k8s limit 2, aws limit 1). */
 final class Api implements AutoCloseable {

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
-import com.fasterxml.jackson.databind.JsonNode;
 import io.botfleet.bot.BotTokens;
 import io.botfleet.testing.Fixtures;
 import java.util.Map;
@@ -15,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import tools.jackson.databind.JsonNode;
 
 /** Bad input gets a 400 problem+json naming what is wrong, and changes no row anywhere. */
 class BadInputTest {
@@ -85,6 +85,12 @@ class BadInputTest {
                         "invalid-request", "/startTime"),
                 Arguments.of("an end in 2101", deploy(valid, "\"endTime\":\"2101-01-01T00:00:00Z\""),
                         "invalid-request", "/endTime"),
+                // whole numbers past a long's range are refused, not wrapped into it (2^64 + 5 is not 5 ms)
+                Arguments.of("a leave timeout past the range of a long", deploy(valid,
+                        "\"automaticLeave\":{\"waitingRoomTimeoutMs\":18446744073709551621}"),
+                        "invalid-request", "/automaticLeave/waitingRoomTimeoutMs"),
+                Arguments.of("a status that is an object", callback("{\"status\":{\"name\":\"IN_CALL\"}}"),
+                        "invalid-request", "/status"),
                 Arguments.of("a start in the year 10000", deploy(valid, "\"startTime\":\"+10000-01-01T00:00:00Z\""),
                         "invalid-request", "/startTime"),
                 Arguments.of("a list from 1999", list(Map.of("createdAfter", "1999-12-31T23:59:59Z")),
@@ -175,12 +181,12 @@ class BadInputTest {
         assertThat(response.getStatusCode()).isEqualTo(status);
         assertThat(response.getHeaders()).containsEntry("Content-Type", "application/problem+json");
         JsonNode problem = Api.body(response);
-        assertThat(problem.get("type").asText()).isEqualTo("urn:botfleet:problem:" + type);
+        assertThat(problem.get("type").asString()).isEqualTo("urn:botfleet:problem:" + type);
         assertThat(problem.get("status").asInt()).isEqualTo(status);
-        assertThat(problem.get("title").asText()).isNotBlank();
-        assertThat(problem.get("detail").asText()).isNotBlank();
+        assertThat(problem.get("title").asString()).isNotBlank();
+        assertThat(problem.get("detail").asString()).isNotBlank();
         if (pointer != null) {
-            assertThat(problem.get("errors")).extracting(e -> e.get("pointer").asText()).contains(pointer);
+            assertThat(problem.get("errors")).extracting(e -> e.get("pointer").asString()).contains(pointer);
         }
         assertThat(api.db.count("SELECT count(*) AS n FROM bots")).as("no bot written").isEqualTo(bots);
         assertThat(api.tables()).as("tables unchanged").isEqualTo(before);

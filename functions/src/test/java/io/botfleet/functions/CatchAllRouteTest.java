@@ -25,7 +25,7 @@ class CatchAllRouteTest {
     void aDeployThroughTheDefaultRouteDeploysTheBot() {
         APIGatewayV2HTTPResponse response = all.handleRequest(Api.event("apigw/default-route-deploy-bot.json"), null);
         assertThat(response.getStatusCode()).as(response.getBody()).isEqualTo(201);
-        assertThat(Api.body(response).get("platform").asText()).isEqualTo("k8s");
+        assertThat(Api.body(response).get("platform").asString()).isEqualTo("k8s");
 
         APIGatewayV2HTTPEvent again = Api.event("apigw/default-route-deploy-bot.json");
         again.getHeaders().remove("idempotency-key");

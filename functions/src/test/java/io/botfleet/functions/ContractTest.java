@@ -4,13 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
-import com.fasterxml.jackson.databind.JsonNode;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
 
 /**
  * The OpenAPI document is a judge that can say no: answers with a wrong field fail it; it names
@@ -50,12 +49,11 @@ class ContractTest {
         APIGatewayV2HTTPResponse served = api.call(get);
         assertThat(served.getStatusCode()).as("no API token needed").isEqualTo(200);
         JsonNode document = Api.body(served);
-        assertThat(document.get("openapi").asText()).isEqualTo("3.1.0");
+        assertThat(document.get("openapi").asString()).isEqualTo("3.1.0");
 
         Set<String> documented = new HashSet<>();
-        for (Iterator<Map.Entry<String, JsonNode>> paths = document.get("paths").fields(); paths.hasNext(); ) {
-            Map.Entry<String, JsonNode> path = paths.next();
-            path.getValue().fieldNames().forEachRemaining(method -> documented.add(method.toUpperCase() + " " + path.getKey()));
+        for (Map.Entry<String, JsonNode> path : document.get("paths").properties()) {
+            path.getValue().propertyNames().forEach(method -> documented.add(method.toUpperCase() + " " + path.getKey()));
         }
         assertThat(documented).isEqualTo(new ApiHandler(api.services).routeKeys());
     }

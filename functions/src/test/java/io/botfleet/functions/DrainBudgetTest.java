@@ -3,7 +3,6 @@ package io.botfleet.functions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.amazonaws.services.lambda.runtime.events.ScheduledEvent;
-import com.fasterxml.jackson.databind.JsonNode;
 import io.botfleet.functions.http.Json;
 import io.botfleet.local.LocalContext;
 import java.io.ByteArrayOutputStream;
@@ -13,6 +12,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
 
 /**
  * A drain given less time than its longest part needs (the reconcile: a list, then the calls it
@@ -30,10 +30,10 @@ class DrainBudgetTest {
                     api.processQueue.handleRequest(new ScheduledEvent(), new LocalContext("processQueue", Duration.ofSeconds(40)));
                 }
             });
-            List<JsonNode> said = lines.stream().filter(l -> "queue.budget_too_small".equals(l.path("event").asText())).toList();
+            List<JsonNode> said = lines.stream().filter(l -> "queue.budget_too_small".equals(l.path("event").asString())).toList();
             assertThat(said).as("said once, at the first drain; lines: %s", lines).hasSize(1);
-            assertThat(said.get(0).path("level").asText()).isEqualTo("ERROR");
-            assertThat(said.get(0).path("settings").asText()).contains("PLATFORM_CALL_TIMEOUT");
+            assertThat(said.get(0).path("level").asString()).isEqualTo("ERROR");
+            assertThat(said.get(0).path("settings").asString()).contains("PLATFORM_CALL_TIMEOUT");
             // 2 x PLATFORM_CALL_TIMEOUT for the reconcile, after the drain's first statements (5 s), and the margin (5 s)
             assertThat(said.get(0).path("neededMs").asLong()).isEqualTo(Duration.ofSeconds(70).toMillis());
             assertThat(api.processQueue.minimumTimeout()).isEqualTo(Duration.ofSeconds(70));
@@ -45,7 +45,7 @@ class DrainBudgetTest {
         try (Api api = new Api(DEFAULT_CALLS)) {
             List<JsonNode> lines = logLinesOf(() -> api.processQueue.handleRequest(new ScheduledEvent(),
                     new LocalContext("processQueue", Duration.ofSeconds(120))));
-            assertThat(lines).noneMatch(l -> "queue.budget_too_small".equals(l.path("event").asText()));
+            assertThat(lines).noneMatch(l -> "queue.budget_too_small".equals(l.path("event").asString()));
         }
     }
 

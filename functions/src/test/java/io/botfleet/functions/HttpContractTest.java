@@ -8,13 +8,13 @@ import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import com.amazonaws.services.lambda.runtime.events.ScheduledEvent;
 import com.amazonaws.services.lambda.runtime.tests.annotations.Event;
-import com.fasterxml.jackson.databind.JsonNode;
 import io.botfleet.bot.BotTokens;
 import io.botfleet.testing.Fixtures;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import tools.jackson.databind.JsonNode;
 
 /** Every route and trigger, driven by the real-shaped fixtures under events/. */
 class HttpContractTest {
@@ -36,9 +36,9 @@ class HttpContractTest {
         APIGatewayV2HTTPResponse first = api.call(event);
         assertThat(first.getStatusCode()).isEqualTo(201);
         JsonNode body = Api.body(first);
-        assertThat(body.get("status").asText()).isEqualTo("DEPLOYING");
-        assertThat(body.get("platform").asText()).isEqualTo("k8s");
-        assertThat(body.get("platformIdentifier").asText()).isEqualTo("k8s-" + body.get("id").asLong());
+        assertThat(body.get("status").asString()).isEqualTo("DEPLOYING");
+        assertThat(body.get("platform").asString()).isEqualTo("k8s");
+        assertThat(body.get("platformIdentifier").asString()).isEqualTo("k8s-" + body.get("id").asLong());
 
         for (int i = 0; i < 2; i++) {
             event.getHeaders().put("idempotency-key", "other-" + i);
@@ -47,7 +47,7 @@ class HttpContractTest {
         event.getHeaders().put("idempotency-key", "queued");
         APIGatewayV2HTTPResponse queued = api.call(event);
         assertThat(queued.getStatusCode()).isEqualTo(202);
-        assertThat(Api.body(queued).get("status").asText()).isEqualTo("QUEUED");
+        assertThat(Api.body(queued).get("status").asString()).isEqualTo("QUEUED");
         assertThat(Api.body(queued).get("queuePosition").asLong()).isEqualTo(1);
         assertThat(Api.body(queued).get("estimatedWaitMs").asLong()).isPositive();
     }
@@ -71,7 +71,7 @@ class HttpContractTest {
         event.setBody(event.getBody().replace("Notetaker", "Someone else"));
         APIGatewayV2HTTPResponse reused = api.call(event);
         assertThat(reused.getStatusCode()).isEqualTo(422);
-        assertThat(Api.body(reused).get("type").asText()).isEqualTo("urn:botfleet:problem:idempotency-key-reused");
+        assertThat(Api.body(reused).get("type").asString()).isEqualTo("urn:botfleet:problem:idempotency-key-reused");
     }
 
     @Test
@@ -88,7 +88,7 @@ class HttpContractTest {
         String before = api.tables();
         APIGatewayV2HTTPResponse reused = api.call(other);
         assertThat(reused.getStatusCode()).as("another meeting password under the same key").isEqualTo(422);
-        assertThat(Api.body(reused).get("type").asText()).isEqualTo("urn:botfleet:problem:idempotency-key-reused");
+        assertThat(Api.body(reused).get("type").asString()).isEqualTo("urn:botfleet:problem:idempotency-key-reused");
         assertThat(api.tables()).isEqualTo(before);
 
         APIGatewayV2HTTPEvent reordered = Api.withBody("apigw/deploy-bot.json",
@@ -108,8 +108,8 @@ class HttpContractTest {
         assertThat(response.getStatusCode()).isEqualTo(200);
         JsonNode body = Api.body(response);
         assertThat(body.get("id").asLong()).isEqualTo(1);
-        assertThat(body.get("status").asText()).isEqualTo("DEPLOYING");
-        assertThat(body.get("platformStatus").asText()).isEqualTo("RUNNING");
+        assertThat(body.get("status").asString()).isEqualTo("DEPLOYING");
+        assertThat(body.get("platformStatus").asString()).isEqualTo("RUNNING");
         assertThat(body.has("lastHeartbeat")).isTrue();
         assertThat(api.call(Api.forBot("apigw/get-bot.json", "999")).getStatusCode()).isEqualTo(404);
     }
@@ -125,14 +125,14 @@ class HttpContractTest {
 
         event.getHeaders().put("x-bot-token", new BotTokens(Fixtures.SECRET).tokenFor(id));
         assertThat(api.call(event).getStatusCode()).isEqualTo(200);
-        assertThat(Api.body(api.call(Api.event("apigw/get-bot.json"))).get("status").asText()).isEqualTo("IN_CALL");
+        assertThat(Api.body(api.call(Api.event("apigw/get-bot.json"))).get("status").asString()).isEqualTo("IN_CALL");
 
         event.setBody("{\"status\":\"DONE\"}");
         assertThat(api.call(event).getStatusCode()).isEqualTo(200);
         event.setBody("{\"status\":\"IN_CALL\"}");
         APIGatewayV2HTTPResponse late = api.call(event);
         assertThat(late.getStatusCode()).isEqualTo(409);
-        assertThat(Api.body(late).get("currentStatus").asText()).isEqualTo("DONE");
+        assertThat(Api.body(late).get("currentStatus").asString()).isEqualTo("DONE");
     }
 
     @ParameterizedTest
@@ -141,7 +141,7 @@ class HttpContractTest {
         deployOne();
         APIGatewayV2HTTPResponse response = api.call(event);
         assertThat(response.getStatusCode()).isEqualTo(202);
-        assertThat(Api.body(response).get("status").asText()).isEqualTo("DONE");
+        assertThat(Api.body(response).get("status").asString()).isEqualTo("DONE");
         assertThat(api.k8s.live()).isEmpty();
         assertThat(api.call(event).getStatusCode()).as("a second stop is a no-op").isEqualTo(202);
     }
@@ -151,10 +151,10 @@ class HttpContractTest {
     void capacityShowsLimitsUseAndTheQueue(APIGatewayV2HTTPEvent event) {
         deployOne();
         JsonNode body = Api.body(api.call(event));
-        assertThat(body.get("platforms").get(0).get("platform").asText()).isEqualTo("k8s");
+        assertThat(body.get("platforms").get(0).get("platform").asString()).isEqualTo("k8s");
         assertThat(body.get("platforms").get(0).get("limit").asInt()).isEqualTo(2);
         assertThat(body.get("platforms").get(0).get("used").asInt()).isEqualTo(1);
-        assertThat(body.get("platforms").get(1).get("platform").asText()).isEqualTo("aws");
+        assertThat(body.get("platforms").get(1).get("platform").asString()).isEqualTo("aws");
         assertThat(body.get("queue").get("waiting").asLong()).isZero();
     }
 
@@ -220,8 +220,8 @@ class HttpContractTest {
         APIGatewayV2HTTPResponse own = api.call(read);
         assertThat(own.getStatusCode()).isEqualTo(200);
         JsonNode config = Api.body(own);
-        assertThat(config.at("/meeting/url").asText()).isEqualTo("https://meet.google.com/abc-defg-hij");
-        assertThat(config.get("displayName").asText()).isEqualTo("Notetaker");
+        assertThat(config.at("/meeting/url").asString()).isEqualTo("https://meet.google.com/abc-defg-hij");
+        assertThat(config.get("displayName").asString()).isEqualTo("Notetaker");
         assertThat(config.at("/automaticLeave/waitingRoomTimeoutMs").asLong()).isEqualTo(600_000);
         var environment = new io.botfleet.platform.BotEnvironment("https://botfleet.example.com",
                 new BotTokens(Fixtures.SECRET)).forBot(api.services.bots().find(id));
@@ -242,7 +242,7 @@ class HttpContractTest {
             APIGatewayV2HTTPResponse gone = api.call(ownConfig(id));
             assertThat(gone.getStatusCode()).as("config of ended bot " + id).isEqualTo(410);
             assertThat(gone.getHeaders()).containsEntry("Content-Type", "application/problem+json");
-            assertThat(Api.body(gone).get("type").asText()).isEqualTo("urn:botfleet:problem:bot-ended");
+            assertThat(Api.body(gone).get("type").asString()).isEqualTo("urn:botfleet:problem:bot-ended");
             assertThat(gone.getBody()).as("no part of the config in the answer").doesNotContain("meet.google.com");
             APIGatewayV2HTTPResponse late = api.call(callback(id, "{\"status\":\"IN_CALL\"}"));
             assertThat(late.getStatusCode()).as("the callback still refuses changes").isEqualTo(409);
@@ -272,7 +272,7 @@ class HttpContractTest {
 
         APIGatewayV2HTTPEvent events = Api.forBot("apigw/get-bot.json", Long.toString(id));
         events.setRouteKey("GET /bots/{id}/events");
-        assertThat(Api.body(api.call(events)).get("events")).extracting(e -> e.get("status").asText())
+        assertThat(Api.body(api.call(events)).get("events")).extracting(e -> e.get("status").asString())
                 .containsExactly("QUEUED", "DEPLOYING", "IN_CALL");
 
         APIGatewayV2HTTPEvent webhooks = Api.forBot("apigw/get-bot.json", Long.toString(id));

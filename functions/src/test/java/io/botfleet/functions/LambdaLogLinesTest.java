@@ -3,7 +3,6 @@ package io.botfleet.functions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
-import com.fasterxml.jackson.databind.JsonNode;
 import io.botfleet.functions.http.Json;
 import io.botfleet.local.LocalContext;
 import io.botfleet.platform.aws.FakeEcs;
@@ -19,6 +18,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
 
 /**
  * What a Lambda user sees in CloudWatch for a cold start and a first call: a fresh JVM with a
@@ -63,18 +63,18 @@ class LambdaLogLinesTest {
             assertThat(lines).as("the deploy logs").hasSizeGreaterThanOrEqualTo(2);
             for (JsonNode line : lines) {
                 assertThat(line.has("level") && (line.has("event") || line.has("message"))).as(line.toString()).isTrue();
-                assertThat(line.path("function_name").asText()).as(line.toString()).isEqualTo("botfleet-deploy");
-                assertThat(line.path("function_version").asText()).as(line.toString()).isEqualTo("7");
+                assertThat(line.path("function_name").asString()).as(line.toString()).isEqualTo("botfleet-deploy");
+                assertThat(line.path("function_version").asString()).as(line.toString()).isEqualTo("7");
                 assertThat(line.path("cold_start").isBoolean()).as(line.toString()).isTrue();
             }
             List<JsonNode> ofTheCall = lines.stream().filter(l -> l.has("requestId")).toList();
             assertThat(ofTheCall).as("lines of the first call").isNotEmpty()
                     .allSatisfy(l -> {
-                        assertThat(l.path("requestId").asText()).isEqualTo(ofTheCall.get(0).path("requestId").asText());
+                        assertThat(l.path("requestId").asString()).isEqualTo(ofTheCall.get(0).path("requestId").asString());
                         assertThat(l.path("cold_start").asBoolean()).isTrue();
-                        assertThat(l.path("xray_trace_id").asText()).isEqualTo("1-6748a1f0-2b3c4d5e6f708192a3b4c5d6");
+                        assertThat(l.path("xray_trace_id").asString()).isEqualTo("1-6748a1f0-2b3c4d5e6f708192a3b4c5d6");
                     });
-            assertThat(lines).as("the answer").anyMatch(l -> "answer".equals(l.path("event").asText())
+            assertThat(lines).as("the answer").anyMatch(l -> "answer".equals(l.path("event").asString())
                     && l.path("statusCode").asInt() == 201);
         }
     }

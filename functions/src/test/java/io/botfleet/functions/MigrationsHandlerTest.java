@@ -2,12 +2,12 @@ package io.botfleet.functions;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.core.type.TypeReference;
 import io.botfleet.functions.http.Json;
 import io.botfleet.testing.TestDatabase;
 import java.io.InputStream;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import tools.jackson.core.type.TypeReference;
 
 /**
  * The stack's migration step on real-shaped CloudFormation custom-resource events, through the

@@ -32,7 +32,7 @@ class RequestBudgetTest {
 
             assertThat(took).as("answered within the budget").isLessThan(Duration.ofMillis(2_800));
             assertThat(response.getStatusCode()).as(response.getBody()).isEqualTo(202);
-            assertThat(Api.body(response).get("status").asText()).isEqualTo("DEPLOYING");
+            assertThat(Api.body(response).get("status").asString()).isEqualTo("DEPLOYING");
             assertThat(api.db.text("SELECT deployment_platform AS s FROM bots")).as("pinned where it may run").isEqualTo("k8s");
             assertThat(api.k8s.live()).as("the container it started").hasSize(1);
         }

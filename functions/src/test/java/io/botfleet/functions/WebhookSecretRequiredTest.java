@@ -3,10 +3,10 @@ package io.botfleet.functions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
-import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
 
 /**
  * Where no {@code WEBHOOK_SECRET} is set, no webhook can be signed: a deploy with a
@@ -29,10 +29,10 @@ class WebhookSecretRequiredTest {
         assertThat(response.getStatusCode()).isEqualTo(400);
         assertThat(response.getHeaders()).containsEntry("Content-Type", "application/problem+json");
         JsonNode problem = Api.body(response);
-        assertThat(problem.get("type").asText()).isEqualTo("urn:botfleet:problem:invalid-request");
+        assertThat(problem.get("type").asString()).isEqualTo("urn:botfleet:problem:invalid-request");
         assertThat(problem.get("errors")).singleElement().satisfies(e -> {
-            assertThat(e.get("pointer").asText()).isEqualTo("/callbackUrl");
-            assertThat(e.get("detail").asText()).contains("WEBHOOK_SECRET");
+            assertThat(e.get("pointer").asString()).isEqualTo("/callbackUrl");
+            assertThat(e.get("detail").asString()).contains("WEBHOOK_SECRET");
         });
         assertThat(api.tables()).as("tables unchanged").isEqualTo(before);
     }

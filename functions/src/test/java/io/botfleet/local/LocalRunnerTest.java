@@ -2,7 +2,6 @@ package io.botfleet.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.botfleet.functions.http.Json;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -15,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
 
 /**
  * The README walk-through as a test: the runner on the embedded default, five simulated bots
@@ -50,7 +50,7 @@ class LocalRunnerTest {
         }
         try (LocalRunner again = LocalRunner.start(env)) {
             JsonNode bot = get("http://127.0.0.1:" + again.port() + "/bots/5");
-            assertThat(bot.get("status").asText()).isEqualTo("DONE");
+            assertThat(bot.get("status").asString()).isEqualTo("DONE");
         }
     }
 
@@ -65,7 +65,7 @@ class LocalRunnerTest {
             assertThat(post(base + "/bots", "{\"meetingUrl\":\"https://zoom.us/j/1\",\"endTime\":\"" + end + "\"}")
                     .statusCode()).isEqualTo(201);
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (!"DONE".equals(get(base + "/bots/1").get("status").asText())) {
+            while (!"DONE".equals(get(base + "/bots/1").get("status").asString())) {
                 assertThat(System.nanoTime()).as("left at its end time, not after 10 minutes").isLessThan(deadline);
                 Thread.sleep(200);
             }
@@ -86,8 +86,8 @@ class LocalRunnerTest {
                         .statusCode()).isEqualTo(201);
             }
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (!"IN_CALL".equals(get(base + "/bots/1").get("status").asText())
-                    || !"IN_CALL".equals(get(base + "/bots/2").get("status").asText())) {
+            while (!"IN_CALL".equals(get(base + "/bots/1").get("status").asString())
+                    || !"IN_CALL".equals(get(base + "/bots/2").get("status").asString())) {
                 assertThat(System.nanoTime()).as("both bots in their call").isLessThan(deadline);
                 Thread.sleep(100);
             }
@@ -96,7 +96,7 @@ class LocalRunnerTest {
         assertThat(botProcesses()).as("no bot process outlives the runner").isZero();
         try (LocalRunner again = LocalRunner.start(env)) {
             String base = "http://127.0.0.1:" + again.port();
-            assertThat(get(base + "/bots/1").get("status").asText()).isEqualTo("DONE");
+            assertThat(get(base + "/bots/1").get("status").asString()).isEqualTo("DONE");
             assertThat(get(base + "/capacity").get("platforms").get(0).get("used").asInt()).isZero();
             assertThat(post(base + "/bots", "{\"meeting\":{\"platform\":\"zoom\",\"url\":\"https://zoom.us/j/1\"}}")
                     .statusCode()).isEqualTo(201);
@@ -119,7 +119,7 @@ class LocalRunnerTest {
 
     private boolean allDone(String base) throws Exception {
         for (int id = 1; id <= 5; id++) {
-            if (!"DONE".equals(get(base + "/bots/" + id).get("status").asText())) {
+            if (!"DONE".equals(get(base + "/bots/" + id).get("status").asString())) {
                 return false;
             }
         }

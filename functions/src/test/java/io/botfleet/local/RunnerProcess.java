@@ -2,7 +2,6 @@ package io.botfleet.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.botfleet.functions.http.Json;
 import java.io.IOException;
 import java.net.URI;
@@ -20,6 +19,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import tools.jackson.databind.JsonNode;
 
 /**
  * The local runner as a user runs it: a process of its own ({@code java -cp} of the test class

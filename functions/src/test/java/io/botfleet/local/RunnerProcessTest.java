@@ -2,7 +2,6 @@ package io.botfleet.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
@@ -13,6 +12,7 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
 
 /**
  * The README's promises about the runner, on the runner as a user runs it: a real process in a
@@ -64,7 +64,7 @@ class RunnerProcessTest {
         RunnerProcess again = start(data, settings);
         for (int id = 1; id <= 2; id++) {
             JsonNode bot = again.get("/bots/" + id);
-            assertThat(bot.get("status").asText()).as("bot %d after the restart: %s", id, bot).isEqualTo("DONE");
+            assertThat(bot.get("status").asString()).as("bot %d after the restart: %s", id, bot).isEqualTo("DONE");
         }
         assertThat(again.get("/capacity").get("platforms").get(0).get("used").asInt()).as("units held").isZero();
         for (int i = 0; i < 2; i++) {
@@ -89,7 +89,7 @@ class RunnerProcessTest {
         }
         awaitStatus(runner, 1, "IN_CALL", Duration.ofSeconds(30));
         awaitStatus(runner, 2, "IN_CALL", Duration.ofSeconds(30));
-        long pid = Long.parseLong(runner.get("/bots/1").get("platformIdentifier").asText().substring("local-".length()));
+        long pid = Long.parseLong(runner.get("/bots/1").get("platformIdentifier").asString().substring("local-".length()));
         ProcessHandle bot = ProcessHandle.of(pid).orElseThrow();
 
         bot.destroyForcibly(); // SIGKILL: no callback, no goodbye
@@ -98,9 +98,9 @@ class RunnerProcessTest {
         // two intervals, plus the drains' own time and this test's polling on a busy machine
         Duration within = interval.multipliedBy(2).plusSeconds(2);
         JsonNode ended = awaitEnded(runner, 1, killed, within);
-        assertThat(ended.get("status").asText()).isEqualTo("FATAL");
-        assertThat(ended.get("statusReason").asText()).startsWith("CONTAINER_STOPPED");
-        assertThat(runner.get("/bots/2").get("status").asText()).as("the other bot goes on").isEqualTo("IN_CALL");
+        assertThat(ended.get("status").asString()).isEqualTo("FATAL");
+        assertThat(ended.get("statusReason").asString()).startsWith("CONTAINER_STOPPED");
+        assertThat(runner.get("/bots/2").get("status").asString()).as("the other bot goes on").isEqualTo("IN_CALL");
         assertThat(runner.get("/capacity").get("platforms").get(0).get("used").asInt()).as("the unit came back").isEqualTo(1);
         assertThat(runner.output()).as("the drain's time fits its parts").doesNotContain("queue.budget_too_small");
     }
@@ -159,7 +159,7 @@ class RunnerProcessTest {
 
     private static void awaitStatus(RunnerProcess runner, long id, String status, Duration within) throws Exception {
         long deadline = System.nanoTime() + within.toNanos();
-        while (!status.equals(runner.get("/bots/" + id).get("status").asText())) {
+        while (!status.equals(runner.get("/bots/" + id).get("status").asString())) {
             assertThat(System.nanoTime()).as("bot %d reaches %s", id, status).isLessThan(deadline);
             Thread.sleep(100);
         }
@@ -168,7 +168,7 @@ class RunnerProcessTest {
     private static JsonNode awaitEnded(RunnerProcess runner, long id, long since, Duration within) throws Exception {
         while (true) {
             JsonNode bot = runner.get("/bots/" + id);
-            String status = bot.get("status").asText();
+            String status = bot.get("status").asString();
             if (status.equals("DONE") || status.equals("FATAL")) {
                 return bot;
             }

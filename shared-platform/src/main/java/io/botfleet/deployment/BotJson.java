@@ -1,19 +1,19 @@
 package io.botfleet.deployment;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.MapperFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.module.SimpleModule;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
+import io.botfleet.JsonMapping;
 import io.botfleet.bot.AutomaticLeave;
 import io.botfleet.bot.BotConfig;
 import io.botfleet.bot.Meeting;
 import io.botfleet.bot.MeetingPlatform;
 import java.time.Instant;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.MapperFeature;
+import tools.jackson.databind.PropertyNamingStrategies;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.module.SimpleModule;
+import tools.jackson.databind.node.ObjectNode;
+import tools.jackson.databind.ser.std.ToStringSerializer;
 
 /**
  * The JSON columns of {@code bots} (the meeting and the automatic-leave timeouts), the JSON
@@ -21,12 +21,13 @@ import java.time.Instant;
  * canonical text of a deploy request, which its idempotency fingerprint hashes.
  */
 final class BotJson {
-    private static final ObjectMapper MAPPER = new ObjectMapper();
-    private static final ObjectMapper PARAMETERS = new ObjectMapper()
-            .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
+    private static final JsonMapper MAPPER = JsonMapping.MAPPER;
+    private static final JsonMapper PARAMETERS = JsonMapping.builder()
+            .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .build();
     // every record component by name, sorted, nulls included, each value escaped as JSON: a new
     // field joins the text by itself, and no field's text can pass for another field
-    private static final ObjectMapper CANONICAL = JsonMapper.builder()
+    private static final JsonMapper CANONICAL = JsonMapping.builder()
             .enable(MapperFeature.SORT_PROPERTIES_ALPHABETICALLY)
             .disable(MapperFeature.SORT_CREATOR_PROPERTIES_FIRST)
             .addModule(new SimpleModule().addSerializer(Instant.class, ToStringSerializer.instance))
@@ -46,7 +47,7 @@ final class BotJson {
 
     static Meeting meeting(String json) {
         JsonNode node = read(json);
-        return new Meeting(MeetingPlatform.fromWire(node.path("platform").asText()).orElseThrow(),
+        return new Meeting(MeetingPlatform.fromWire(node.path("platform").asString()).orElseThrow(),
                 text(node, "url"), text(node, "id"), text(node, "password"));
     }
 
@@ -69,7 +70,7 @@ final class BotJson {
     static String canonical(BotConfig config) {
         try {
             return CANONICAL.writeValueAsString(config);
-        } catch (JsonProcessingException e) {
+        } catch (JacksonException e) {
             throw new IllegalArgumentException("cannot write a request's canonical form", e);
         }
     }
@@ -78,20 +79,20 @@ final class BotJson {
     static String parameter(Object value) {
         try {
             return PARAMETERS.writeValueAsString(value);
-        } catch (JsonProcessingException e) {
+        } catch (JacksonException e) {
             throw new IllegalArgumentException("cannot write a JSON parameter", e);
         }
     }
 
     private static String text(JsonNode node, String field) {
         JsonNode value = node.get(field);
-        return value == null || value.isNull() ? null : value.asText();
+        return value == null || value.isNull() ? null : value.asString();
     }
 
     private static JsonNode read(String json) {
         try {
             return MAPPER.readTree(json);
-        } catch (JsonProcessingException e) {
+        } catch (JacksonException e) {
             throw new IllegalStateException("unreadable JSON column", e);
         }
     }

@@ -1,12 +1,12 @@
 package io.botfleet.deployment;
 
-import com.fasterxml.jackson.databind.node.TextNode;
 import io.botfleet.Log;
 import io.botfleet.platform.LazyClient;
 import java.time.Duration;
 import java.util.Map;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.sqs.SqsClient;
+import tools.jackson.databind.node.StringNode;
 
 /**
  * Sends a capacity-released message to the capacity queue, whose consumer is processQueue. A
@@ -31,7 +31,7 @@ public final class SqsCapacityReleasedPublisher implements CapacityReleasedPubli
 
     @Override
     public void capacityReleased(String platform) {
-        String body = "{\"type\":\"capacity-released\",\"platform\":" + TextNode.valueOf(platform) + "}";
+        String body = "{\"type\":\"capacity-released\",\"platform\":" + StringNode.valueOf(platform) + "}";
         try {
             sqs.get().sendMessage(request -> request.queueUrl(queueUrl).messageBody(body));
         } catch (SdkException e) {

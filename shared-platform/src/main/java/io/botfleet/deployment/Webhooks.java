@@ -1,13 +1,13 @@
 package io.botfleet.deployment;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.botfleet.JsonMapping;
 import io.botfleet.Log;
 import io.botfleet.platform.Budget;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Status webhooks: {@code {type: "bot.status_changed", timestamp, data: {botId, status,
@@ -16,7 +16,6 @@ import java.util.concurrent.Executors;
  * Sent at once after a change, best effort, and by every scheduled drain for what is due.
  */
 public final class Webhooks {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final int BATCH = 20;
 
     private final WebhookDeliveries deliveries;
@@ -68,7 +67,7 @@ public final class Webhooks {
     }
 
     static String body(WebhookDeliveries.Due d) {
-        ObjectNode body = JSON.createObjectNode();
+        ObjectNode body = JsonMapping.MAPPER.createObjectNode();
         body.put("type", "bot.status_changed");
         body.put("timestamp", d.at().toString());
         body.putObject("data").put("botId", d.botId()).put("status", d.status()).put("previousStatus", d.previousStatus())

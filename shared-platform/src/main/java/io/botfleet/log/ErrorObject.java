@@ -1,10 +1,10 @@
 package io.botfleet.log;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.Set;
+import tools.jackson.databind.node.JsonNodeFactory;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The {@code error} of a log line, in the shape of Powertools for AWS Lambda: {@code type} (the

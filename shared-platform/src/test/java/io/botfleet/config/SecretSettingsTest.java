@@ -3,8 +3,6 @@ package io.botfleet.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -14,13 +12,15 @@ import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * {@code X_SECRET_ARN} settings resolved through the real Secrets Manager SDK client against a
  * local endpoint that speaks its JSON protocol ({@code X-Amz-Target: secretsmanager.GetSecretValue}).
  */
 class SecretSettingsTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final JsonMapper JSON = JsonMapper.shared();
     private static final String TOKEN_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:botfleet/coolify-AbCdEf";
     private static final String GONE_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:botfleet/gone-XyZ";
     private final MockWebServer secretsManager = new MockWebServer();
@@ -32,8 +32,8 @@ class SecretSettingsTest {
             public MockResponse dispatch(RecordedRequest request) {
                 try {
                     JsonNode body = JSON.readTree(request.getBody().utf8());
-                    asked.add(request.getHeaders().get("X-Amz-Target") + " " + body.path("SecretId").asText());
-                    if (TOKEN_ARN.equals(body.path("SecretId").asText())) {
+                    asked.add(request.getHeaders().get("X-Amz-Target") + " " + body.path("SecretId").asString());
+                    if (TOKEN_ARN.equals(body.path("SecretId").asString())) {
                         return json(200, "{\"ARN\":\"" + TOKEN_ARN + "\",\"Name\":\"botfleet/coolify\","
                                 + "\"SecretString\":\"coolify-token-from-the-secret\",\"VersionId\":\"v1\"}");
                     }

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.ByteArrayOutputStream;
@@ -31,13 +29,15 @@ import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.sqs.SqsClient;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The adapter against the real SDK client and a fake SQS endpoint on loopback, so what is checked is
  * what actually goes over the wire (AWS JSON 1.0), not what a mock was told to expect.
  */
 class SqsCapacityReleasedPublisherTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final JsonMapper JSON = JsonMapper.shared();
     private static final String QUEUE_URL = "https://sqs.eu-west-1.amazonaws.com/123456789012/capacity";
 
     /** One request as the fake endpoint saw it. */
@@ -76,11 +76,11 @@ class SqsCapacityReleasedPublisherTest {
         assertThat(request.method()).isEqualTo("POST");
         assertThat(request.target()).isEqualTo("AmazonSQS.SendMessage");
         assertThat(request.contentType()).startsWith("application/x-amz-json-1.0");
-        assertThat(request.body().path("QueueUrl").asText()).isEqualTo(QUEUE_URL);
+        assertThat(request.body().path("QueueUrl").asString()).isEqualTo(QUEUE_URL);
         // The message body is itself JSON, read by processQueue: parse it rather than compare strings.
-        JsonNode message = JSON.readTree(request.body().path("MessageBody").asText());
-        assertThat(message.path("type").asText()).isEqualTo("capacity-released");
-        assertThat(message.path("platform").asText()).isEqualTo("k8s");
+        JsonNode message = JSON.readTree(request.body().path("MessageBody").asString());
+        assertThat(message.path("type").asString()).isEqualTo("capacity-released");
+        assertThat(message.path("platform").asString()).isEqualTo("k8s");
         assertThat(message.size()).isEqualTo(2);
     }
 
@@ -146,7 +146,7 @@ class SqsCapacityReleasedPublisherTest {
         String response = errorBody != null ? errorBody
                 // The SDK checks MD5OfMessageBody by default, so it must be the real digest of the body.
                 : "{\"MessageId\":\"5fea7756-0ea4-451a-a703-a558b933e274\",\"MD5OfMessageBody\":\""
-                        + md5Hex(body.path("MessageBody").asText()) + "\"}";
+                        + md5Hex(body.path("MessageBody").asString()) + "\"}";
         byte[] bytes = response.getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().set("Content-Type", "application/x-amz-json-1.0");
         exchange.sendResponseHeaders(status, bytes.length);

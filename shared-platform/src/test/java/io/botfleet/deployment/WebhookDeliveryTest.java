@@ -2,8 +2,6 @@ package io.botfleet.deployment;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.botfleet.Services;
 import io.botfleet.bot.BotConfig;
 import io.botfleet.bot.BotStatus;
@@ -27,6 +25,8 @@ import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Status webhooks against a real HTTP receiver: every signature checked with the Standard
@@ -37,7 +37,7 @@ import org.junit.jupiter.api.Test;
 class WebhookDeliveryTest {
     private static final byte[] KEY = "botfleet-test-webhook-key-32-bytes!!".getBytes(StandardCharsets.UTF_8);
     private static final String SECRET = "whsec_" + Base64.getEncoder().encodeToString(KEY);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final JsonMapper JSON = JsonMapper.shared();
 
     private final TestDatabase db = TestDatabase.fresh();
     private final MutableClock clock = new MutableClock();
@@ -75,7 +75,7 @@ class WebhookDeliveryTest {
                     mac.doFinal((id + "." + timestamp + "." + body).getBytes(StandardCharsets.UTF_8)));
             assertThat(request.getHeaders().get("webhook-signature")).as("signature of " + id).isEqualTo(expected);
             JsonNode json = JSON.readTree(body);
-            ((com.fasterxml.jackson.databind.node.ObjectNode) json).put("webhookId", id);
+            ((tools.jackson.databind.node.ObjectNode) json).put("webhookId", id);
             bodies.add(json);
         }
         return bodies;
@@ -94,13 +94,13 @@ class WebhookDeliveryTest {
         assertThat(webhooks.sendDue(Budget.of(Duration.ofSeconds(30)))).isEqualTo(4);
 
         List<JsonNode> got = received(4);
-        assertThat(got).extracting(b -> b.at("/data/status").asText()).containsExactly("QUEUED", "DEPLOYING", "IN_CALL", "DONE");
-        assertThat(got).extracting(b -> b.at("/data/previousStatus").asText(null)).containsExactly(null, "QUEUED", "DEPLOYING", "IN_CALL");
+        assertThat(got).extracting(b -> b.at("/data/status").asString()).containsExactly("QUEUED", "DEPLOYING", "IN_CALL", "DONE");
+        assertThat(got).extracting(b -> b.at("/data/previousStatus").asString(null)).containsExactly(null, "QUEUED", "DEPLOYING", "IN_CALL");
         assertThat(got).allSatisfy(b -> {
-            assertThat(b.get("type").asText()).isEqualTo("bot.status_changed");
+            assertThat(b.get("type").asString()).isEqualTo("bot.status_changed");
             assertThat(b.at("/data/botId").asLong()).isEqualTo(id);
         });
-        assertThat(got).extracting(b -> b.get("webhookId").asText()).doesNotHaveDuplicates();
+        assertThat(got).extracting(b -> b.get("webhookId").asString()).doesNotHaveDuplicates();
         assertThat(deliveries.of(id)).extracting(WebhookDeliveries.Attempted::state).containsOnly("DELIVERED");
     }
 
@@ -158,6 +158,6 @@ class WebhookDeliveryTest {
 
         clock.advance(WebhookDeliveries.LEASE.plusSeconds(1));
         assertThat(webhooks.sendDue(Budget.of(Duration.ofSeconds(30)))).isEqualTo(2);
-        assertThat(received(2)).extracting(b -> b.at("/data/status").asText()).containsExactly("QUEUED", "DEPLOYING");
+        assertThat(received(2)).extracting(b -> b.at("/data/status").asString()).containsExactly("QUEUED", "DEPLOYING");
     }
 }

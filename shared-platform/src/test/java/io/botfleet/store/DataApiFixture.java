@@ -1,9 +1,5 @@
 package io.botfleet.store;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
@@ -40,6 +36,10 @@ import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.rdsdata.RdsDataClient;
 import org.postgresql.core.BaseConnection;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * A local RDS Data API for tests: the REST-JSON wire protocol of {@code rds-data} 2018-08-01 (what
@@ -63,7 +63,7 @@ public final class DataApiFixture implements AutoCloseable {
             "/RollbackTransaction", "RollbackTransaction");
 
     private final DataSource dataSource;
-    private final ObjectMapper json = new ObjectMapper();
+    private final JsonMapper json = JsonMapper.shared();
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final HttpServer server;
     private final DataApiTransactions transactions = new DataApiTransactions();
@@ -196,7 +196,7 @@ public final class DataApiFixture implements AutoCloseable {
                     default -> endTransaction(request, false);
                 };
                 String afterCommitOf = failAfterCommitOf;
-                if (afterCommitOf != null && request.path("sql").asText("").contains(afterCommitOf)
+                if (afterCommitOf != null && request.path("sql").asString("").contains(afterCommitOf)
                         && failuresLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                     throw new DataApiError(failureType, "injected by DataApiFixture.failNextAfterCommit");
                 }
@@ -232,7 +232,7 @@ public final class DataApiFixture implements AutoCloseable {
     private ObjectNode executeStatement(JsonNode request) throws SQLException {
         String sql = required(request, "sql");
         DataApiRules.oneStatement(sql);
-        if (request.path("formatRecordsAs").asText("NONE").equals("JSON") || request.has("resultSetOptions")) {
+        if (request.path("formatRecordsAs").asString("NONE").equals("JSON") || request.has("resultSetOptions")) {
             throw new DataApiError("BadRequestException", "DataApiFixture supports neither formatRecordsAs JSON nor resultSetOptions");
         }
         boolean metadata = request.path("includeResultMetadata").asBoolean(false);
@@ -316,7 +316,7 @@ public final class DataApiFixture implements AutoCloseable {
     private ObjectNode onConnection(JsonNode request, boolean continueAfterTimeout, Work work) throws SQLException {
         required(request, "resourceArn");
         required(request, "secretArn");
-        String id = request.path("transactionId").asText("");
+        String id = request.path("transactionId").asString("");
         if (id.isEmpty()) {
             Connection connection = dataSource.getConnection();
             try {
@@ -378,7 +378,7 @@ public final class DataApiFixture implements AutoCloseable {
     }
 
     private static String required(JsonNode request, String member) {
-        String value = request.path(member).asText("");
+        String value = request.path(member).asString("");
         if (value.isEmpty()) {
             throw new DataApiError("BadRequestException", "Missing required parameter " + member);
         }

@@ -1,9 +1,5 @@
 package io.botfleet.store;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.sql.Array;
@@ -27,6 +23,12 @@ import java.util.Map;
 import java.util.UUID;
 import org.postgresql.core.BaseConnection;
 import org.postgresql.util.PGobject;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.JsonNodeFactory;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * How the fake RDS Data API maps values between its JSON and JDBC, as the service does for Aurora
@@ -42,7 +44,7 @@ final class DataApiValues {
     private static final DateTimeFormatter TIMESTAMP_HINT = new DateTimeFormatterBuilder()
             .appendPattern("yyyy-MM-dd HH:mm:ss").optionalStart()
             .appendFraction(ChronoField.NANO_OF_SECOND, 1, 3, true).optionalEnd().toFormatter();
-    private static final com.fasterxml.jackson.databind.ObjectMapper JSON_TEXT = new com.fasterxml.jackson.databind.ObjectMapper();
+    private static final JsonMapper JSON_TEXT = JsonMapper.shared();
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
 
     private DataApiValues() {
@@ -51,7 +53,7 @@ final class DataApiValues {
     /** Binds the request's {@code SqlParameter}s to the statement's named placeholders, in order. */
     static void bind(PreparedStatement statement, NamedStatement named, JsonNode parameters) throws SQLException {
         Map<String, JsonNode> byName = new HashMap<>();
-        parameters.forEach(p -> byName.put(p.path("name").asText(), p));
+        parameters.forEach(p -> byName.put(p.path("name").asString(), p));
         for (int i = 0; i < named.parameterNames().size(); i++) {
             String name = named.parameterNames().get(i);
             JsonNode parameter = byName.get(name);
@@ -59,7 +61,7 @@ final class DataApiValues {
                 throw new DataApiError("BadRequestException", "No value specified for parameter :" + name);
             }
             try {
-                bindOne(statement, i + 1, parameter.path("value"), parameter.path("typeHint").asText(""));
+                bindOne(statement, i + 1, parameter.path("value"), parameter.path("typeHint").asString(""));
             } catch (RuntimeException e) {
                 throw e instanceof DataApiError api ? api
                         : new DataApiError("BadRequestException", "Invalid value for parameter :" + name + ": " + e.getMessage());
@@ -77,9 +79,9 @@ final class DataApiValues {
         } else if (value.has("doubleValue")) {
             statement.setDouble(index, value.get("doubleValue").asDouble());
         } else if (value.has("blobValue")) {
-            statement.setBytes(index, Base64.getDecoder().decode(value.get("blobValue").asText()));
+            statement.setBytes(index, Base64.getDecoder().decode(value.get("blobValue").asString()));
         } else if (value.has("stringValue")) {
-            String text = value.get("stringValue").asText();
+            String text = value.get("stringValue").asString();
             switch (typeHint) {
                 case "" -> statement.setString(index, text); // varchar: no implicit cast to timestamptz etc.
                 case "TIMESTAMP" -> { // a timestamp without zone: PostgreSQL reads it in the session's time zone
@@ -154,7 +156,7 @@ final class DataApiValues {
     private static String compact(String json) {
         try {
             return JSON_TEXT.readTree(json).toString();
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JacksonException e) {
             return json;
         }
     }

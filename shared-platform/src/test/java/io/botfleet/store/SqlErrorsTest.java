@@ -3,8 +3,6 @@ package io.botfleet.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.botfleet.Log;
 import io.botfleet.log.Redacted;
 import io.botfleet.testing.TestDatabase;
@@ -19,6 +17,9 @@ import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * A statement the database refuses, on both adapters: the SqlException names the statement and the
@@ -72,8 +73,8 @@ class SqlErrorsTest {
                                 : "software.amazon.awssdk.services.rdsdata.model.DatabaseErrorException");
                 JsonNode line = logged(e);
                 soft.assertThat(line.toString()).as(r.what() + ": the log line").doesNotContain(SECRET);
-                soft.assertThat(line.at("/error/type").asText()).isEqualTo(SqlException.class.getName());
-                soft.assertThat(line.at("/error/message").asText()).isEqualTo(e.getMessage());
+                soft.assertThat(line.at("/error/type").asString()).isEqualTo(SqlException.class.getName());
+                soft.assertThat(line.at("/error/message").asString()).isEqualTo(e.getMessage());
             }
             soft.assertAll();
         }
@@ -108,8 +109,8 @@ class SqlErrorsTest {
             System.setOut(original);
         }
         try {
-            return new ObjectMapper().readTree(captured.toString(StandardCharsets.UTF_8));
-        } catch (java.io.IOException notJson) {
+            return JsonMapper.shared().readTree(captured.toString(StandardCharsets.UTF_8));
+        } catch (JacksonException notJson) {
             throw new AssertionError(captured.toString(StandardCharsets.UTF_8), notJson);
         }
     }

@@ -1,7 +1,5 @@
 package io.botfleet.testing;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.botfleet.bot.BotStatus;
@@ -11,6 +9,8 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.concurrent.Executors;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The bots' callback route ({@code POST /bots/{id}/status}) on a local port, for tests whose bots
@@ -18,7 +18,7 @@ import java.util.concurrent.Executors;
  * the HTTP handler does in the product.
  */
 public final class CallbackServer implements AutoCloseable {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final JsonMapper JSON = JsonMapper.shared();
     private final HttpServer server;
     private volatile BotDeploymentService deployments;
 
@@ -51,9 +51,9 @@ public final class CallbackServer implements AutoCloseable {
                 return;
             }
             JsonNode body = JSON.readTree(exchange.getRequestBody());
-            String status = body.path("status").asText(null);
+            String status = body.path("status").asString(null);
             var answer = target.report(Long.parseLong(path[2]), exchange.getRequestHeaders().getFirst("X-Bot-Token"),
-                    status == null ? null : BotStatus.valueOf(status), body.path("reason").asText(null));
+                    status == null ? null : BotStatus.valueOf(status), body.path("reason").asString(null));
             exchange.sendResponseHeaders(switch (answer.result()) {
                 case ACCEPTED -> 200;
                 case UNAUTHORIZED -> 401;

@@ -1,6 +1,5 @@
 package io.botfleet.functions.http;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.botfleet.bot.AutomaticLeave;
 import io.botfleet.bot.BotConfig;
 import io.botfleet.bot.Meeting;
@@ -8,10 +7,10 @@ import io.botfleet.bot.MeetingPlatform;
 import java.net.URI;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
+import tools.jackson.databind.JsonNode;
 
 /**
  * Reads and validates the body of {@code POST /bots}. Every problem is reported at once, each
@@ -134,7 +133,7 @@ public final class DeployRequest {
         }
         JsonNode p = meeting == null ? null : meeting.get("platform");
         if (p != null && !p.isNull()) {
-            MeetingPlatform given = p.isTextual() ? MeetingPlatform.fromWire(p.asText()).orElse(null) : null;
+            MeetingPlatform given = p.isString() ? MeetingPlatform.fromWire(p.stringValue()).orElse(null) : null;
             if (given == null) {
                 error("/meeting/platform", "must be zoom, microsoft-teams or google-meet, got " + p);
             } else if (platform != null && given != platform) {
@@ -167,7 +166,8 @@ public final class DeployRequest {
         if (node == null || node.isNull()) {
             return fallback;
         }
-        if (!node.isIntegralNumber() || node.asLong() < 1 || node.asLong() > MAX_LEAVE_MS) {
+        // canConvertToLong first: past a long's range, asLong() would wrap the number into it
+        if (!node.isIntegralNumber() || !node.canConvertToLong() || node.asLong() < 1 || node.asLong() > MAX_LEAVE_MS) {
             error("/automaticLeave/" + field, "must be a whole number of milliseconds from 1 to " + MAX_LEAVE_MS);
             return fallback;
         }
@@ -182,11 +182,11 @@ public final class DeployRequest {
             }
             return null;
         }
-        if (!node.isTextual()) {
+        if (!node.isString()) {
             error(prefix + "/" + field, "must be a string");
             return null;
         }
-        String value = node.asText();
+        String value = node.stringValue();
         if (value.isBlank() || value.length() > maxLength) {
             error(prefix + "/" + field, "must be 1 to " + maxLength + " characters");
             return null;
@@ -238,8 +238,7 @@ public final class DeployRequest {
     }
 
     private void unknownFields(JsonNode node, Set<String> known, String prefix) {
-        for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
-            String name = names.next();
+        for (String name : node.propertyNames()) {
             if (!known.contains(name)) {
                 error(prefix + "/" + name, "is not a known field");
             }

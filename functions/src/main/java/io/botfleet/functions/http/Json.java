@@ -1,12 +1,12 @@
 package io.botfleet.functions.http;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.botfleet.JsonMapping;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
 
-/** The one ObjectMapper of the HTTP layer. */
+/** The one mapper of the HTTP layer: botfleet's ({@link JsonMapping}). */
 public final class Json {
-    public static final ObjectMapper MAPPER = new ObjectMapper();
+    public static final JsonMapper MAPPER = JsonMapping.MAPPER;
 
     private Json() {
     }
@@ -16,10 +16,6 @@ public final class Json {
     }
 
     public static String write(Object value) {
-        try {
-            return MAPPER.writeValueAsString(value);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        return MAPPER.writeValueAsString(value);
     }
 }

@@ -1,17 +1,17 @@
 package io.botfleet.functions.http;
 
-import com.fasterxml.jackson.core.JsonLocation;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
+import tools.jackson.core.TokenStreamLocation;
+import tools.jackson.core.exc.JacksonIOException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.JsonNodeFactory;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The one reader of request bodies. It builds the tree itself from the parser's tokens, so each
@@ -47,15 +47,17 @@ final class JsonBody {
                 }
                 body.throwErrors();
                 return tree;
-            } catch (JsonProcessingException e) {
+            } catch (JacksonIOException e) { // the bytes could not be decoded as the encoding they began in
+                throw unreadable();
+            } catch (JacksonException e) {
                 throw malformed(parser, e.getLocation(), e.getOriginalMessage());
             }
-        } catch (IOException e) {
-            throw new Problem(400, "malformed-json", "The body is not valid JSON", "the body could not be read");
+        } catch (JacksonException e) { // no parser for these bytes: their encoding could not be told
+            throw unreadable();
         }
     }
 
-    private JsonNode value(JsonParser parser, String pointer, int depth) throws IOException {
+    private JsonNode value(JsonParser parser, String pointer, int depth) {
         JsonToken token = parser.currentToken();
         if ((token == JsonToken.START_OBJECT || token == JsonToken.START_ARRAY) && depth > MAX_DEPTH) {
             // stop here: reading on would be the deep recursion this limit exists to avoid
@@ -66,8 +68,8 @@ final class JsonBody {
             case START_OBJECT -> object(parser, pointer, depth);
             case START_ARRAY -> array(parser, pointer, depth);
             case VALUE_STRING -> {
-                check(parser.getText(), pointer, freeText.contains(pointer));
-                yield NODES.textNode(parser.getText());
+                check(parser.getString(), pointer, freeText.contains(pointer));
+                yield NODES.stringNode(parser.getString());
             }
             case VALUE_NUMBER_INT -> switch (parser.getNumberType()) {
                 case INT -> NODES.numberNode(parser.getIntValue());
@@ -81,9 +83,9 @@ final class JsonBody {
         };
     }
 
-    private ObjectNode object(JsonParser parser, String pointer, int depth) throws IOException {
+    private ObjectNode object(JsonParser parser, String pointer, int depth) {
         ObjectNode node = NODES.objectNode();
-        while (parser.nextToken() == JsonToken.FIELD_NAME) {
+        while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
             String name = parser.currentName();
             String at = pointer + "/" + name.replace("~", "~0").replace("/", "~1"); // RFC 6901
             check(name, at, false);
@@ -96,7 +98,7 @@ final class JsonBody {
         return node;
     }
 
-    private ArrayNode array(JsonParser parser, String pointer, int depth) throws IOException {
+    private ArrayNode array(JsonParser parser, String pointer, int depth) {
         ArrayNode node = NODES.arrayNode();
         for (int i = 0; parser.nextToken() != JsonToken.END_ARRAY; i++) {
             node.add(value(parser, pointer + "/" + i, depth + 1));
@@ -125,12 +127,16 @@ final class JsonBody {
      * Where the parser stopped (a limit's exception carries no location of its own) and why, without
      * the text the parser quotes: an unquoted token may be a password ({@code Unrecognized token '...'}).
      */
-    private static Problem malformed(JsonParser parser, JsonLocation location, String reason) {
-        JsonLocation at = location != null ? location : parser.currentLocation();
+    private static Problem malformed(JsonParser parser, TokenStreamLocation location, String reason) {
+        TokenStreamLocation at = location != null ? location : parser.currentLocation();
         String why = reason == null ? "" : reason.replaceAll("(?s)'.*'", "'...'");
         int detailStart = why.indexOf(" (");
         return new Problem(400, "malformed-json", "The body is not valid JSON",
                 "line " + at.getLineNr() + ", column " + at.getColumnNr() + ": "
                         + (detailStart > 0 ? why.substring(0, detailStart) : why));
+    }
+
+    private static Problem unreadable() {
+        return new Problem(400, "malformed-json", "The body is not valid JSON", "the body could not be read");
     }
 }

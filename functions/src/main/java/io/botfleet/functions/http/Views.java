@@ -1,7 +1,5 @@
 package io.botfleet.functions.http;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.botfleet.bot.AutomaticLeave;
 import io.botfleet.bot.Bot;
 import io.botfleet.bot.BotConfig;
@@ -13,6 +11,8 @@ import io.botfleet.deployment.DeployOutcome;
 import io.botfleet.deployment.WebhookDeliveries;
 import java.time.Instant;
 import java.util.List;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /** The JSON shapes of the API's answers, in one place. */
 public final class Views {

@@ -1,9 +1,6 @@
 package io.botfleet.platform.coolify;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.botfleet.JsonMapping;
 import io.botfleet.platform.PlatformDeployError;
 import io.botfleet.platform.PlatformDeployError.Kind;
 import java.time.Duration;
@@ -18,6 +15,10 @@ import java.util.Map;
 import java.util.Optional;
 import okhttp3.HttpUrl;
 import okhttp3.Interceptor;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Coolify's REST API ({@code /api/v1}, bearer token), the calls a pool of Docker-image
@@ -26,7 +27,7 @@ import okhttp3.Interceptor;
  */
 public final class CoolifyApiClient {
     private static final String PLATFORM = "coolify";
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final JsonMapper MAPPER = JsonMapping.MAPPER;
 
     /** Where and as whom: the instance's URL (the client adds {@code /api/v1}) and the token. */
     public record Endpoint(String url, String token, Duration callTimeout) {
@@ -69,7 +70,7 @@ public final class CoolifyApiClient {
         }
         ArrayNode tags = body.putArray("tags");
         app.tags().forEach(tags::add);
-        return http.send("POST", http.url("applications", "dockerimage"), body).path("uuid").asText();
+        return http.send("POST", http.url("applications", "dockerimage"), body).path("uuid").asString("");
     }
 
     /** Creates or replaces these environment variables (the bulk route is an upsert). */
@@ -95,7 +96,7 @@ public final class CoolifyApiClient {
         if (!deployments.isArray() || deployments.isEmpty()) {
             throw new PlatformDeployError(Kind.TRANSIENT, PLATFORM, "deploy of " + appUuid + " answered no deployment");
         }
-        return deployments.get(0).path("deployment_uuid").asText();
+        return deployments.get(0).path("deployment_uuid").asString("");
     }
 
     /** Stops the application; {@code docker_cleanup=false} keeps the image for the next bot. */
@@ -162,14 +163,15 @@ public final class CoolifyApiClient {
         return applications;
     }
 
+    // each text read with a default: a field of another shape (an object where text belongs) gives it, not an exception
     private static Application application(JsonNode a) {
-        return new Application(a.path("uuid").asText(), a.path("name").asText(null), a.path("status").asText(""),
-                a.path("description").asText(null));
+        return new Application(a.path("uuid").asString(""), a.path("name").asString(null), a.path("status").asString(""),
+                a.path("description").asString(null));
     }
 
     private static Deployment deployment(JsonNode d) {
-        return new Deployment(d.path("deployment_uuid").asText(), d.path("status").asText(""),
-                d.path("application_name").asText(null), instant(d.path("created_at").asText(null)));
+        return new Deployment(d.path("deployment_uuid").asString(""), d.path("status").asString(""),
+                d.path("application_name").asString(null), instant(d.path("created_at").asString(null)));
     }
 
     /** Laravel's timestamps: ISO-8601 with a zone ({@code 2026-11-28T10:15:30.000000Z}), else UTC wall-clock text. */

@@ -1,7 +1,6 @@
 package io.botfleet.platform.coolify;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.botfleet.JsonMapping;
 import io.botfleet.log.Redacted;
 import io.botfleet.platform.LazyClient;
 import io.botfleet.platform.PlatformDeployError;
@@ -17,6 +16,9 @@ import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * One exchange with Coolify's API: bearer token, timeouts, a 429 waited out after its
@@ -27,7 +29,7 @@ import okhttp3.Response;
 final class CoolifyHttp {
     private static final String PLATFORM = "coolify";
     private static final MediaType JSON = MediaType.get("application/json");
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final JsonMapper MAPPER = JsonMapping.MAPPER;
 
     /** Made at the first call: building it reads the trust store. */
     private final LazyClient<OkHttpClient> http;
@@ -112,7 +114,7 @@ final class CoolifyHttp {
                     what += " (Retry-After " + wait.toSeconds() + " s)";
                 }
                 return new Answer(code, what + " " + message(text), null, changesState);
-            } catch (IOException e) {
+            } catch (IOException | JacksonException e) { // JacksonException: a 2xx whose body is not JSON
                 String what = method + " " + url.encodedPath() + ": " + e;
                 boolean neverSent = e instanceof ConnectException || e instanceof UnknownHostException
                         || String.valueOf(e.getMessage()).contains("connect timed out");
@@ -136,9 +138,9 @@ final class CoolifyHttp {
     private static String message(String body) {
         try {
             JsonNode node = MAPPER.readTree(body);
-            String message = node.path("message").asText("");
+            String message = node.path("message").asString("");
             return node.has("errors") ? message + " " + node.get("errors") : message;
-        } catch (IOException e) {
+        } catch (JacksonException e) {
             return body.length() > 200 ? body.substring(0, 200) : body;
         }
     }

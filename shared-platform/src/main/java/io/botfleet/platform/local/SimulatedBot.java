@@ -1,7 +1,6 @@
 package io.botfleet.platform.local;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.botfleet.JsonMapping;
 import io.botfleet.config.Env;
 import java.io.PrintStream;
 import java.net.URI;
@@ -13,6 +12,7 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import tools.jackson.databind.JsonNode;
 
 /**
  * The bundled stand-in for a meeting bot container. It reads its configuration as a real bot
@@ -21,7 +21,6 @@ import java.util.concurrent.TimeUnit;
  * the earlier of {@code BOT_SIM_DURATION} and its {@code endTime}. On SIGTERM it leaves at once.
  */
 public final class SimulatedBot {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final URI statusUri;
     private final URI configUri;
@@ -93,8 +92,8 @@ public final class SimulatedBot {
             if (response.statusCode() != 200) {
                 return null;
             }
-            JsonNode end = JSON.readTree(response.body()).path("endTime");
-            return end.isTextual() ? Instant.parse(end.asText()) : null;
+            JsonNode end = JsonMapping.MAPPER.readTree(response.body()).path("endTime");
+            return end.isString() ? Instant.parse(end.stringValue()) : null;
         } catch (Exception e) {
             out.println("sim-bot config failed: " + e);
             return null;

@@ -3,8 +3,6 @@ package io.botfleet.platform.aws;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.botfleet.bot.Bot;
 import io.botfleet.bot.BotConfig;
 import io.botfleet.bot.BotStatus;
@@ -26,11 +24,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /** The ECS platform with the real SDK client against a local endpoint that speaks ECS's JSON protocol. */
 class AwsPlatformServiceTest {
     static final Map<String, String> ECS = Map.of("PLATFORM_PRIORITY", "aws", "AWS_BOT_LIMIT", "3");
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final JsonMapper JSON = JsonMapper.shared();
     private final FakeEcs fake = new FakeEcs();
     private final BotTokens tokens = new BotTokens(Fixtures.SECRET);
 
@@ -70,16 +70,16 @@ class AwsPlatformServiceTest {
         AwsPlatformService aws = platform(Map.of());
         String arn = aws.deployBot(bot(42, MeetingPlatform.GOOGLE_MEET, 3)).identifier();
         JsonNode run = lastCall("RunTask");
-        assertThat(run.path("clientToken").asText()).isEqualTo("botfleet-42-3");
-        assertThat(run.path("startedBy").asText()).isEqualTo("botfleet-42");
-        assertThat(run.path("taskDefinition").asText()).isEqualTo("meet-bot:4");
-        assertThat(run.path("cluster").asText()).isEqualTo("bots");
-        assertThat(run.path("capacityProviderStrategy").path(0).path("capacityProvider").asText()).isEqualTo("FARGATE_SPOT");
+        assertThat(run.path("clientToken").asString()).isEqualTo("botfleet-42-3");
+        assertThat(run.path("startedBy").asString()).isEqualTo("botfleet-42");
+        assertThat(run.path("taskDefinition").asString()).isEqualTo("meet-bot:4");
+        assertThat(run.path("cluster").asString()).isEqualTo("bots");
+        assertThat(run.path("capacityProviderStrategy").path(0).path("capacityProvider").asString()).isEqualTo("FARGATE_SPOT");
         assertThat(run.path("launchType").isMissingNode()).as("a strategy, not a launch type").isTrue();
-        assertThat(run.path("propagateTags").asText()).isEqualTo("TASK_DEFINITION");
+        assertThat(run.path("propagateTags").asString()).isEqualTo("TASK_DEFINITION");
         var vpc = run.path("networkConfiguration").path("awsvpcConfiguration");
         assertThat(vpc.path("subnets").toString()).isEqualTo("[\"subnet-a\",\"subnet-b\"]");
-        assertThat(vpc.path("assignPublicIp").asText()).isEqualTo("DISABLED");
+        assertThat(vpc.path("assignPublicIp").asString()).isEqualTo("DISABLED");
         FakeEcsTask task = fake.task(arn);
         assertThat(task.environment).containsEntry("BOT_ID", "42").containsEntry("MEETING_PLATFORM", "google-meet")
                 .containsEntry("BOT_TOKEN", tokens.tokenFor(42)).containsKey("BOTFLEET_URL");
@@ -98,7 +98,7 @@ class AwsPlatformServiceTest {
         fake.spotUnavailable(true);
         String arn = platform(Map.of()).deployBot(bot(5, MeetingPlatform.ZOOM, 1)).identifier();
         assertThat(fake.task(arn).capacityProvider).isEqualTo("FARGATE");
-        assertThat(lastCall("RunTask").path("clientToken").asText()).isEqualTo("botfleet-5-1-fallback");
+        assertThat(lastCall("RunTask").path("clientToken").asString()).isEqualTo("botfleet-5-1-fallback");
         assertThat(fake.calls().stream().filter(c -> c.startsWith("RunTask "))).hasSize(2);
 
         PlatformDeployError full = catchThrowableOfType(PlatformDeployError.class,
@@ -145,7 +145,7 @@ class AwsPlatformServiceTest {
         PlatformDeployError stopping = catchThrowableOfType(PlatformDeployError.class, () -> aws.stopBot(8, null));
         assertThat(stopping.kind()).isEqualTo(Kind.TRANSIENT);
         assertThat(stopping).hasMessageContaining("still stopping");
-        assertThat(lastCall("StopTask").path("reason").asText()).isEqualTo("botfleet: bot 8 stopped");
+        assertThat(lastCall("StopTask").path("reason").asString()).isEqualTo("botfleet: bot 8 stopped");
         assertThat(aws.getBotStatus(arn).state()).as("stopping: it still holds its capacity").isEqualTo(PlatformBotStatus.RUNNING);
         fake.finishStopping();
         aws.stopBot(8, arn);

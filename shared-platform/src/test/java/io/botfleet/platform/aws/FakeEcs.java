@@ -1,9 +1,5 @@
 package io.botfleet.platform.aws;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -16,6 +12,11 @@ import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * A local ECS endpoint that speaks the ECS JSON protocol ({@code X-Amz-Target:
@@ -29,7 +30,7 @@ import mockwebserver3.RecordedRequest;
  */
 public final class FakeEcs implements AutoCloseable {
     static final String CLUSTER_ARN = "arn:aws:ecs:us-east-1:123456789012:cluster/bots";
-    static final ObjectMapper JSON = new ObjectMapper();
+    static final JsonMapper JSON = JsonMapper.shared();
     private static final String TARGET = "AmazonEC2ContainerServiceV20141113.";
     /** ListTasks' filters other than {@code startedBy} (the cluster and paging are not filters). */
     private static final List<String> FILTERS = List.of("containerInstance", "family", "serviceName", "desiredStatus",
@@ -168,7 +169,7 @@ public final class FakeEcs implements AutoCloseable {
         JsonNode body;
         try {
             body = JSON.readTree(request.getBody() == null ? "{}" : request.getBody().utf8());
-        } catch (IOException e) {
+        } catch (JacksonException e) {
             return error(400, "SerializationException", "the body is not JSON");
         }
         calls.add(operation + " " + body);
@@ -191,7 +192,7 @@ public final class FakeEcs implements AutoCloseable {
     }
 
     private MockResponse runTask(JsonNode body) {
-        String token = body.path("clientToken").asText(null);
+        String token = body.path("clientToken").asString(null);
         FakeEcsTask before = token == null ? null : byToken.get(token);
         if (before != null) {
             if (!before.request.equals(body)) {
@@ -202,7 +203,7 @@ public final class FakeEcs implements AutoCloseable {
             }
             return answer(200, runAnswer(List.of(before), List.of()));
         }
-        String provider = body.path("capacityProviderStrategy").path(0).path("capacityProvider").asText("FARGATE");
+        String provider = body.path("capacityProviderStrategy").path(0).path("capacityProvider").asString("FARGATE");
         if (failRunTasks.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
             return answer(200, runAnswer(List.of(), List.of(runTaskFailure)));
         }
@@ -212,12 +213,12 @@ public final class FakeEcs implements AutoCloseable {
         }
         FakeEcsTask task = new FakeEcsTask();
         task.request = body;
-        task.taskDefinition = body.path("taskDefinition").asText();
-        task.startedBy = body.path("startedBy").asText(null);
+        task.taskDefinition = body.path("taskDefinition").asString();
+        task.startedBy = body.path("startedBy").asString(null);
         task.capacityProvider = provider;
-        body.path("tags").forEach(t -> task.tags.put(t.path("key").asText(), t.path("value").asText()));
+        body.path("tags").forEach(t -> task.tags.put(t.path("key").asString(), t.path("value").asString()));
         body.path("overrides").path("containerOverrides").path(0).path("environment")
-                .forEach(e -> task.environment.put(e.path("name").asText(), e.path("value").asText()));
+                .forEach(e -> task.environment.put(e.path("name").asString(), e.path("value").asString()));
         tasks.put(task.arn, task);
         peak = Math.max(peak, (int) running());
         if (token != null) {
@@ -227,14 +228,14 @@ public final class FakeEcs implements AutoCloseable {
     }
 
     private MockResponse stopTask(JsonNode body) {
-        FakeEcsTask task = tasks.get(body.path("task").asText());
+        FakeEcsTask task = tasks.get(body.path("task").asString());
         if (task == null) {
             return error(400, "InvalidParameterException", "The referenced task was not found.");
         }
         if (!"STOPPED".equals(task.desiredStatus)) {
             task.desiredStatus = "STOPPED";
             task.stopCode = "UserInitiated";
-            task.stoppedReason = body.path("reason").asText("Task stopped by user");
+            task.stoppedReason = body.path("reason").asString("Task stopped by user");
         }
         return answer(200, JSON.createObjectNode().set("task", task.json()));
     }
@@ -247,9 +248,9 @@ public final class FakeEcs implements AutoCloseable {
         ArrayNode found = answer.putArray("tasks");
         ArrayNode failures = answer.putArray("failures");
         body.path("tasks").forEach(arn -> {
-            FakeEcsTask task = tasks.get(arn.asText());
+            FakeEcsTask task = tasks.get(arn.asString());
             if (task == null) {
-                failures.addObject().put("arn", arn.asText()).put("reason", "MISSING");
+                failures.addObject().put("arn", arn.asString()).put("reason", "MISSING");
                 return;
             }
             if ("PROVISIONING".equals(task.lastStatus) && "RUNNING".equals(task.desiredStatus)) {
@@ -261,17 +262,17 @@ public final class FakeEcs implements AutoCloseable {
     }
 
     private MockResponse listTasks(JsonNode body) {
-        String startedBy = body.path("startedBy").asText(null);
+        String startedBy = body.path("startedBy").asString(null);
         // ECS's rule: "When you specify startedBy as the filter, it must be the only filter that you use."
         if (startedBy != null && FILTERS.stream().anyMatch(body::hasNonNull)) {
             return error(400, "InvalidParameterException", "startedBy must be the only filter");
         }
-        String desired = body.path("desiredStatus").asText("RUNNING");
+        String desired = body.path("desiredStatus").asString("RUNNING");
         List<String> arns = tasks.values().stream()
                 .filter(t -> startedBy == null || startedBy.equals(t.startedBy))
                 .filter(t -> desired.equals("STOPPED") == "STOPPED".equals(t.desiredStatus))
                 .map(t -> t.arn).toList();
-        int from = body.hasNonNull("nextToken") ? Integer.parseInt(body.get("nextToken").asText()) : 0;
+        int from = body.hasNonNull("nextToken") ? Integer.parseInt(body.get("nextToken").asString()) : 0;
         int size = Math.min(pageSize, body.path("maxResults").asInt(100));
         ObjectNode answer = JSON.createObjectNode();
         ArrayNode page = answer.putArray("taskArns");
@@ -294,7 +295,7 @@ public final class FakeEcs implements AutoCloseable {
 
     private static MockResponse answer(int code, JsonNode body) {
         return new MockResponse.Builder().code(code).setHeader("Content-Type", "application/x-amz-json-1.1")
-                .setHeader("x-amzn-ErrorType", body.path("__type").asText("")).body(body.toString()).build();
+                .setHeader("x-amzn-ErrorType", body.path("__type").asString("")).body(body.toString()).build();
     }
 
     private static MockResponse error(int code, String type, String message) {

@@ -1,9 +1,5 @@
 package io.botfleet.platform.coolify;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.botfleet.platform.coolify.FakeCoolifyBackend.App;
 import io.botfleet.platform.coolify.FakeCoolifyBackend.Deployment;
 import java.io.IOException;
@@ -22,6 +18,11 @@ import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * A fake Coolify (app 4.3.11) on OkHttp's MockWebServer, for every Coolify test. Each request is
@@ -33,7 +34,7 @@ import mockwebserver3.RecordedRequest;
  */
 public final class FakeCoolify implements AutoCloseable {
     public static final String TOKEN = "fake-coolify-token";
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final JsonMapper JSON = JsonMapper.shared();
     private static final Set<String> PATCH_REFUSES = Set.of("project_uuid", "server_uuid", "environment_name",
             "destination_uuid", "dockerfile", "github_app_uuid");
 
@@ -184,20 +185,20 @@ public final class FakeCoolify implements AutoCloseable {
         if (body == null) {
             return broken;
         }
-        body.fields().forEachRemaining(field -> {
-            if (field.getValue().isTextual() && field.getValue().asText().isEmpty()) {
+        body.properties().forEach(field -> {
+            if (field.getValue().isString() && field.getValue().asString().isEmpty()) {
                 broken.add(field.getKey() + ": an empty string is null to Coolify, and not allowed");
             }
             if (method.equals("PATCH") && path.size() == 2 && PATCH_REFUSES.contains(field.getKey())) {
                 broken.add(field.getKey() + ": This field is not allowed.");
             }
         });
-        if (method.equals("PATCH") && path.size() == 2 && body.path("docker_registry_image_name").asText("").matches(".*:[^/]*")) {
+        if (method.equals("PATCH") && path.size() == 2 && body.path("docker_registry_image_name").asString("").matches(".*:[^/]*")) {
             broken.add("docker_registry_image_name: comes without its tag on PATCH");
         }
         body.path("tags").forEach(tag -> {
-            if (!tag.asText().equals(tag.asText().toLowerCase(java.util.Locale.ROOT))) {
-                broken.add("tags: " + tag.asText() + " has capitals; Coolify stores tags lower-cased");
+            if (!tag.asString().equals(tag.asString().toLowerCase(java.util.Locale.ROOT))) {
+                broken.add("tags: " + tag.asString() + " has capitals; Coolify stores tags lower-cased");
             }
         });
         return broken;
@@ -238,7 +239,7 @@ public final class FakeCoolify implements AutoCloseable {
         }
         try {
             return JSON.readTree(text);
-        } catch (IOException e) {
+        } catch (JacksonException e) {
             broken.add("the body is not JSON: " + e.getMessage());
             return null;
         }

@@ -3,10 +3,6 @@ package io.botfleet.platform.coolify;
 import static io.botfleet.platform.coolify.FakeCoolify.answer;
 import static io.botfleet.platform.coolify.FakeCoolify.message;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.botfleet.platform.coolify.FakeCoolifyBackend.App;
 import io.botfleet.platform.coolify.FakeCoolifyBackend.Deployment;
 import java.util.ArrayList;
@@ -14,6 +10,10 @@ import java.util.Comparator;
 import java.util.List;
 import mockwebserver3.MockResponse;
 import okhttp3.HttpUrl;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The fake Coolify's routes, with the response shapes Coolify's code gives (which differ from its
@@ -21,7 +21,7 @@ import okhttp3.HttpUrl;
  * Called with the backend locked.
  */
 final class FakeCoolifyRoutes {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final JsonMapper JSON = JsonMapper.shared();
 
     private FakeCoolifyRoutes() {
     }
@@ -52,12 +52,12 @@ final class FakeCoolifyRoutes {
 
     private static MockResponse create(FakeCoolifyBackend backend, JsonNode body) {
         App app = new App();
-        app.name = body.path("name").asText("app-" + app.uuid);
-        app.description = body.path("description").asText(null);
-        app.image = body.path("docker_registry_image_name").asText();
-        app.tag = body.path("docker_registry_image_tag").asText("latest");
+        app.name = body.path("name").asString("app-" + app.uuid);
+        app.description = body.path("description").asString(null);
+        app.image = body.path("docker_registry_image_name").asString();
+        app.tag = body.path("docker_registry_image_tag").asString("latest");
         List<String> tags = new ArrayList<>();
-        body.path("tags").forEach(t -> tags.add(t.asText()));
+        body.path("tags").forEach(t -> tags.add(t.asString()));
         app.tags = tags;
         backend.apps.put(app.uuid, app);
         return answer(201, JSON.createObjectNode().put("uuid", app.uuid).put("domains", ""));
@@ -68,9 +68,9 @@ final class FakeCoolifyRoutes {
         if (app == null) {
             return notFound("Application");
         }
-        app.image = body.path("docker_registry_image_name").asText(app.image);
-        app.tag = body.path("docker_registry_image_tag").asText(app.tag);
-        app.description = body.path("description").asText(app.description);
+        app.image = body.path("docker_registry_image_name").asString(app.image);
+        app.tag = body.path("docker_registry_image_tag").asString(app.tag);
+        app.description = body.path("description").asString(app.description);
         return answer(200, JSON.createObjectNode().put("uuid", uuid));
     }
 
@@ -91,9 +91,9 @@ final class FakeCoolifyRoutes {
         }
         ArrayNode answer = JSON.createArrayNode();
         body.path("data").forEach(e -> {
-            app.envs.put(e.path("key").asText().strip().replace(' ', '_'), e.path("value").asText(""));
-            answer.addObject().put("uuid", FakeCoolify.uuid()).put("key", e.path("key").asText())
-                    .put("value", e.path("value").asText("")).put("is_preview", false);
+            app.envs.put(e.path("key").asString().strip().replace(' ', '_'), e.path("value").asString(""));
+            answer.addObject().put("uuid", FakeCoolify.uuid()).put("key", e.path("key").asString())
+                    .put("value", e.path("value").asString("")).put("is_preview", false);
         });
         return answer(201, answer);
     }

@@ -54,8 +54,8 @@ class FakeCoolifyTest {
     private String created(String name) throws IOException {
         try (Response response = send("POST", "applications/dockerimage", CREATE.formatted(name))) {
             assertThat(response.code()).isEqualTo(201);
-            return com.fasterxml.jackson.databind.json.JsonMapper.builder().build().readTree(response.body().string())
-                    .path("uuid").asText();
+            return tools.jackson.databind.json.JsonMapper.shared().readTree(response.body().string())
+                    .path("uuid").asString();
         }
     }
 

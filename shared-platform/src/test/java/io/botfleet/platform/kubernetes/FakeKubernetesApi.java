@@ -1,8 +1,5 @@
 package io.botfleet.platform.kubernetes;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -15,6 +12,10 @@ import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * A local Kubernetes API server with just what the Kubernetes adapter asks of one: Jobs
@@ -24,7 +25,7 @@ import mockwebserver3.RecordedRequest;
  * request recorded. {@link #kubeconfig} points a client at it.
  */
 public final class FakeKubernetesApi implements AutoCloseable {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final JsonMapper JSON = JsonMapper.shared();
 
     private final MockWebServer server = new MockWebServer();
     private final Map<String, ObjectNode> objects = new LinkedHashMap<>();
@@ -103,11 +104,11 @@ public final class FakeKubernetesApi implements AutoCloseable {
         ObjectNode object;
         try {
             object = (ObjectNode) JSON.readTree(request.getBody() == null ? "{}" : request.getBody().utf8());
-        } catch (IOException e) {
+        } catch (JacksonException e) {
             return status(400, "BadRequest", "not JSON");
         }
         ObjectNode metadata = object.withObjectProperty("metadata");
-        String key = kind + "/" + namespace + "/" + metadata.path("name").asText();
+        String key = kind + "/" + namespace + "/" + metadata.path("name").asString();
         if (objects.containsKey(key)) {
             return status(409, "AlreadyExists", key + " already exists");
         }
@@ -135,7 +136,7 @@ public final class FakeKubernetesApi implements AutoCloseable {
         }
         for (String term : selector.split(",")) {
             String[] kv = term.split("=", 2);
-            if (kv.length != 2 || !kv[1].equals(labels.path(kv[0]).asText(null))) {
+            if (kv.length != 2 || !kv[1].equals(labels.path(kv[0]).asString(null))) {
                 return false;
             }
         }
