@@ -13,6 +13,7 @@ import io.botfleet.platform.BotEnvironment;
 import io.botfleet.platform.aws.AwsPlatformService;
 import io.botfleet.platform.coolify.CoolifyPriming;
 import io.botfleet.platform.kubernetes.KubernetesPriming;
+import io.botfleet.deployment.BotStore;
 import io.botfleet.deployment.DeployOutcome;
 import io.botfleet.functions.http.DeployRequest;
 import io.botfleet.functions.http.HttpResponses;
@@ -119,7 +120,8 @@ public final class Priming implements Resource {
      */
     public static List<String> prime(Services services) {
         try {
-            DeployRequest.parse(Json.MAPPER.readTree(SAMPLE_BODY), true); // the whole body's checks, whatever the settings
+            // the whole body's checks, whatever the settings, and the JSON the store makes of it
+            BotStore.primeJson(DeployRequest.parse(Json.MAPPER.readTree(SAMPLE_BODY), true));
         } catch (Exception e) {
             throw new IllegalStateException("the priming sample no longer parses", e);
         }

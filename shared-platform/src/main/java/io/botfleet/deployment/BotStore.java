@@ -248,6 +248,18 @@ public final class BotStore {
         return sql.update(HEARTBEAT, Params.of("id", id).and("now", clock.instant())) == 1;
     }
 
+    /**
+     * The JSON a deploy writes and reads here (its columns, its batch parameters, and the canonical
+     * text its idempotency fingerprint hashes), once, with no statement: SnapStart priming.
+     */
+    public static void primeJson(BotConfig config) {
+        BotJson.meeting(BotJson.meeting(config.meeting()));
+        BotJson.automaticLeave(BotJson.automaticLeave(config.automaticLeave()));
+        BotJson.canonical(config);
+        BotJson.parameter(Map.of("priming", 1));
+        BotJson.parameter(List.of(new Deployment(0, "priming", "priming")));
+    }
+
     /** A platform call that succeeded. */
     public record Deployment(long botId, String platform, String identifier) {
     }
