@@ -46,9 +46,6 @@ import software.amazon.awssdk.http.ExecutableHttpRequest;
 import software.amazon.awssdk.http.HttpExecuteRequest;
 import software.amazon.awssdk.http.HttpExecuteResponse;
 import software.amazon.awssdk.http.SdkHttpClient;
-import software.amazon.awssdk.http.SdkHttpFullRequest;
-import software.amazon.awssdk.http.SdkHttpMethod;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.http.SdkHttpResponse;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.ecs.EcsClient;
@@ -61,8 +58,10 @@ import software.amazon.awssdk.services.rdsdata.RdsDataClient;
  * handlers with requests that fail validation, the Data API path both ways (our parameters
  * into SDK requests, marshalling, signing, unmarshalling, our reading of the fields) through a
  * client whose HTTP client answers from memory, and each configured platform's adapter (ECS,
- * Kubernetes through fabric8, Coolify through OkHttp) and the webhook sender the same way. No
- * name is resolved and no connection or transaction is opened: none could be restored. The
+ * Kubernetes through fabric8, Coolify through OkHttp) and the webhook sender the same way; the
+ * JDK's sockets through one exchange with a loopback listener of its own. No name is resolved,
+ * no connection leaves the process or stays open, and no transaction is opened: none could be
+ * restored. The
  * platforms' own clients are not made here (they are made at their first call: a kubeconfig may
  * name a credential plugin, which must not run into a snapshot). After a restore,
  * the first invocation is a cold start again for the logs; nothing else is derived from time or
@@ -138,7 +137,7 @@ public final class Priming implements Resource {
         Log.info("priming.platforms", Map.of("note",
                 "platform calls answered in memory: the bot, Job and task they name do not exist"));
         part(primed, "data-api", Priming::primeDataApi);
-        part(primed, "aws-http", Priming::primeHttpClient);
+        part(primed, "aws-http", LoopbackExchange::run);
         part(primed, "aws-credentials", Priming::primeCredentialsChain);
         if (settings.ecs() != null) {
             part(primed, "aws", () -> primeEcs(settings));
@@ -188,18 +187,6 @@ public final class Priming implements Resource {
                         ContainerCredentialsProvider.builder().build(), InstanceProfileCredentialsProvider.builder().build())
                 .build()) {
             chain.toString();
-        }
-    }
-
-    /**
-     * The URL-connection HTTP client every AWS client here uses, up to the point where it would
-     * connect: a request is prepared (its connection object made and configured) and dropped.
-     */
-    private static void primeHttpClient() {
-        try (SdkHttpClient http = UrlConnectionHttpClient.create()) {
-            http.prepareRequest(HttpExecuteRequest.builder().request(SdkHttpFullRequest.builder()
-                    .uri(java.net.URI.create("https://priming.invalid/")).method(SdkHttpMethod.POST)
-                    .putHeader("Content-Type", "application/x-amz-json-1.1").build()).build()).abort();
         }
     }
 

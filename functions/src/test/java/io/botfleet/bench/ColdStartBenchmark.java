@@ -58,6 +58,7 @@ public final class ColdStartBenchmark {
             onPlatform.put("aws", env);
             onPlatform.put("k8s", onKubernetes(env, k8s));
             onPlatform.put("coolify", onCoolify(env, coolify, db));
+            coolify.queueLimit(Integer.MAX_VALUE); // its builds never end: a full queue would queue the later runs' deploys
             System.out.printf("cold starts, %d cores, median of %d fresh JVMs each, java %s, flags %s%n",
                     Runtime.getRuntime().availableProcessors(), RUNS, System.getProperty("java.version"), LAMBDA_JAVA21_FLAGS);
             for (Path jar : jars) {
