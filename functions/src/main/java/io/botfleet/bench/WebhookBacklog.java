@@ -19,7 +19,8 @@ import tools.jackson.databind.JsonNode;
  * then its own callbacks JOINING_CALL, IN_CALL, CALL_ENDED, DONE): its first webhook fails once
  * (the send right after the change) and the rest wait behind it. The other bots are filled in
  * bulk with the same life (so their webhooks are written by the status trigger, not sent: as if
- * every send had failed), and one of them is checked through GET /bots/{id}/webhooks. Then the
+ * every send had failed), then VACUUM (ANALYZE), and one of them is checked through GET
+ * /bots/{id}/webhooks. Then the
  * receiver is back, answering in {@code answerAfter}; once the first retry is due, the scheduled
  * drain ({@code ProcessQueueHandler}, with a Lambda context of the time left) runs until the
  * backlog is delivered or the time cap is reached, and the receiver checks each bot's order.
@@ -59,6 +60,7 @@ final class WebhookBacklog {
             int bots = Math.max(1, Math.ceilDiv(deliveries, life.size()));
             if (bots > 1) {
                 long[] ids = ScaleFill.webhookBots(fleet.setup(), template, bots - 1, life, Instant.now());
+                ScaleFill.vacuumAnalyze(fleet.setup());
                 List<String> filled = statuses(fleet.main, ids[1]);
                 if (!filled.equals(life)) {
                     throw new IllegalStateException("a bulk-filled bot has the webhooks " + filled + ", the bot that lived"
