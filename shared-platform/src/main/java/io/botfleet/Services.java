@@ -18,6 +18,7 @@ import io.botfleet.deployment.ContainerEndings;
 import io.botfleet.deployment.DeploymentQueue;
 import io.botfleet.deployment.DrainLease;
 import io.botfleet.deployment.PlatformReleases;
+import io.botfleet.deployment.Retention;
 import io.botfleet.deployment.SqsCapacityReleasedPublisher;
 import io.botfleet.platform.BotEnvironment;
 import io.botfleet.platform.HybridPlatformService;
@@ -77,7 +78,8 @@ public final class Services {
         }
         limited.sort((a, b) -> settings.platformPriority().indexOf(a.name()) - settings.platformPriority().indexOf(b.name()));
         this.hybrid = new HybridPlatformService(limited, ledger, bots, stops, queue, new PlatformReleases(sql, clock),
-                new ContainerEndings(sql, clock, settings.globalQueueTimeout()), new DrainLease(sql, clock), publisher, policy, clock);
+                new ContainerEndings(sql, clock, settings.globalQueueTimeout()), new DrainLease(sql, clock), publisher,
+                new Retention(sql, clock, settings.retention()), policy, clock);
         this.deployments = new BotDeploymentService(bots, stops, queue, hybrid, ledger,
                 new BotTokens(settings.botTokenSecret()), publisher, new BotDeploymentService.Policy(
                 settings.globalQueueTimeout(), settings.scheduleLead(), settings.queueLease(),

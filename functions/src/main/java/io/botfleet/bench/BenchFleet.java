@@ -35,8 +35,6 @@ import java.util.Map;
  * k8s then aws. Verification reads go through the uncounted port.
  */
 final class BenchFleet implements AutoCloseable {
-    private static final String SECRET = "bench-token-secret-0123456789";
-
     private final EmbeddedPostgres postgres;
     private final String database;
     private final HikariDataSource pool;
@@ -45,7 +43,7 @@ final class BenchFleet implements AutoCloseable {
     private final Map<Long, Integer> starts = InstantPlatform.newStartCounts();
     private final List<InstantPlatform> platforms;
     private final Services services;
-    private final BotTokens tokens = new BotTokens(SECRET);
+    private final BotTokens tokens = new BotTokens(BenchSettings.TOKEN_SECRET);
     private final List<String> problems = new ArrayList<>();
 
     BenchFleet(EmbeddedPostgres postgres, String database, int k8sLimit, int awsLimit, int drainBatchSize) {
@@ -56,13 +54,8 @@ final class BenchFleet implements AutoCloseable {
         this.uncounted = new JdbcSql(pool);
         this.counted = new CountingSql(uncounted);
         Migrations.apply(counted);
-        Settings settings = Settings.from(Map.of(
-                "BOT_TOKEN_SECRET", SECRET,
-                "BOTFLEET_CALLBACK_URL", "http://127.0.0.1:9/bench",
-                "PLATFORM_PRIORITY", "k8s,aws",
-                "K8S_BOT_LIMIT", Integer.toString(k8sLimit),
-                "AWS_BOT_LIMIT", Integer.toString(awsLimit),
-                "DRAIN_BATCH_SIZE", Integer.toString(drainBatchSize)), Map.of());
+        Settings settings = BenchSettings.of(k8sLimit, awsLimit,
+                Map.of("DRAIN_BATCH_SIZE", Integer.toString(drainBatchSize)));
         this.platforms = List.of(new InstantPlatform("k8s", starts), new InstantPlatform("aws", starts));
         this.services = new Services(settings, counted, List.<PlatformService>copyOf(platforms),
                 CapacityReleasedPublisher.NONE, Clock.systemUTC());

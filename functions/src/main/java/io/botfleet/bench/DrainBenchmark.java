@@ -4,28 +4,25 @@ import io.botfleet.bot.BotStatus;
 import io.botfleet.platform.HybridPlatformService;
 import io.botfleet.platform.HybridPlatformService.DrainReport;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
+import java.util.Map;
 
 /**
  * Deploy and drain throughput, and SQL statements per bot, on one embedded PostgreSQL 17 with
- * instant fake platforms. Build with {@code mvn -q -DskipTests package}, then run
- * {@code java -cp functions/target/botfleet.jar io.botfleet.bench.DrainBenchmark}.
+ * instant fake platforms. Build with {@code mvn -DskipTests package}, then run
+ * {@code java -cp functions/target/botfleet.jar io.botfleet.bench.DrainBenchmark}; arguments
+ * {@code immediate=500 drained=2000 warmup=300} set the sizes (the test suite runs it tiny; warmup=0
+ * skips the warm-up).
  * Only figures go to stdout; the service's INFO log lines are built as usual but dropped (see
  * {@link QuietLog}). Exits 1 when a bot was not started exactly once or the queue is not empty.
  */
 public final class DrainBenchmark {
-    private static final int IMMEDIATE_BOTS = 500;
-    private static final int DRAINED_BOTS = 2_000;
+    private static final Map<String, String> SIZES = sizes();
     private static final int DRAIN_BATCH_SIZE = io.botfleet.config.Settings.MAX_DRAIN_BATCH_SIZE; // the setting's default
     /** What ProcessQueueHandler gives a drain without a Lambda context. */
     private static final Duration DRAIN_BUDGET = Duration.ofSeconds(60);
@@ -43,35 +40,46 @@ public final class DrainBenchmark {
 
     private final EmbeddedPostgres postgres;
     private final PrintStream out;
+    private final int immediateBots;
+    private final int drainedBots;
+    private final int warmupBots;
     private final List<String> problems = new ArrayList<>();
     private int databases;
 
-    private DrainBenchmark(EmbeddedPostgres postgres, PrintStream out) {
+    private DrainBenchmark(EmbeddedPostgres postgres, PrintStream out, BenchArgs sizes) {
         this.postgres = postgres;
         this.out = out;
+        this.immediateBots = sizes.integer("immediate");
+        this.drainedBots = sizes.integer("drained");
+        this.warmupBots = sizes.integer("warmup");
     }
 
-    public static void main(String[] args) throws IOException {
-        PrintStream figures = System.out;
+    private static Map<String, String> sizes() {
+        Map<String, String> sizes = new LinkedHashMap<>();
+        sizes.put("immediate", "500");
+        sizes.put("drained", "2000");
+        sizes.put("warmup", "300");
+        return sizes;
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.out) ? 0 : 1);
+    }
+
+    /**
+     * One whole run on an embedded PostgreSQL of its own, figures to {@code figures}; stdout is
+     * the quiet log meanwhile, and is put back after. Returns whether every check passed.
+     */
+    public static boolean run(String[] args, PrintStream figures) {
+        BenchArgs sizes = BenchArgs.parse(args, SIZES);
+        PrintStream stdout = System.out;
         QuietLog log = new QuietLog();
         System.setOut(log);
-        Path dataDirectory = Files.createTempDirectory("botfleet-bench-");
-        boolean passed = false;
-        // fsync off: the figures are about statements and CPU, not about this machine's disk
-        try (EmbeddedPostgres postgres = EmbeddedPostgres.builder().setDataDirectory(dataDirectory)
-                .setCleanDataDirectory(true).setServerConfig("fsync", "off")
-                .setServerConfig("synchronous_commit", "off").start()) {
-            passed = new DrainBenchmark(postgres, figures).run(log);
-        } catch (RuntimeException e) {
-            e.printStackTrace();
-        } finally { // zonky deletes it on close too; this also covers a failed start
-            if (Files.exists(dataDirectory)) {
-                try (Stream<Path> paths = Files.walk(dataDirectory)) {
-                    paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-                }
-            }
+        try {
+            return EmbeddedServer.run(figures, postgres -> new DrainBenchmark(postgres, figures, sizes).run(log));
+        } finally {
+            System.setOut(stdout);
         }
-        System.exit(passed ? 0 : 1);
     }
 
     private boolean run(QuietLog log) {
@@ -79,18 +87,21 @@ public final class DrainBenchmark {
         out.printf(Locale.ROOT, "embedded PostgreSQL %s (fsync=off), pool of 2 connections, JVM %s, %d cores%n",
                 BenchFleet.serverVersion(postgres), Runtime.version(), Runtime.getRuntime().availableProcessors());
         out.println("platforms: k8s then aws, both instant fakes; statements counted by CountingSql");
-        out.println("warm-up for the JIT: 300 bots queued and drained, batched and one by one (figures not reported)");
-        drain(300, DRAIN_BATCH_SIZE, null);
-        drain(300, 1, null);
+        if (warmupBots > 0) {
+            out.printf(Locale.ROOT, "warm-up for the JIT: %d bots queued and drained, batched and one by one (figures"
+                    + " not reported)%n", warmupBots);
+            drain(warmupBots, DRAIN_BATCH_SIZE, null);
+            drain(warmupBots, 1, null);
+        }
 
         Timed immediate = immediate();
-        Timed batched = drain(DRAINED_BOTS, DRAIN_BATCH_SIZE, "[2] drained bots, DRAIN_BATCH_SIZE=" + DRAIN_BATCH_SIZE);
-        Timed baseline = drain(DRAINED_BOTS, 1, "[3] baseline: the same drain with DRAIN_BATCH_SIZE=1 (one bot per round: a queue claim, a ledger claim and a record for each bot, as a one-at-a-time drain does)");
+        Timed batched = drain(drainedBots, DRAIN_BATCH_SIZE, "[2] drained bots, DRAIN_BATCH_SIZE=" + DRAIN_BATCH_SIZE);
+        Timed baseline = drain(drainedBots, 1, "[3] baseline: the same drain with DRAIN_BATCH_SIZE=1 (one bot per round: a queue claim, a ledger claim and a record for each bot, as a one-at-a-time drain does)");
 
         out.printf(Locale.ROOT, "%n== result ==%n");
         out.printf(Locale.ROOT, "drain rate, batched / baseline: %.0f / %.0f bots/s = %.1fx (immediate deploys: %.0f bots/s)%n",
                 batched.rate(), baseline.rate(), batched.rate() / baseline.rate(), immediate.rate());
-        out.printf(Locale.ROOT, "service INFO log lines built and dropped: %d%n", log.dropped.get());
+        out.printf(Locale.ROOT, "service INFO log lines built and dropped: %d%n", log.dropped());
         if (problems.isEmpty()) {
             out.println("check: every bot started exactly once, no orphan stops, queue empty, ledger consistent: PASS");
             return true;
@@ -103,15 +114,15 @@ public final class DrainBenchmark {
     /** N deploys with capacity free: each should be placed at once, in three statements. */
     private Timed immediate() {
         out.printf(Locale.ROOT, "%n[1] immediate deploys, capacity free (k8s limit %d, aws limit %d)%n",
-                IMMEDIATE_BOTS, IMMEDIATE_BOTS);
-        try (BenchFleet fleet = new BenchFleet(postgres, "bench_" + (++databases), IMMEDIATE_BOTS, IMMEDIATE_BOTS,
+                immediateBots, immediateBots);
+        try (BenchFleet fleet = new BenchFleet(postgres, "bench_" + (++databases), immediateBots, immediateBots,
                 DRAIN_BATCH_SIZE)) {
             long statements = fleet.statements();
             long start = System.nanoTime();
-            for (int i = 0; i < IMMEDIATE_BOTS; i++) {
+            for (int i = 0; i < immediateBots; i++) {
                 fleet.deploy("immediate-" + i, BotStatus.DEPLOYING);
             }
-            Timed t = new Timed(IMMEDIATE_BOTS, fleet.statements() - statements, System.nanoTime() - start);
+            Timed t = new Timed(immediateBots, fleet.statements() - statements, System.nanoTime() - start);
             out.printf(Locale.ROOT, "  %d deploys in %.2f s: %.0f bots/s%n", t.bots(), t.nanos() / 1e9, t.rate());
             out.printf(Locale.ROOT, "  SQL statements: %d = %.2f per immediate deploy (target <= 3)%s%n",
                     t.statements(), t.perBot(), verdict(t.perBot() <= 3));
@@ -182,28 +193,5 @@ public final class DrainBenchmark {
 
     private static String verdict(boolean met) {
         return met ? "  [met]" : "  [MISSED]";
-    }
-
-    /**
-     * Stands in for stdout during the run: io.botfleet.Log still builds every JSON line (that cost
-     * stays in the figures), but INFO lines are counted and dropped instead of written; anything
-     * else (WARN, ERROR) goes on to stderr, so nothing unusual is hidden.
-     */
-    private static final class QuietLog extends PrintStream {
-        private final AtomicLong dropped = new AtomicLong();
-
-        QuietLog() {
-            super(System.err, true);
-        }
-
-        @Override
-        public void println(Object line) { // Log prints its JSON node through this overload
-            String text = String.valueOf(line);
-            if (text.startsWith("{\"time\"") && text.contains("\"level\":\"INFO\"")) {
-                dropped.incrementAndGet();
-            } else {
-                super.println(text);
-            }
-        }
     }
 }

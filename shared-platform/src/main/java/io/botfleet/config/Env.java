@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
  * secret, or a secret given to the wrong setting by mistake.
  */
 public final class Env {
-    private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
+    private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)");
 
     private final Map<String, String> values;
     private final List<String> problems = new ArrayList<>();
@@ -61,9 +61,9 @@ public final class Env {
         });
     }
 
-    /** Durations are written {@code 500ms}, {@code 30s}, {@code 5m} or {@code 1h}. */
+    /** Durations are written {@code 500ms}, {@code 30s}, {@code 5m}, {@code 1h} or {@code 30d}. */
     public Duration duration(String name, String fallback) {
-        return parse(name, parseDuration(fallback), "a duration such as 500ms, 30s, 5m or 1h", Env::parseDuration);
+        return parse(name, parseDuration(fallback), "a duration such as 500ms, 30s, 5m, 1h or 30d", Env::parseDuration);
     }
 
     /** A text that must match {@code pattern} whole; {@code expected} says what it should look like. */
@@ -102,7 +102,8 @@ public final class Env {
             case "ms" -> Duration.ofMillis(n);
             case "s" -> Duration.ofSeconds(n);
             case "m" -> Duration.ofMinutes(n);
-            default -> Duration.ofHours(n);
+            case "h" -> Duration.ofHours(n);
+            default -> Duration.ofDays(n);
         };
     }
 

@@ -40,6 +40,7 @@ public record Settings(
         boolean webhookAllowLoopback,
         Duration deployTimeout,
         Duration heartbeatTimeout,
+        Duration retention,
         BotImages botImages,
         CoolifySettings coolify,
         KubernetesSettings kubernetes,
@@ -80,6 +81,15 @@ public record Settings(
         }
         env.problem("WEBHOOK_SECRET must be whsec_ followed by the base64 of at least 24 random bytes");
         return null;
+    }
+
+    /** At least an hour, so a client still finds a bot that just ended; at most 100 years, so a cutoff is a date. */
+    private static Duration retention(Env env) {
+        Duration retention = env.duration("RETENTION", "30d");
+        if (retention.compareTo(Duration.ofHours(1)) < 0 || retention.compareTo(Duration.ofDays(36500)) > 0) {
+            env.problem("RETENTION must be between 1h and 36500d (how long an ended bot is kept)");
+        }
+        return retention;
     }
 
     private static int drainBatchSize(Env env) {
@@ -156,6 +166,7 @@ public record Settings(
                 "true".equals(env.matching("WEBHOOK_ALLOW_LOOPBACK", "false", Pattern.compile("true|false"), "true or false")),
                 env.duration("DEPLOY_TIMEOUT", "15m"),
                 env.duration("HEARTBEAT_TIMEOUT", "5m"),
+                retention(env),
                 limits.containsKey("coolify") || limits.containsKey("k8s") ? BotImages.read(env) : null,
                 limits.containsKey("coolify") ? CoolifySettings.read(env) : null,
                 limits.containsKey("k8s") ? KubernetesSettings.read(env) : null,

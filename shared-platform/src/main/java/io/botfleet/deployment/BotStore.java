@@ -31,12 +31,18 @@ public final class BotStore {
     // being drained (attempts > 0; a fellow new request's entry has none), the new entry waits
     // behind it. The request key makes the statement safe to repeat: a repeat answers the bot the
     // first run made (conflicts on the Idempotency-Key answer nothing, and go to the replay).
+    // The entry ahead is looked for as the first one in drain order, so the queue's order index
+    // finds it and its bot is read by id. Written as an EXISTS over the join, it let the planner bet
+    // on an early match in a Seq Scan of the queue or of bots, which reads the whole table when
+    // nothing is ahead (a queue just drained, whose statistics still say it is long).
     private static final String ADMIT = """
             WITH ahead AS (
-              SELECT EXISTS (
-                SELECT 1 FROM deployment_queue q JOIN bots b ON b.id = q.bot_id
-                WHERE b.status = 'QUEUED' AND q.priority <= :priority AND q.not_before <= :now AND q.timeout_at > :now
-                  AND (q.status = 'WAITING' OR q.attempts > 0)) AS waiting),
+              SELECT (
+                SELECT q.id FROM deployment_queue q
+                WHERE q.priority <= :priority AND q.not_before <= :now AND q.timeout_at > :now
+                  AND (q.status = 'WAITING' OR q.attempts > 0)
+                  AND EXISTS (SELECT 1 FROM bots b WHERE b.id = q.bot_id AND b.status = 'QUEUED')
+                ORDER BY q.priority, q.not_before, q.id LIMIT 1) IS NOT NULL AS waiting),
             room AS (
               SELECT EXISTS (
                 SELECT 1 FROM platform_capacity c JOIN jsonb_each_text(:limits::jsonb) l ON l.key = c.platform

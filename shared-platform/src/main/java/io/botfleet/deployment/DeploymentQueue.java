@@ -90,37 +90,93 @@ public final class DeploymentQueue {
               RETURNING q.bot_id)
             SELECT %s FROM claimed JOIN bots b ON b.id = claimed.bot_id ORDER BY b.id""".formatted(BotStore.COLUMNS);
 
+    // Each lane (a priority) of the queue with the arrival numbers of its first and last entries,
+    // walked on the (priority, lane_seq) index: one probe per lane, at most 201 (priorities run from
+    // -100 to 100).
+    private static final String LANES = """
+            RECURSIVE lane AS (
+              SELECT (SELECT min(priority) FROM deployment_queue) AS p
+              UNION ALL
+              SELECT (SELECT min(priority) FROM deployment_queue WHERE priority > lane.p) FROM lane WHERE lane.p IS NOT NULL),
+            span AS (
+              SELECT lane.p, (SELECT min(lane_seq) FROM deployment_queue WHERE priority = lane.p) AS first_seq,
+                     (SELECT max(lane_seq) FROM deployment_queue WHERE priority = lane.p) AS last_seq
+              FROM lane WHERE lane.p IS NOT NULL)""";
+
     // The queue as a user sees it: the entries of bots still QUEUED (a pinned bot holds a unit and
-    // is deploying, not waiting), in drain order.
+    // is deploying, not waiting), in drain order. Counting everything ahead would cost the whole
+    // queue on every queued POST and GET: the entries ahead are walked back from this one on the
+    // order index, at most :cap of them, so a position up to :cap is exact. Further back, arrival
+    // numbers stand in for the count: every lane that goes first counts the span of its numbers, and
+    // this one the numbers from its first entry to this one (arrival order is queue order within a
+    // lane for bots due at once). That overcounts by the entries that left a lane out of order
+    // (stopped, timed out, pinned) and misplaces bots whose start is delayed.
     private static final String POSITION = """
-            SELECT q.bot_id, q.status, q.priority, q.queued_at, q.not_before, q.timeout_at,
-                   (SELECT count(*) FROM deployment_queue o JOIN bots ob ON ob.id = o.bot_id
-                    WHERE ob.status = 'QUEUED'
-                      AND (o.priority, o.not_before, o.id) < (q.priority, q.not_before, q.id)) + 1 AS position
-            FROM deployment_queue q JOIN bots b ON b.id = q.bot_id WHERE q.bot_id = :botId AND b.status = 'QUEUED'""";
+            WITH %s,
+            me AS (
+              SELECT q.id, q.bot_id, q.status, q.priority, q.queued_at, q.not_before, q.timeout_at, q.lane_seq
+              FROM deployment_queue q JOIN bots b ON b.id = q.bot_id WHERE q.bot_id = :botId AND b.status = 'QUEUED'),
+            ahead AS (
+              SELECT count(*) AS n FROM me, LATERAL (
+                SELECT 1 FROM deployment_queue o JOIN bots ob ON ob.id = o.bot_id
+                WHERE ob.status = 'QUEUED' AND (o.priority, o.not_before, o.id) < (me.priority, me.not_before, me.id)
+                ORDER BY o.priority DESC, o.not_before DESC, o.id DESC LIMIT :cap) walked)
+            SELECT me.bot_id, me.status, me.priority, me.queued_at, me.not_before, me.timeout_at,
+                   CASE WHEN ahead.n < :cap THEN ahead.n + 1
+                        ELSE greatest(:cap + 1, (SELECT coalesce(sum(last_seq - first_seq + 1), 0) FROM span WHERE p < me.priority)
+                             + me.lane_seq - (SELECT first_seq FROM span WHERE p = me.priority) + 1) END AS position
+            FROM me, ahead""".formatted(LANES);
 
+    // The head of the queue: the first :limit entries on the order index, then numbered (numbering
+    // the whole queue first would read all of it)
     private static final String LIST = """
-            SELECT q.bot_id, q.status, q.priority, q.queued_at, q.not_before, q.timeout_at,
-                   row_number() OVER (ORDER BY q.priority, q.not_before, q.id) AS position
-            FROM deployment_queue q JOIN bots b ON b.id = q.bot_id WHERE b.status = 'QUEUED'
-            ORDER BY q.priority, q.not_before, q.id LIMIT :limit""";
+            SELECT bot_id, status, priority, queued_at, not_before, timeout_at,
+                   row_number() OVER (ORDER BY priority, not_before, id) AS position
+            FROM (SELECT q.id, q.bot_id, q.status, q.priority, q.queued_at, q.not_before, q.timeout_at
+                  FROM deployment_queue q JOIN bots b ON b.id = q.bot_id WHERE b.status = 'QUEUED'
+                  ORDER BY q.priority, q.not_before, q.id LIMIT :limit) head
+            ORDER BY priority, not_before, id""";
 
+    // How many wait, exact up to :cap (counted on the order index), beyond that the lanes' spans of
+    // arrival numbers (see POSITION); the oldest from the queued_at index. Neither reads the whole
+    // queue. The walk starts from the head it reads first: a walk that starts from a row beside it
+    // runs in one process (parallel workers would cost more to start than the short walk).
     private static final String STATS = """
-            SELECT count(*) AS waiting, min(q.queued_at) AS oldest
-            FROM deployment_queue q JOIN bots b ON b.id = q.bot_id WHERE b.status = 'QUEUED'""";
+            WITH %s,
+            head AS MATERIALIZED (
+              SELECT priority, not_before, id FROM deployment_queue ORDER BY priority, not_before, id LIMIT 1),
+            counted AS (
+              SELECT count(*) AS n FROM head, LATERAL (
+                SELECT 1 FROM deployment_queue q JOIN bots b ON b.id = q.bot_id
+                WHERE b.status = 'QUEUED' AND (q.priority, q.not_before, q.id) >= (head.priority, head.not_before, head.id)
+                ORDER BY q.priority, q.not_before, q.id LIMIT :cap) walked)
+            SELECT CASE WHEN counted.n < :cap THEN counted.n
+                        ELSE greatest(:cap, (SELECT sum(last_seq - first_seq + 1) FROM span)) END AS waiting,
+                   (SELECT q.queued_at FROM deployment_queue q JOIN bots b ON b.id = q.bot_id WHERE b.status = 'QUEUED'
+                    ORDER BY q.queued_at LIMIT 1) AS oldest
+            FROM counted""".formatted(LANES);
 
     /** How many entries wait, and since when the oldest. */
     public record Stats(long waiting, Instant oldestQueuedAt) {
     }
 
+    /** Positions and the waiting count are exact up to this many; beyond, estimated (see POSITION). */
+    public static final int EXACT_UP_TO = 1000;
+
     private final Sql sql;
     private final BotStore bots;
     private final Clock clock;
+    private final int exactUpTo;
 
     public DeploymentQueue(Sql sql, BotStore bots, Clock clock) {
+        this(sql, bots, clock, EXACT_UP_TO);
+    }
+
+    DeploymentQueue(Sql sql, BotStore bots, Clock clock, int exactUpTo) {
         this.sql = sql;
         this.bots = bots;
         this.clock = clock;
+        this.exactUpTo = exactUpTo;
     }
 
     /** Leases up to {@code n} due WAITING entries, in queue order, and returns their bots. */
@@ -171,7 +227,7 @@ public final class DeploymentQueue {
     }
 
     public QueueEntry find(long botId) {
-        Row row = sql.queryOne(POSITION, Params.of("botId", botId));
+        Row row = sql.queryOne(POSITION, Params.of("botId", botId).and("cap", exactUpTo));
         return row == null ? null : toEntry(row);
     }
 
@@ -181,7 +237,7 @@ public final class DeploymentQueue {
     }
 
     public Stats stats() {
-        Row row = sql.queryOne(STATS, Params.of());
+        Row row = sql.queryOne(STATS, Params.of("cap", exactUpTo));
         return new Stats(row.getLong("waiting"), row.getInstant("oldest"));
     }
 

@@ -12,6 +12,7 @@ import io.botfleet.deployment.ContainerEndings.Fence;
 import io.botfleet.deployment.DeploymentQueue;
 import io.botfleet.deployment.DrainLease;
 import io.botfleet.deployment.PlatformReleases;
+import io.botfleet.deployment.Retention;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -94,15 +95,15 @@ public final class HybridPlatformService {
 
     public HybridPlatformService(List<LimitedPlatform> platforms, CapacityLedger ledger, BotStore bots, BotStops stops,
                                  DeploymentQueue queue, PlatformReleases releases, ContainerEndings endings,
-                                 DrainLease drainLease, CapacityReleasedPublisher announce, DrainPolicy policy,
-                                 Clock clock) {
+                                 DrainLease drainLease, CapacityReleasedPublisher announce, Retention retention,
+                                 DrainPolicy policy, Clock clock) {
         this.platforms = List.copyOf(platforms);
         this.policy = policy;
         this.ledger = ledger;
         this.bots = bots;
         this.calls = new PlatformCalls(policy.callTimeout());
         this.followUps = new ReleaseFollowUps(releases, this::platform, calls, announce, clock);
-        this.drain = new QueueDrain(this, bots, queue, stops, drainLease, ledger, announce, policy, clock);
+        this.drain = new QueueDrain(this, bots, queue, stops, drainLease, ledger, announce, retention, policy, clock);
         this.reconcile = new ContainerReconcile(bots, endings, calls, followUps, clock);
     }
 

@@ -9,6 +9,7 @@ import io.botfleet.deployment.CapacityReleasedPublisher;
 import io.botfleet.deployment.DeploymentQueue;
 import io.botfleet.deployment.DrainLease;
 import io.botfleet.deployment.PlatformReleases.Release;
+import io.botfleet.deployment.Retention;
 import io.botfleet.platform.HybridPlatformService.DrainPolicy;
 import io.botfleet.platform.HybridPlatformService.DrainReport;
 import io.botfleet.platform.HybridPlatformService.LimitedPlatform;
@@ -25,9 +26,9 @@ import java.util.Map;
  * end FATAL and are owed a stop, owed stops and releases are worked off, pinned bots are resumed,
  * and running bots with no recorded container are looked up by name)
  * and then, round after round, claims as many due entries as there is free capacity for, in
- * priority then FIFO order, and places them. Every statement is bounded and every platform call
- * fits the budget, so a drain ends in its budget whatever the backlog; what is left waits for the
- * next one.
+ * priority then FIFO order, and places them; last, it deletes a batch of bots ended longer ago
+ * than the retention. Every statement is bounded and every platform call fits the budget, so a
+ * drain ends in its budget whatever the backlog; what is left waits for the next one.
  */
 final class QueueDrain {
     /** Rows per reconcile statement: large enough to clear a backlog, small enough for one Data API answer. */
@@ -47,11 +48,13 @@ final class QueueDrain {
     private final DrainLease lease;
     private final CapacityLedger ledger;
     private final CapacityReleasedPublisher announce;
+    private final Retention retention;
     private final DrainPolicy policy;
     private final Clock clock;
 
     QueueDrain(HybridPlatformService hybrid, BotStore bots, DeploymentQueue queue, BotStops stops, DrainLease lease,
-               CapacityLedger ledger, CapacityReleasedPublisher announce, DrainPolicy policy, Clock clock) {
+               CapacityLedger ledger, CapacityReleasedPublisher announce, Retention retention, DrainPolicy policy,
+               Clock clock) {
         this.hybrid = hybrid;
         this.bots = bots;
         this.queue = queue;
@@ -59,6 +62,7 @@ final class QueueDrain {
         this.lease = lease;
         this.ledger = ledger;
         this.announce = announce;
+        this.retention = retention;
         this.policy = policy;
         this.clock = clock;
     }
@@ -181,6 +185,25 @@ final class QueueDrain {
             if (placement.deployed().isEmpty() && placement.failed().isEmpty()) {
                 break; // every platform refused: waiting for a release is all that helps
             }
+        }
+        if (budget.left()) {
+            deleteEnded();
+        }
+    }
+
+    /**
+     * One batch of bots ended longer ago than the retention, after the placements (history can
+     * wait; queued bots should not). A failure only leaves the batch to the next drain.
+     */
+    private void deleteEnded() {
+        try {
+            Retention.Deleted deleted = retention.deleteEnded(Retention.BATCH);
+            if (deleted.bots() > 0) {
+                Log.info("retention.deleted", Map.of("bots", deleted.bots(), "events", deleted.events(),
+                        "deliveries", deleted.deliveries()));
+            }
+        } catch (RuntimeException e) {
+            Log.warn("retention.failed", Map.of(), e);
         }
     }
 

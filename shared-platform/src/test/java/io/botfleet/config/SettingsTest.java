@@ -17,6 +17,7 @@ class SettingsTest {
         assertThat(Env.parseDuration("30s")).isEqualTo(Duration.ofSeconds(30));
         assertThat(Env.parseDuration("5m")).isEqualTo(Duration.ofMinutes(5));
         assertThat(Env.parseDuration("1h")).isEqualTo(Duration.ofHours(1));
+        assertThat(Env.parseDuration("30d")).isEqualTo(Duration.ofDays(30));
     }
 
     @Test
@@ -27,6 +28,7 @@ class SettingsTest {
         assertThat(settings.globalQueueTimeout()).isEqualTo(Duration.ofMinutes(10));
         assertThat(settings.scheduleLead()).isEqualTo(Duration.ofMinutes(5));
         assertThat(settings.botSimDuration()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(settings.retention()).isEqualTo(Duration.ofDays(30));
     }
 
     @Test
@@ -57,6 +59,18 @@ class SettingsTest {
         assertThat(Settings.from(env, Map.of()).webhookSecret()).isEqualTo("whsec_" + "Zx9q".repeat(11));
         env.put("WEBHOOK_SECRET", "whsec_" + "Zx9q".repeat(7)); // 21 bytes
         assertThatThrownBy(() -> Settings.from(env, Map.of())).hasMessageContaining("WEBHOOK_SECRET must be whsec_");
+    }
+
+    /** RETENTION is a duration of at least an hour; a bad one is named, never quoted. */
+    @Test
+    void aMalformedOrTooShortRetentionIsNamedWithoutItsValue() {
+        Map<String, String> env = new java.util.HashMap<>(REQUIRED);
+        env.putAll(Map.of("LOCAL_BOT_LIMIT", "1", "RETENTION", "forever-and-a-day"));
+        assertThatThrownBy(() -> Settings.from(env, Map.of())).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("RETENTION must be a duration").hasMessageNotContaining("forever-and-a-day");
+        env.put("RETENTION", "59m");
+        assertThatThrownBy(() -> Settings.from(env, Map.of())).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("RETENTION must be").hasMessageNotContaining("59m");
     }
 
     @Test

@@ -33,7 +33,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 @ParameterizedClass
 @EnumSource(TestDatabase.Adapter.class)
 class WebhookHeadsMigrationTest {
-    private static final String HEADS_MIGRATION = "V9__webhook_heads_and_receivers.sql";
+    private static final String HEADS_MIGRATION = "V10__webhook_heads_and_receivers.sql";
 
     private final TestDatabase db;
     private final Sql sql;
