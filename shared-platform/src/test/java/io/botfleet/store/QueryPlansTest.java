@@ -258,6 +258,8 @@ class QueryPlansTest {
             for (int i = 0; i < due.size(); i++) {
                 deliveries.record(due.get(i), new WebhookSender.Sent(answers[i % answers.length], "answered"));
             }
+            sql.step("webhooks: paused receivers' probes, resumed receivers' releases");
+            deliveries.probeAndRelease(3);
             sql.step("GET /bots/{id}/webhooks");
             deliveries.of(bot);
         }
@@ -302,7 +304,11 @@ class QueryPlansTest {
         return name != null ? name : "[" + NamedStatement.nameOf(statement) + "]";
     }
 
-    /** Every statement held in a named constant, by its text: {@code DeploymentQueue.CLAIM}. */
+    /**
+     * Every statement held in a named constant, by its text: {@code DeploymentQueue.CLAIM}. A
+     * template ({@code %s} in it) and a fragment other constants end with are parts, not statements:
+     * what runs is the constants made of them.
+     */
     private static Map<String, String> namedStatements() {
         Map<String, String> named = new LinkedHashMap<>();
         for (Class<?> holder : STATEMENT_HOLDERS) {
@@ -315,7 +321,7 @@ class QueryPlansTest {
                 try {
                     String text = (String) field.get(null);
                     String verb = SqlText.code(text).strip().split("[\\s(]", 2)[0].toUpperCase(Locale.ROOT);
-                    if (Set.of("SELECT", "WITH", "INSERT", "UPDATE", "DELETE").contains(verb)) {
+                    if (Set.of("SELECT", "WITH", "INSERT", "UPDATE", "DELETE").contains(verb) && !text.contains("%s")) {
                         named.put(text, holder.getSimpleName() + "." + field.getName());
                     }
                 } catch (IllegalAccessException e) {
@@ -323,6 +329,8 @@ class QueryPlansTest {
                 }
             }
         }
+        Set<String> texts = Set.copyOf(named.keySet());
+        named.keySet().removeIf(text -> texts.stream().anyMatch(other -> !other.equals(text) && other.contains(text)));
         return named;
     }
 }
