@@ -23,7 +23,6 @@ import io.botfleet.store.Sql;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,7 +48,7 @@ final class BenchFleet implements AutoCloseable {
     BenchFleet(EmbeddedPostgres postgres, String database, int k8sLimit, int awsLimit, int drainBatchSize) {
         this.postgres = postgres;
         this.database = database;
-        admin("CREATE DATABASE " + database);
+        EmbeddedServer.admin(postgres, "CREATE DATABASE " + database);
         this.pool = Databases.pool(postgres.getJdbcUrl("postgres", database), 2); // a Lambda's pool size
         this.uncounted = new JdbcSql(pool);
         this.counted = new CountingSql(uncounted);
@@ -141,14 +140,6 @@ final class BenchFleet implements AutoCloseable {
     @Override
     public void close() {
         pool.close();
-        admin("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
-    }
-
-    private void admin(String statement) {
-        try (Connection c = postgres.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
-            s.execute(statement);
-        } catch (SQLException e) {
-            throw new IllegalStateException(statement, e);
-        }
+        EmbeddedServer.admin(postgres, "DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
     }
 }

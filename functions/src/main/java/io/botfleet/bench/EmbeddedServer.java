@@ -6,13 +6,47 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.Comparator;
+import java.util.Map;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /** The benchmarks' embedded PostgreSQL: in a fresh temporary folder, removed afterwards. */
 final class EmbeddedServer {
     private EmbeddedServer() {
+    }
+
+    /** A benchmark's body: its figures on the server, with its sizes; whether every check passed. */
+    interface Benchmark {
+        boolean run(EmbeddedPostgres postgres, BenchArgs sizes, QuietLog log);
+    }
+
+    /**
+     * One whole run on an embedded PostgreSQL of its own, with {@code args} over {@code defaults};
+     * stdout is the quiet log meanwhile, and is put back after. Returns whether every check passed.
+     */
+    static boolean runQuietly(String[] args, Map<String, String> defaults, PrintStream figures, Benchmark benchmark) {
+        BenchArgs sizes = BenchArgs.parse(args, defaults);
+        PrintStream stdout = System.out;
+        QuietLog log = new QuietLog();
+        System.setOut(log);
+        try {
+            return run(figures, postgres -> benchmark.run(postgres, sizes, log));
+        } finally {
+            System.setOut(stdout);
+        }
+    }
+
+    /** A statement outside any transaction, on the server's own database: CREATE or DROP DATABASE. */
+    static void admin(EmbeddedPostgres postgres, String statement) {
+        try (Connection c = postgres.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
+            s.execute(statement);
+        } catch (SQLException e) {
+            throw new IllegalStateException(statement, e);
+        }
     }
 
     /**

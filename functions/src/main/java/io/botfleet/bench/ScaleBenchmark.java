@@ -58,20 +58,10 @@ public final class ScaleBenchmark {
         System.exit(run(args, System.out) ? 0 : 1);
     }
 
-    /**
-     * One whole run on an embedded PostgreSQL of its own, figures to {@code figures}; stdout is
-     * the quiet log meanwhile, and is put back after. Returns whether every check passed.
-     */
+    /** One whole run on an embedded PostgreSQL of its own, figures to {@code figures}; whether every check passed. */
     public static boolean run(String[] args, PrintStream figures) {
-        BenchArgs sizes = BenchArgs.parse(args, SIZES);
-        PrintStream stdout = System.out;
-        QuietLog log = new QuietLog();
-        System.setOut(log);
-        try {
-            return EmbeddedServer.run(figures, postgres -> new ScaleBenchmark(postgres, figures, sizes).run(log));
-        } finally {
-            System.setOut(stdout);
-        }
+        return EmbeddedServer.runQuietly(args, SIZES, figures,
+                (postgres, sizes, log) -> new ScaleBenchmark(postgres, figures, sizes).run(log));
     }
 
     private boolean run(QuietLog log) {

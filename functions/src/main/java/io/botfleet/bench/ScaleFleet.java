@@ -17,9 +17,6 @@ import io.botfleet.store.JdbcSql;
 import io.botfleet.store.Migrations;
 import io.botfleet.store.Sql;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.sql.Connection;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -57,7 +54,7 @@ final class ScaleFleet implements AutoCloseable {
     ScaleFleet(EmbeddedPostgres postgres, String database, int k8sLimit, int awsLimit, Map<String, String> more) {
         this.postgres = postgres;
         this.database = database;
-        admin("CREATE DATABASE " + database);
+        EmbeddedServer.admin(postgres, "CREATE DATABASE " + database);
         this.setup = new JdbcSql(pool());
         Migrations.apply(setup);
         Map<String, String> env = new HashMap<>(Map.of("GLOBAL_QUEUE_TIMEOUT", "24h"));
@@ -106,14 +103,6 @@ final class ScaleFleet implements AutoCloseable {
         synchronized (pools) {
             pools.forEach(HikariDataSource::close);
         }
-        admin("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
-    }
-
-    private void admin(String statement) {
-        try (Connection c = postgres.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
-            s.execute(statement);
-        } catch (SQLException e) {
-            throw new IllegalStateException(statement, e);
-        }
+        EmbeddedServer.admin(postgres, "DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
     }
 }
