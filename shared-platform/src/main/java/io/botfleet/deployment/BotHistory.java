@@ -12,7 +12,9 @@ import java.util.Optional;
 /**
  * The bots, newest first, a page at a time, and each bot's status changes. Pages are keyed by
  * the last id seen (keyset, not offset): bots created while a client pages appear before its
- * first page, never twice nor in place of another.
+ * first page, never twice nor in place of another. Newest is by id; with {@code createdAfter}, by
+ * creation time then id (the two orders differ only between bots made in the same instant by
+ * different requests).
  */
 public final class BotHistory {
     public static final int MAX_PAGE = 200;
@@ -34,9 +36,23 @@ public final class BotHistory {
             WHERE (CAST(:status AS text) IS NULL OR b.status = :status)
               AND (CAST(:platform AS text) IS NULL OR b.deployment_platform = :platform)
               AND (CAST(:tenant AS text) IS NULL OR b.tenant = :tenant)
-              AND (CAST(:after AS timestamptz) IS NULL OR b.created_at > :after)
               AND (CAST(:before AS bigint) IS NULL OR b.id < :before)
             ORDER BY b.id DESC LIMIT :n""";
+
+    // Bots made since a time, read backwards on the (created_at, id) index from the cursor to that
+    // time, so a page costs its own rows however much history lies before the window or inside it.
+    // In id order the page would be found by walking ids down past the window's start until the
+    // page fills, through all the history before it on the last page. The cursor's place is its
+    // bot's creation time; a cursor whose bot retention has removed ends the pages.
+    private static final String LIST_CREATED_AFTER = "SELECT " + BotStore.COLUMNS + """
+             FROM bots b
+            WHERE b.created_at > :after
+              AND (CAST(:status AS text) IS NULL OR b.status = :status)
+              AND (CAST(:platform AS text) IS NULL OR b.deployment_platform = :platform)
+              AND (CAST(:tenant AS text) IS NULL OR b.tenant = :tenant)
+              AND (CAST(:before AS bigint) IS NULL
+                   OR (b.created_at, b.id) < ((SELECT c.created_at FROM bots c WHERE c.id = :before), :before))
+            ORDER BY b.created_at DESC, b.id DESC LIMIT :n""";
 
     private final Sql sql;
     private final BotStore bots;
@@ -47,7 +63,7 @@ public final class BotHistory {
     }
 
     public Page list(Filter filter) {
-        List<Bot> found = sql.query(LIST, Params.of("status", filter.status() == null ? null : filter.status().name())
+        List<Bot> found = sql.query(filter.createdAfter() == null ? LIST : LIST_CREATED_AFTER, Params.of("status", filter.status() == null ? null : filter.status().name())
                         .and("platform", filter.platform()).and("tenant", filter.tenant())
                         .and("after", filter.createdAfter()).and("before", filter.before()).and("n", filter.limit() + 1))
                 .stream().map(bots::toBot).toList();

@@ -106,24 +106,30 @@ public final class DeploymentQueue {
     // The queue as a user sees it: the entries of bots still QUEUED (a pinned bot holds a unit and
     // is deploying, not waiting), in drain order. Counting everything ahead would cost the whole
     // queue on every queued POST and GET: the entries ahead are walked back from this one on the
-    // order index, at most :cap of them, so a position up to :cap is exact. Further back, arrival
-    // numbers stand in for the count: every lane that goes first counts the span of its numbers, and
-    // this one the numbers from its first entry to this one (arrival order is queue order within a
-    // lane for bots due at once). That overcounts by the entries that left a lane out of order
-    // (stopped, timed out, pinned) and misplaces bots whose start is delayed.
+    // order index, at most :cap of them, and those of QUEUED bots counted, so a position with fewer
+    // than :cap entries ahead is exact. Further back, arrival numbers stand in for the count: every
+    // lane that goes first counts the span of its numbers, and this one the numbers from its first
+    // entry to this one (arrival order is queue order within a lane for bots due at once). That
+    // overcounts by the entries that left a lane out of order (stopped, timed out, pinned) and
+    // misplaces bots whose start is delayed.
+    // The walk reads the queue alone and looks each entry's bot up by id: joined instead, a planner
+    // that believes few bots are QUEUED (a long history, a short queue) hashes the whole queue
+    // against every QUEUED bot rather than walk :cap entries.
     private static final String POSITION = """
             WITH %s,
             me AS (
               SELECT q.id, q.bot_id, q.status, q.priority, q.queued_at, q.not_before, q.timeout_at, q.lane_seq
               FROM deployment_queue q JOIN bots b ON b.id = q.bot_id WHERE q.bot_id = :botId AND b.status = 'QUEUED'),
             ahead AS (
-              SELECT count(*) AS n FROM me, LATERAL (
-                SELECT 1 FROM deployment_queue o JOIN bots ob ON ob.id = o.bot_id
-                WHERE ob.status = 'QUEUED' AND (o.priority, o.not_before, o.id) < (me.priority, me.not_before, me.id)
+              SELECT count(*) AS walked,
+                     count(*) FILTER (WHERE (SELECT ob.status FROM bots ob WHERE ob.id = walked.bot_id) = 'QUEUED') AS n
+              FROM me, LATERAL (
+                SELECT o.bot_id FROM deployment_queue o
+                WHERE (o.priority, o.not_before, o.id) < (me.priority, me.not_before, me.id)
                 ORDER BY o.priority DESC, o.not_before DESC, o.id DESC LIMIT :cap) walked)
             SELECT me.bot_id, me.status, me.priority, me.queued_at, me.not_before, me.timeout_at,
-                   CASE WHEN ahead.n < :cap THEN ahead.n + 1
-                        ELSE greatest(:cap + 1, (SELECT coalesce(sum(last_seq - first_seq + 1), 0) FROM span WHERE p < me.priority)
+                   CASE WHEN ahead.walked < :cap THEN ahead.n + 1
+                        ELSE greatest(ahead.n + 1, (SELECT coalesce(sum(last_seq - first_seq + 1), 0) FROM span WHERE p < me.priority)
                              + me.lane_seq - (SELECT first_seq FROM span WHERE p = me.priority) + 1) END AS position
             FROM me, ahead""".formatted(LANES);
 
@@ -137,22 +143,26 @@ public final class DeploymentQueue {
                   ORDER BY q.priority, q.not_before, q.id LIMIT :limit) head
             ORDER BY priority, not_before, id""";
 
-    // How many wait, exact up to :cap (counted on the order index), beyond that the lanes' spans of
-    // arrival numbers (see POSITION); the oldest from the queued_at index. Neither reads the whole
-    // queue. The walk starts from the head it reads first: a walk that starts from a row beside it
-    // runs in one process (parallel workers would cost more to start than the short walk).
+    // How many wait, exact while the queue holds fewer than :cap entries (walked on the order index,
+    // each entry's bot looked up by id as in POSITION), beyond that the lanes' spans of arrival
+    // numbers (see POSITION); the oldest from the queued_at index. Neither reads the whole queue.
+    // The walk starts from the head it reads first: a walk that starts from a row beside it runs in
+    // one process (parallel workers would cost more to start than the short walk).
     private static final String STATS = """
             WITH %s,
             head AS MATERIALIZED (
               SELECT priority, not_before, id FROM deployment_queue ORDER BY priority, not_before, id LIMIT 1),
             counted AS (
-              SELECT count(*) AS n FROM head, LATERAL (
-                SELECT 1 FROM deployment_queue q JOIN bots b ON b.id = q.bot_id
-                WHERE b.status = 'QUEUED' AND (q.priority, q.not_before, q.id) >= (head.priority, head.not_before, head.id)
+              SELECT count(*) AS walked,
+                     count(*) FILTER (WHERE (SELECT b.status FROM bots b WHERE b.id = walked.bot_id) = 'QUEUED') AS n
+              FROM head, LATERAL (
+                SELECT q.bot_id FROM deployment_queue q
+                WHERE (q.priority, q.not_before, q.id) >= (head.priority, head.not_before, head.id)
                 ORDER BY q.priority, q.not_before, q.id LIMIT :cap) walked)
-            SELECT CASE WHEN counted.n < :cap THEN counted.n
-                        ELSE greatest(:cap, (SELECT sum(last_seq - first_seq + 1) FROM span)) END AS waiting,
-                   (SELECT q.queued_at FROM deployment_queue q JOIN bots b ON b.id = q.bot_id WHERE b.status = 'QUEUED'
+            SELECT CASE WHEN counted.walked < :cap THEN counted.n
+                        ELSE greatest(counted.n, (SELECT sum(last_seq - first_seq + 1) FROM span)) END AS waiting,
+                   (SELECT q.queued_at FROM deployment_queue q
+                    WHERE (SELECT b.status FROM bots b WHERE b.id = q.bot_id) = 'QUEUED'
                     ORDER BY q.queued_at LIMIT 1) AS oldest
             FROM counted""".formatted(LANES);
 

@@ -11,6 +11,8 @@ import io.botfleet.testing.FakePlatform;
 import io.botfleet.testing.Fixtures;
 import io.botfleet.testing.TestDatabase;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -58,6 +60,41 @@ class BotHistoryTest {
             assertThat(db.count("SELECT count(*) AS n FROM bots")).isEqualTo(1100);
             assertThat(seen.values()).as("no bot twice").containsOnly(1);
             assertThat(seen.keySet()).as("every bot that was there").containsAll(original);
+        }
+    }
+
+    /**
+     * Bots made since a time page by creation time (read on its index, not by walking ids through
+     * the history before the window): each once, newest first, ties (bots made in the same instant)
+     * by id, and bots made while the client pages come before its first page.
+     */
+    @Test
+    void pagingTheBotsMadeSinceATimeReturnsEachOnceNewestFirst() {
+        try (TestDatabase db = TestDatabase.fresh(adapter)) {
+            Sql sql = db.sql(2);
+            // 600 bots over 10 days, three at each instant, ids not in creation order
+            sql.update("""
+                    INSERT INTO bots (tenant, display_name, meeting, meeting_platform, automatic_leave, status, created_at,
+                                      updated_at)
+                    SELECT 'acme', 'bot', '{"platform": "zoom", "url": "https://zoom.us/j/1"}'::jsonb, 'zoom', '{}'::jsonb,
+                           'DONE', now() - interval '10 days' + ((g * 7919) % 200) * interval '72 minutes', now()
+                    FROM generate_series(1, 600) g""", Params.of());
+            Instant since = Instant.now().minus(Duration.ofDays(5));
+            List<Long> expected = sql.query("SELECT id FROM bots WHERE created_at > :since ORDER BY created_at DESC, id DESC",
+                    Params.of("since", since)).stream().map(r -> r.getLong("id")).toList();
+            BotHistory history = new BotHistory(sql, new BotStore(sql, Clock.systemUTC()));
+
+            List<Long> listed = new ArrayList<>();
+            Long cursor = null;
+            do {
+                BotHistory.Page page = history.list(new BotHistory.Filter(BotStatus.DONE, null, null, since, cursor, 17));
+                page.bots().forEach(b -> listed.add(b.id()));
+                sql.update(INSERT, Params.of("n", 2)); // made now, between pages
+                cursor = page.nextBefore();
+            } while (cursor != null);
+
+            assertThat(expected).hasSizeGreaterThan(250);
+            assertThat(listed).as("the bots made since then, newest first, each once").isEqualTo(expected);
         }
     }
 

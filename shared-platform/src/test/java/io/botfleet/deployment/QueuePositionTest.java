@@ -9,6 +9,9 @@ import io.botfleet.testing.FakePlatform;
 import io.botfleet.testing.Fixtures;
 import io.botfleet.testing.MutableClock;
 import io.botfleet.testing.TestDatabase;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -34,6 +37,16 @@ class QueuePositionTest {
                     WHERE ob.status = 'QUEUED'
                       AND (o.priority, o.not_before, o.id) < (q.priority, q.not_before, q.id)) + 1 AS position
             FROM deployment_queue q JOIN bots b ON b.id = q.bot_id WHERE q.bot_id = :botId AND b.status = 'QUEUED'""";
+
+    /** A burst queued in one statement, as a bulk import or a restore would: each entry is numbered by the lane trigger. */
+    private static final String BURST = """
+            WITH made AS (
+              INSERT INTO bots (tenant, display_name, meeting, meeting_platform, automatic_leave, status)
+              SELECT 'acme', 'burst ' || g, '{"platform": "zoom", "url": "https://zoom.us/j/1"}'::jsonb, 'zoom', '{}'::jsonb,
+                     'QUEUED'
+              FROM generate_series(1, :n) g
+              RETURNING id)
+            INSERT INTO deployment_queue (bot_id, timeout_at) SELECT id, now() + interval '1 hour' FROM made""";
 
     private final MutableClock clock = new MutableClock();
     private final TestDatabase.Adapter adapter;
@@ -123,5 +136,28 @@ class QueuePositionTest {
         assertThat(truth).isEqualTo(few.size() + more.size());
         assertThat(queue.stats().waiting()).isBetween(truth, truth + 48 - truth);
         assertThat(services.bots().find(more.get(0)).status()).isEqualTo(BotStatus.QUEUED);
+    }
+
+    /**
+     * The lane trigger looks up its lane's last number once per queued bot. Planned for the queue as
+     * it was last analyzed (empty, as autovacuum finds it after a drain) and kept, that lookup would
+     * read the whole lane for every bot after: a burst into an empty queue cost the square of its size.
+     */
+    @Test
+    void numberingABurstLooksEachLaneUpOnItsIndexOnceTheQueueIsMoreThanAFewPages() throws Exception {
+        try (Connection connection = db.pool(1).getConnection()) {
+            connection.setAutoCommit(false);
+            try (Statement statement = connection.createStatement()) {
+                statement.execute("ANALYZE deployment_queue");
+                statement.executeUpdate(BURST.replace(":n", "4000"));
+                ResultSet scans = statement.executeQuery(
+                        "SELECT seq_tup_read FROM pg_stat_xact_user_tables WHERE relname = 'deployment_queue'");
+                assertThat(scans.next()).isTrue();
+                // a few pages are read whole while the queue is that small; then the index (read whole
+                // each time, the 4,000 would have cost about 8,000,000 rows)
+                assertThat(scans.getLong(1)).as("queue rows read while numbering 4,000 entries").isLessThan(400_000);
+            }
+            connection.rollback();
+        }
     }
 }

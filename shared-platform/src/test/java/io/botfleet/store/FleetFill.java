@@ -99,11 +99,16 @@ final class FleetFill {
 
     /** Fills the database with {@code queued} bots waiting, and analyzes it. */
     static void fill(Sql sql, int queued) {
+        fill(sql, queued, HISTORY);
+    }
+
+    /** Fills the database with {@code queued} bots waiting behind {@code history} ended bots, and analyzes it. */
+    static void fill(Sql sql, int queued, int history) {
         TABLES.forEach((table, column) -> {
             sql.update("ALTER TABLE " + table + " SET (autovacuum_enabled = false)", Params.of());
             sql.update("ALTER TABLE " + table + " ALTER COLUMN " + column + " SET STATISTICS 1000", Params.of());
         });
-        sql.update(HISTORY_BOTS, Params.of("n", HISTORY));
+        sql.update(HISTORY_BOTS, Params.of("n", history));
         sql.update(DELIVERED, Params.of());
         sql.update(RUNNING_BOTS, Params.of("n", RUNNING));
         sql.update(RUNNING_CONTAINERS, Params.of());
