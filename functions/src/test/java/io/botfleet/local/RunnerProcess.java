@@ -93,6 +93,21 @@ final class RunnerProcess implements AutoCloseable {
         return Files.readString(output, StandardCharsets.UTF_8);
     }
 
+    /** Every line it wrote, on either stream, each parsed as one JSON object (fails naming a line that is not). */
+    List<JsonNode> jsonLines() throws IOException {
+        List<JsonNode> lines = new ArrayList<>();
+        for (String line : output().lines().toList()) {
+            try {
+                JsonNode json = Json.MAPPER.readTree(line);
+                assertThat(json.isObject()).as("a JSON object: %s", line).isTrue();
+                lines.add(json);
+            } catch (tools.jackson.core.JacksonException notJson) {
+                throw new AssertionError("a line that is not JSON: " + line + "\nit wrote:\n" + output(), notJson);
+            }
+        }
+        return lines;
+    }
+
     /** What a terminal does on Ctrl-C: the signal to every process of the runner's process group. */
     void signalGroup(String signal) throws Exception {
         Process kill = new ProcessBuilder("kill", "-" + signal, "--", "-" + pid()).inheritIO().start();

@@ -125,6 +125,38 @@ class RunnerProcessTest {
         assertThat(again.leftovers()).isEmpty();
     }
 
+    /**
+     * From start to Ctrl-C every line the runner writes, on either stream, is one JSON object: no
+     * set-up chatter of the embedded database or the pool at the default level, the readiness line
+     * names the URL, the platforms and the data folder, and stopping says so. While nothing is
+     * queued the queue metric is written once, not at every drain (here one every 200 ms).
+     */
+    @Test
+    void everyLineFromStartToCtrlCIsJsonAndAnIdleQueueMetricIsNotRepeatedEveryDrain() throws Exception {
+        Path data = temp.resolve("data");
+        RunnerProcess runner = start(data, Map.of("SCHEDULE_INTERVAL", "200ms"));
+        Thread.sleep(3_000); // about 15 drains, nothing queued
+        runner.signalGroup("INT");
+        runner.awaitExit(Duration.ofSeconds(40));
+
+        List<JsonNode> lines = runner.jsonLines();
+        String output = runner.output();
+        assertThat(lines).as("time and level on every line but the metric's; it wrote:%n%s", output)
+                .allSatisfy(l -> assertThat(l.has("_aws") || l.has("time") && l.has("level")).as(l.toString()).isTrue());
+        assertThat(lines).as("no set-up chatter at INFO; it wrote:%n%s", output).noneMatch(l -> l.has("logger")
+                && "INFO".equals(l.path("level").asString()));
+        JsonNode ready = lines.stream().filter(l -> "runner.listening".equals(l.path("event").asString())).findFirst()
+                .orElseThrow(() -> new AssertionError("no runner.listening line; it wrote:\n" + output));
+        assertThat(ready.path("level").asString()).isEqualTo("INFO");
+        assertThat(ready.path("url").asString()).isEqualTo(runner.base());
+        assertThat(ready.path("platforms").path("local").asInt()).as(ready.toString()).isEqualTo(5);
+        assertThat(ready.path("dataFolder").asString()).isEqualTo(data.toAbsolutePath().toString());
+        assertThat(lines).extracting(l -> l.path("event").asString()).as("stopping is said")
+                .contains("runner.stopping", "runner.stopped");
+        assertThat(lines.stream().filter(l -> l.has("OldestQueuedBotAgeSeconds")))
+                .as("the idle metric, written when it changes or after a minute; it wrote:%n%s", output).hasSize(1);
+    }
+
     /** A second runner on a data folder in use: one line naming BOTFLEET_DATA_DIR, no stack trace, a failing exit code. */
     @Test
     void aSecondRunnerOnTheSameDataFolderSaysSoInOneLine() throws Exception {
