@@ -27,7 +27,9 @@ import tools.jackson.databind.JsonNode;
  * what a terminal's Ctrl-C sends, and never reaches this test. Its output goes to a file.
  */
 final class RunnerProcess implements AutoCloseable {
-    private static final Pattern LISTENING = Pattern.compile("botfleet is listening on http://127\\.0\\.0\\.1:(\\d+)");
+    /** The readiness line: {@code {"event":"runner.listening","url":"http://127.0.0.1:<port>",...}}. */
+    private static final Pattern LISTENING = Pattern.compile(
+            "\"event\":\"runner\\.listening\",\"url\":\"http://127\\.0\\.0\\.1:(\\d+)\"");
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private final Process process;
