@@ -21,7 +21,7 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public final class Log {
     private static final JsonMapper MAPPER = JsonMapping.MAPPER;
-    private static final List<String> LEVELS = List.of("INFO", "WARN", "ERROR");
+    private static final List<String> LEVELS = List.of("DEBUG", "INFO", "WARN", "ERROR");
     /**
      * {@code botfleet.log.level} (system property), else {@code LOG_LEVEL}, else the level of the
      * function's Lambda logging configuration ({@code AWS_LAMBDA_LOG_LEVEL}), else INFO.
@@ -90,13 +90,14 @@ public final class Log {
     }
 
     /**
-     * The first of these level names that means something, as botfleet's INFO, WARN or ERROR: the
-     * lower levels of Lambda's list (TRACE, DEBUG) are INFO, botfleet's lowest; FATAL is ERROR.
+     * The first of these level names that means something, as botfleet's DEBUG, INFO, WARN or
+     * ERROR: Lambda's TRACE is DEBUG, botfleet's lowest; FATAL is ERROR.
      */
     static String minimumLevel(String... names) {
         for (String name : names) {
             String level = name == null ? null : switch (name.strip().toUpperCase(Locale.ROOT)) {
-                case "TRACE", "DEBUG", "INFO" -> "INFO";
+                case "TRACE", "DEBUG" -> "DEBUG";
+                case "INFO" -> "INFO";
                 case "WARN" -> "WARN";
                 case "ERROR", "FATAL" -> "ERROR";
                 default -> null;
@@ -108,7 +109,7 @@ public final class Log {
         return "INFO";
     }
 
-    /** A library's line (DEBUG and TRACE never reach here). */
+    /** A library's line (its own DEBUG and TRACE never reach here; see {@link io.botfleet.log.JsonLogger}). */
     public static void library(String level, String logger, String message, Throwable error) {
         if (!enabled(level)) {
             return;

@@ -8,7 +8,6 @@ import com.amazonaws.services.lambda.runtime.events.ScheduledEvent;
 import io.botfleet.Log;
 import io.botfleet.Services;
 import io.botfleet.deployment.DeploymentQueue;
-import io.botfleet.functions.http.Json;
 import io.botfleet.deployment.Webhooks;
 import io.botfleet.platform.Budget;
 import io.botfleet.platform.HybridPlatformService;
@@ -19,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
-import tools.jackson.databind.node.ObjectNode;
 
 /**
  * processQueue, for both of its triggers: the EventBridge schedule ({@link #handleRequest}) and
@@ -37,6 +35,7 @@ public final class ProcessQueueHandler implements RequestHandler<ScheduledEvent,
     private final HybridPlatformService hybrid;
     private final Webhooks webhooks;
     private final DeploymentQueue queue;
+    private final OldestQueuedMetric oldestQueued;
     private final AtomicBoolean budgetChecked = new AtomicBoolean();
 
     public ProcessQueueHandler() {
@@ -44,9 +43,15 @@ public final class ProcessQueueHandler implements RequestHandler<ScheduledEvent,
     }
 
     public ProcessQueueHandler(Services services) {
+        this(services, OldestQueuedMetric.everyDrain());
+    }
+
+    /** @param oldestQueued how often the queue's metric line is written */
+    public ProcessQueueHandler(Services services, OldestQueuedMetric oldestQueued) {
         this.hybrid = services.hybrid();
         this.webhooks = services.webhooks();
         this.queue = services.queue();
+        this.oldestQueued = oldestQueued;
     }
 
     @Override
@@ -107,18 +112,9 @@ public final class ProcessQueueHandler implements RequestHandler<ScheduledEvent,
                         + " PLATFORM_CALL_TIMEOUT; until then no drain compares what the platforms run with the bots"));
     }
 
-    /**
-     * How long the oldest queued bot has waited, as an Embedded Metric Format line (CloudWatch
-     * turns it into the metric the stack's alarm watches; no SDK call, no extra latency).
-     */
+    /** How long the oldest queued bot has waited: {@link OldestQueuedMetric}. */
     private void reportOldestQueued() {
         Instant oldest = queue.stats().oldestQueuedAt();
-        long seconds = oldest == null ? 0 : Math.max(0, Duration.between(oldest, Instant.now()).toSeconds());
-        ObjectNode line = Json.object();
-        line.putObject("_aws").put("Timestamp", System.currentTimeMillis()).putArray("CloudWatchMetrics").addObject()
-                .put("Namespace", "botfleet").set("Dimensions", Json.MAPPER.createArrayNode().add(Json.MAPPER.createArrayNode()))
-                .putArray("Metrics").addObject().put("Name", "OldestQueuedBotAgeSeconds").put("Unit", "Seconds");
-        line.put("OldestQueuedBotAgeSeconds", seconds);
-        System.out.println(line);
+        oldestQueued.report(oldest == null ? 0 : Math.max(0, Duration.between(oldest, Instant.now()).toSeconds()));
     }
 }

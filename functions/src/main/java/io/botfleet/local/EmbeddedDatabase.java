@@ -1,6 +1,7 @@
 package io.botfleet.local;
 
 import io.botfleet.Log;
+import io.botfleet.log.Redacted;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -23,10 +24,16 @@ import java.util.concurrent.TimeoutException;
  * find no database. Its server runs in a session of its own ({@code pg_ctl} starts it so), out of
  * reach of a terminal's Ctrl-C, so a runner killed outright leaves it behind: the next runner on
  * the folder stops that leftover before it starts its own.
+ *
+ * <p>PostgreSQL's own output (initdb, pg_ctl and the server's log) goes to
+ * {@code <data dir>/postgres.log}, not to the runner's output: it is not JSON, and the server
+ * quotes a failed statement's values in it (a unique violation's key).
  */
 final class EmbeddedDatabase implements AutoCloseable {
     /** How long a leftover server may take to shut down (it writes a checkpoint first). */
     private static final Duration LEFTOVER_STOP = Duration.ofSeconds(30);
+    /** PostgreSQL's own output, in the data folder. */
+    static final String LOG_FILE = "postgres.log";
 
     private final EmbeddedPostgres postgres;
 
@@ -39,11 +46,19 @@ final class EmbeddedDatabase implements AutoCloseable {
         Path directory = dataDirectory.resolve("postgres").toAbsolutePath();
         Files.createDirectories(directory);
         stopLeftover(directory);
-        return new EmbeddedDatabase(EmbeddedPostgres.builder()
-                .setDataDirectory(directory)
-                .setCleanDataDirectory(false)
-                .setRegisterShutdownHook(false)
-                .start());
+        Path logFile = dataDirectory.resolve(LOG_FILE).toAbsolutePath();
+        ProcessBuilder.Redirect serverLog = ProcessBuilder.Redirect.appendTo(logFile.toFile());
+        try {
+            return new EmbeddedDatabase(EmbeddedPostgres.builder()
+                    .setDataDirectory(directory)
+                    .setCleanDataDirectory(false)
+                    .setRegisterShutdownHook(false)
+                    .setOutputRedirector(serverLog)
+                    .setErrorRedirector(serverLog)
+                    .start());
+        } catch (IOException | RuntimeException e) { // its reason is in the log, not in the library's message
+            throw new IOException("the embedded database did not start: see " + logFile, Redacted.of(e));
+        }
     }
 
     /**

@@ -8,6 +8,7 @@ import io.botfleet.config.ConfigException;
 import io.botfleet.config.Env;
 import io.botfleet.config.Settings;
 import io.botfleet.functions.ApiHandler;
+import io.botfleet.functions.OldestQueuedMetric;
 import io.botfleet.functions.ProcessQueueHandler;
 import io.botfleet.log.Redacted;
 import io.botfleet.store.DatabaseSettings;
@@ -22,6 +23,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -39,22 +41,26 @@ public final class LocalRunner implements AutoCloseable {
     static final Duration STOP_WAIT = Duration.ofSeconds(10);
     /** What the drain gets at least, as a Lambda's timeout; more when its parts need more. */
     private static final Duration DRAIN_TIMEOUT = Duration.ofMinutes(1);
+    /** An unchanged queue metric is written again after this long (a changed one at once). */
+    static final Duration UNCHANGED_METRIC_REPEAT = Duration.ofMinutes(1);
 
     private final List<AutoCloseable> resources = new ArrayList<>();
     private int port;
+    /** Set once it listens: only a runner that started says it stops. */
+    private boolean listening;
 
     public static void main(String[] args) {
         try {
             LocalRunner runner = start(System.getenv());
             Runtime.getRuntime().addShutdownHook(new Thread(runner::close));
         } catch (ConfigException e) {
-            System.err.println("botfleet: " + e.getMessage());
+            Log.error("runner.cannot_start", Map.of("reason", String.valueOf(e.getMessage())));
             System.exit(2);
         } catch (IOException e) {
             // a start-up conflict (a port in use, a data folder in use) is one line naming the setting
             // to change; a message botfleet did not write may quote a setting, so only its class shows
             String why = Redacted.safeMessage(e);
-            System.err.println("botfleet: cannot start: " + (why == null ? Redacted.typeOf(e) : why));
+            Log.error("runner.cannot_start", Map.of("reason", why == null ? Redacted.typeOf(e) : why));
             System.exit(1);
         } catch (RuntimeException e) {
             Log.error("runner.start_failed", Map.of(), e); // by class and frames: a library's message may quote a setting
@@ -110,7 +116,8 @@ public final class LocalRunner implements AutoCloseable {
             Clock clock = Clock.systemUTC();
             Services services = new Services(settings, sql, Services.platforms(settings, dataDirectory, sql, clock),
                     capacityReleased, clock);
-            ProcessQueueHandler processQueue = new ProcessQueueHandler(services);
+            ProcessQueueHandler processQueue = new ProcessQueueHandler(services,
+                    OldestQueuedMetric.whenChanged(UNCHANGED_METRIC_REPEAT, clock));
             // every part of the drain fits, the reconcile with the bots' processes included
             Duration drainTimeout = max(DRAIN_TIMEOUT, processQueue.minimumTimeout());
             capacityReleased.deliverTo(processQueue, drainTimeout);
@@ -130,10 +137,14 @@ public final class LocalRunner implements AutoCloseable {
             repeat(schedule, scheduleInterval, () -> processQueue.handleRequest(new ScheduledEvent(),
                     new LocalContext("processQueue", drainTimeout)));
 
-            System.out.printf("botfleet is listening on http://127.0.0.1:%d (platforms %s, data in %s;"
-                            + " webhooks are signed with the WEBHOOK_SECRET in %s)%n",
-                    runner.port, settings.botLimits(), dataDirectory.toAbsolutePath(),
-                    environment.containsKey("WEBHOOK_SECRET") ? "the environment" : dataDirectory.resolve("webhook-secret"));
+            Map<String, Object> ready = new LinkedHashMap<>(); // in this order, as the README quotes it
+            ready.put("url", "http://127.0.0.1:" + runner.port);
+            ready.put("platforms", settings.botLimits());
+            ready.put("dataFolder", dataDirectory.toAbsolutePath().toString());
+            ready.put("webhookSecretIn", environment.containsKey("WEBHOOK_SECRET") ? "WEBHOOK_SECRET"
+                    : dataDirectory.resolve("webhook-secret").toAbsolutePath().toString());
+            Log.info("runner.listening", ready);
+            runner.listening = true;
             return runner;
         } catch (RuntimeException | IOException e) {
             runner.close();
@@ -151,7 +162,7 @@ public final class LocalRunner implements AutoCloseable {
         if (running.isEmpty()) {
             return;
         }
-        System.out.printf("botfleet: stopping %d local bot(s)%n", running.size());
+        Log.info("runner.stopping_bots", Map.of("bots", running.size()));
         try (ExecutorService stops = Executors.newVirtualThreadPerTaskExecutor()) {
             running.forEach(bot -> stops.submit(() -> services.deployments().stop(bot.id())));
         }
@@ -185,8 +196,14 @@ public final class LocalRunner implements AutoCloseable {
         return a.compareTo(b) >= 0 ? a : b;
     }
 
+    /** Stops everything it started, last started first; once it listened, says so as it begins and ends. */
     @Override
     public void close() {
+        boolean said = listening;
+        listening = false;
+        if (said) {
+            Log.info("runner.stopping", Map.of());
+        }
         for (int i = resources.size() - 1; i >= 0; i--) {
             try {
                 resources.get(i).close();
@@ -195,5 +212,8 @@ public final class LocalRunner implements AutoCloseable {
             }
         }
         resources.clear();
+        if (said) {
+            Log.info("runner.stopped", Map.of());
+        }
     }
 }

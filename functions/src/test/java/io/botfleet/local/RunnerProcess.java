@@ -27,7 +27,9 @@ import tools.jackson.databind.JsonNode;
  * what a terminal's Ctrl-C sends, and never reaches this test. Its output goes to a file.
  */
 final class RunnerProcess implements AutoCloseable {
-    private static final Pattern LISTENING = Pattern.compile("botfleet is listening on http://127\\.0\\.0\\.1:(\\d+)");
+    /** The readiness line: {@code {"event":"runner.listening","url":"http://127.0.0.1:<port>",...}}. */
+    private static final Pattern LISTENING = Pattern.compile(
+            "\"event\":\"runner\\.listening\",\"url\":\"http://127\\.0\\.0\\.1:(\\d+)\"");
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private final Process process;
@@ -91,6 +93,21 @@ final class RunnerProcess implements AutoCloseable {
 
     String output() throws IOException {
         return Files.readString(output, StandardCharsets.UTF_8);
+    }
+
+    /** Every line it wrote, on either stream, each parsed as one JSON object (fails naming a line that is not). */
+    List<JsonNode> jsonLines() throws IOException {
+        List<JsonNode> lines = new ArrayList<>();
+        for (String line : output().lines().toList()) {
+            try {
+                JsonNode json = Json.MAPPER.readTree(line);
+                assertThat(json.isObject()).as("a JSON object: %s", line).isTrue();
+                lines.add(json);
+            } catch (tools.jackson.core.JacksonException notJson) {
+                throw new AssertionError("a line that is not JSON: " + line + "\nit wrote:\n" + output(), notJson);
+            }
+        }
+        return lines;
     }
 
     /** What a terminal does on Ctrl-C: the signal to every process of the runner's process group. */

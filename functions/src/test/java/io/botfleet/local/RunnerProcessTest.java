@@ -59,7 +59,8 @@ class RunnerProcessTest {
         runner.signalGroup("INT");
         runner.awaitExit(Duration.ofSeconds(40));
         assertThat(runner.leftovers()).as("no bot and no database process outlives the runner").isEmpty();
-        assertThat(runner.output()).as("it stopped its bots").contains("stopping 2 local bot(s)");
+        assertThat(runner.jsonLines()).as("it stopped its bots").anyMatch(l -> "runner.stopping_bots".equals(
+                l.path("event").asString()) && l.path("bots").asInt() == 2);
 
         RunnerProcess again = start(data, settings);
         for (int id = 1; id <= 2; id++) {
@@ -125,7 +126,39 @@ class RunnerProcessTest {
         assertThat(again.leftovers()).isEmpty();
     }
 
-    /** A second runner on a data folder in use: one line naming BOTFLEET_DATA_DIR, no stack trace, a failing exit code. */
+    /**
+     * From start to Ctrl-C every line the runner writes, on either stream, is one JSON object: no
+     * set-up chatter of the embedded database or the pool at the default level, the readiness line
+     * names the URL, the platforms and the data folder, and stopping says so. While nothing is
+     * queued the queue metric is written once, not at every drain (here one every 200 ms).
+     */
+    @Test
+    void everyLineFromStartToCtrlCIsJsonAndAnIdleQueueMetricIsNotRepeatedEveryDrain() throws Exception {
+        Path data = temp.resolve("data");
+        RunnerProcess runner = start(data, Map.of("SCHEDULE_INTERVAL", "200ms"));
+        Thread.sleep(3_000); // about 15 drains, nothing queued
+        runner.signalGroup("INT");
+        runner.awaitExit(Duration.ofSeconds(40));
+
+        List<JsonNode> lines = runner.jsonLines();
+        String output = runner.output();
+        assertThat(lines).as("time and level on every line but the metric's; it wrote:%n%s", output)
+                .allSatisfy(l -> assertThat(l.has("_aws") || l.has("time") && l.has("level")).as(l.toString()).isTrue());
+        assertThat(lines).as("no set-up chatter at INFO; it wrote:%n%s", output).noneMatch(l -> l.has("logger")
+                && "INFO".equals(l.path("level").asString()));
+        JsonNode ready = lines.stream().filter(l -> "runner.listening".equals(l.path("event").asString())).findFirst()
+                .orElseThrow(() -> new AssertionError("no runner.listening line; it wrote:\n" + output));
+        assertThat(ready.path("level").asString()).isEqualTo("INFO");
+        assertThat(ready.path("url").asString()).isEqualTo(runner.base());
+        assertThat(ready.path("platforms").path("local").asInt()).as(ready.toString()).isEqualTo(5);
+        assertThat(ready.path("dataFolder").asString()).isEqualTo(data.toAbsolutePath().toString());
+        assertThat(lines).extracting(l -> l.path("event").asString()).as("stopping is said")
+                .contains("runner.stopping", "runner.stopped");
+        assertThat(lines.stream().filter(l -> l.has("OldestQueuedBotAgeSeconds")))
+                .as("the idle metric, written when it changes or after a minute; it wrote:%n%s", output).hasSize(1);
+    }
+
+    /** A second runner on a data folder in use: one error line naming BOTFLEET_DATA_DIR, no stack trace, a failing exit code. */
     @Test
     void aSecondRunnerOnTheSameDataFolderSaysSoInOneLine() throws Exception {
         Path data = temp.resolve("data");
@@ -133,11 +166,11 @@ class RunnerProcessTest {
         RunnerProcess second = RunnerProcess.launch(data, Map.of("PORT", "0"));
         started.add(second);
         int exit = second.awaitExit(Duration.ofSeconds(60));
-        assertOneClearLine(second.output(), exit, "BOTFLEET_DATA_DIR", data.toString());
+        assertOneClearLine(second, exit, "BOTFLEET_DATA_DIR", data.toString());
         assertThat(first.get("/capacity").has("platforms")).as("the first runner goes on").isTrue();
     }
 
-    /** A port in use: one line naming the port and PORT, no stack trace, a failing exit code. */
+    /** A port in use: one error line naming the port and PORT, no stack trace, a failing exit code. */
     @Test
     void aPortInUseIsNamedWithItsSetting() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
@@ -145,16 +178,19 @@ class RunnerProcessTest {
             RunnerProcess runner = RunnerProcess.launch(temp.resolve("data"), Map.of("PORT", port));
             started.add(runner);
             int exit = runner.awaitExit(Duration.ofSeconds(60));
-            assertOneClearLine(runner.output(), exit, "PORT", port);
+            assertOneClearLine(runner, exit, "PORT", port);
         }
     }
 
-    private static void assertOneClearLine(String output, int exit, String setting, String value) {
+    private static void assertOneClearLine(RunnerProcess runner, int exit, String setting, String value) throws Exception {
+        String output = runner.output();
         assertThat(exit).as("exit code; it wrote:%n%s", output).isNotZero();
-        List<String> lines = output.lines().filter(l -> l.startsWith("botfleet:")).toList();
-        assertThat(lines).as("its own lines; it wrote:%n%s", output).hasSize(1);
-        assertThat(lines.get(0)).contains(setting).contains(value);
+        List<JsonNode> errors = runner.jsonLines().stream().filter(l -> "ERROR".equals(l.path("level").asString())).toList();
+        assertThat(errors).as("its error lines; it wrote:%n%s", output).hasSize(1);
+        assertThat(errors.get(0).path("event").asString()).isEqualTo("runner.cannot_start");
+        assertThat(errors.get(0).path("reason").asString()).contains(setting).contains(value);
         assertThat(output).as("no stack trace").doesNotContain("\tat ").doesNotContain("Exception in thread");
+        assertThat(errors.get(0).has("error")).as("no stack trace: %s", errors.get(0)).isFalse();
     }
 
     private static void awaitStatus(RunnerProcess runner, long id, String status, Duration within) throws Exception {

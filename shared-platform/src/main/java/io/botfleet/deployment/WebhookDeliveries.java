@@ -55,10 +55,15 @@ public final class WebhookDeliveries {
     }
 
     /**
-     * What recording a send did: whether the lease still held (else nothing changed), and the
+     * What recording a send did: whether the lease still held (else nothing changed); the
+     * delivery's state now and when it goes again (null unless it is still PENDING); and the
      * receiver this answer paused or resumed (its origin), or null.
      */
-    public record Recorded(boolean held, String paused, String resumed) {
+    public record Recorded(boolean held, String state, Instant nextAttemptAt, String paused, String resumed) {
+        /** A record that changed nothing. */
+        static Recorded notHeld() {
+            return new Recorded(false, null, null, null, null);
+        }
     }
 
     /** Leases the heads in {@code leased} and returns their deliveries (the end of every claim). */
@@ -215,7 +220,8 @@ public final class WebhookDeliveries {
                 .and("receiver", answered ? "ANSWERED" : refused ? "REFUSED" : "FAILED")
                 .and("pauseAfterFailures", PAUSE_AFTER_FAILURES).and("pausingSince", now.minus(PAUSE_AFTER))
                 .and("probeAt", now.plus(PROBE_EVERY)));
-        return new Recorded(row.getLong("held") > 0, row.getString("paused"), row.getString("resumed"));
+        return new Recorded(row.getLong("held") > 0, state, state.equals("PENDING") ? next : null, row.getString("paused"),
+                row.getString("resumed"));
     }
 
     public List<Attempted> of(long botId) {

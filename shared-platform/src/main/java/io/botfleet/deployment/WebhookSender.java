@@ -3,6 +3,8 @@ package io.botfleet.deployment;
 import io.botfleet.log.Redacted;
 import io.botfleet.platform.LazyClient;
 import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.ConnectException;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -15,6 +17,7 @@ import java.util.Base64;
 import java.util.List;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+import javax.net.ssl.SSLException;
 import okhttp3.Dns;
 import okhttp3.HttpUrl;
 import okhttp3.Interceptor;
@@ -129,8 +132,29 @@ public final class WebhookSender {
         try (Response response = client.newCall(request).execute()) {
             return new Sent(response.code(), response.code() + " " + response.message());
         } catch (IOException e) {
-            return new Sent(0, "no answer: " + e);
+            return new Sent(0, "no answer: " + failure(e));
         }
+    }
+
+    /**
+     * What kind of failure left a send unanswered, for the record, the API and the log: a kind,
+     * not the exception's text, which a library wrote and which may quote the request.
+     */
+    static String failure(IOException e) {
+        if (e instanceof InterruptedIOException) { // a SocketTimeoutException, or the call's own timeout
+            return "timeout";
+        }
+        if (e instanceof ConnectException) {
+            return "connection refused";
+        }
+        if (e instanceof UnknownHostException) { // botfleet's refusal of an address names the address and why
+            String why = Redacted.safeMessage(e);
+            return why == null ? "unknown host" : why;
+        }
+        if (e instanceof SSLException) {
+            return "TLS failure (" + Redacted.typeOf(e) + ")";
+        }
+        return Redacted.typeOf(e);
     }
 
     /** The signature of the spec: base64 HMAC-SHA256 of {@code id.timestamp.body}. */

@@ -4,6 +4,7 @@ import io.botfleet.JsonMapping;
 import io.botfleet.Log;
 import io.botfleet.platform.Budget;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionService;
@@ -115,11 +116,14 @@ public final class Webhooks {
             recorded = deliveries.record(d, sent);
         } catch (RuntimeException e) {
             Log.warn("webhook.record_failed", Map.of("botId", d.botId(), "webhookId", "evt_" + d.eventId()), e);
-            return new WebhookDeliveries.Recorded(false, null, null);
+            return WebhookDeliveries.Recorded.notHeld();
         }
-        // not held: this send outlived its lease and another sender has the delivery now
-        Log.info(recorded.held() ? "webhook.sent" : "webhook.sent_after_lease", Map.of("botId", d.botId(),
-                "webhookId", "evt_" + d.eventId(), "status", d.status(), "attempt", d.attempt(), "answer", sent.answer()));
+        if (recorded.held() && !sent.delivered()) {
+            failed(d, sent, recorded);
+        } else { // not held: this send outlived its lease and another sender has the delivery now
+            Log.info(recorded.held() ? "webhook.sent" : "webhook.sent_after_lease", Map.of("botId", d.botId(),
+                    "webhookId", "evt_" + d.eventId(), "status", d.status(), "attempt", d.attempt(), "answer", sent.answer()));
+        }
         if (recorded.paused() != null) {
             Log.warn("webhook.receiver_paused", Map.of("receiver", recorded.paused(),
                     "pauseAfterFailures", WebhookDeliveries.PAUSE_AFTER_FAILURES, "probeEverySeconds",
@@ -129,6 +133,26 @@ public final class Webhooks {
             Log.info("webhook.receiver_resumed", Map.of("receiver", recorded.resumed()));
         }
         return recorded;
+    }
+
+    /**
+     * One line for a send that was not answered with a 2xx: the bot, the webhook (its
+     * {@code webhook-id}), what came back (a status, or the kind of failure: never the URL, the
+     * signature or the secret) and when it goes again, or that it will not.
+     */
+    private static void failed(WebhookDeliveries.Due d, WebhookSender.Sent sent, WebhookDeliveries.Recorded recorded) {
+        Map<String, Object> line = new LinkedHashMap<>();
+        line.put("botId", d.botId());
+        line.put("webhookId", "evt_" + d.eventId());
+        line.put("attempt", d.attempt());
+        line.put("answer", sent.answer());
+        if (recorded.nextAttemptAt() != null) {
+            line.put("nextAttemptAt", recorded.nextAttemptAt().toString());
+        } else {
+            line.put("givenUp", true);
+            line.put("state", recorded.state()); // FAILED, or GONE (410: the receiver wants no more)
+        }
+        Log.warn("webhook.failed", line);
     }
 
     static String body(WebhookDeliveries.Due d) {
