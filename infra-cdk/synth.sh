@@ -14,10 +14,10 @@ export JAVA_HOME PATH="$JAVA_HOME/bin:$PATH"
 command -v node >/dev/null || { echo "the CDK needs Node.js (18 or later) on the PATH" >&2; exit 1; }
 
 props=$(realpath "${1:-infra-cdk/example-props.json}")
-mvn -B -ntp -q install -DskipTests # the functions' jar is the stack's code asset
+./mvnw -B -ntp -q install -DskipTests # the functions' jar is the stack's code asset
 cd infra-cdk
 rm -rf cdk.out
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20
 CDK_OUTDIR=cdk.out CDK_CONTEXT_JSON="{\"props\": \"$props\"}" \
-  mvn -B -ntp -q exec:java -Dexec.mainClass=io.botfleet.infra.BotfleetApp
+  ../mvnw -B -ntp -q exec:java -Dexec.mainClass=io.botfleet.infra.BotfleetApp
 echo "template: infra-cdk/cdk.out/Botfleet.template.json"

@@ -7,7 +7,7 @@ import java.util.stream.Collectors;
 
 /**
  * A benchmark's sizes as {@code name=value} arguments, each with its default, so the same code
- * runs at full size from the README's command and at a tiny size in the test suite. An unknown
+ * runs at full size from its command in docs/benchmarks.md and at a tiny size in the test suite. An unknown
  * name or a value that is not a whole number stops the run with the list of known names.
  */
 final class BenchArgs {

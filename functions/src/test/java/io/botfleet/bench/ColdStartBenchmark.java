@@ -29,7 +29,7 @@ import java.util.zip.ZipFile;
  * constructed, (b) the first call, (c) the second call, and (d) the first call after priming (what
  * a SnapStart restore pays), each against a trivial handler measured in the same run. Then the
  * deploy once per platform, each against its stand-in (ECS, a Kubernetes API, Coolify): (b), (c)
- * and (d) of each. Run with the test class path ({@code java -cp}, see the README).
+ * and (d) of each. Run with the test class path ({@code java -cp}, see docs/lambda.md).
  */
 public final class ColdStartBenchmark {
     private static final int RUNS = 5;
@@ -49,7 +49,7 @@ public final class ColdStartBenchmark {
                 : List.of(Path.of("functions/target/botfleet-lambda.jar"), Path.of("target/botfleet-lambda.jar")).stream()
                         .filter(Files::exists).limit(1).toList();
         if (jars.isEmpty() || !jars.stream().allMatch(Files::exists)) {
-            throw new IllegalStateException("build the Lambda jar first (see the README), or name jars that exist");
+            throw new IllegalStateException("build the Lambda jar first (see docs/lambda.md), or name jars that exist");
         }
         try (TestDatabase db = TestDatabase.fresh(TestDatabase.Adapter.DATA_API); FakeEcs ecs = new FakeEcs();
              FakeKubernetesApi k8s = new FakeKubernetesApi(); FakeCoolify coolify = new FakeCoolify(Duration.ofHours(1), Duration.ofMinutes(1))) {

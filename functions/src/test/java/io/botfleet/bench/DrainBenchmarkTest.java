@@ -8,7 +8,7 @@ import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
 /**
- * The README's drain benchmark, run by its own code at a tiny size so it cannot rot unseen: the
+ * The drain benchmark of docs/benchmarks.md, run by its own code at a tiny size so it cannot rot unseen: the
  * run completes, passes its checks and prints every figure. Not a timed test: speeds are not judged.
  */
 class DrainBenchmarkTest {

@@ -18,7 +18,8 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * The README walk-through as a test: the runner on the embedded default, five simulated bots
- * (real child processes calling back over HTTP) with a limit of two; then a restart keeps state.
+ * (real child processes calling back over HTTP) with a limit of two, the first stopped while it is
+ * in its call; then a restart keeps state.
  */
 class LocalRunnerTest {
     private final HttpClient http = HttpClient.newHttpClient();
@@ -28,8 +29,10 @@ class LocalRunnerTest {
 
     @Test
     void fiveBotsWithALimitOfTwoAllFinishAndARestartKeepsThem() throws Exception {
+        // long enough in their call for bot 1 to be stopped in it, and bot 2 to be in it still
+        // when bot 3 takes the unit bot 1 freed
         Map<String, String> env = Map.of("PORT", "0", "BOTFLEET_DATA_DIR", data.toString(), "LOCAL_BOT_LIMIT", "2",
-                "BOT_SIM_DURATION", "1s", "BOT_HEARTBEAT_INTERVAL", "300ms", "SCHEDULE_INTERVAL", "500ms");
+                "BOT_SIM_DURATION", "8s", "BOT_HEARTBEAT_INTERVAL", "300ms", "SCHEDULE_INTERVAL", "500ms");
         List<Integer> codes = new ArrayList<>();
         try (LocalRunner runner = LocalRunner.start(env)) {
             String base = "http://127.0.0.1:" + runner.port();
@@ -38,6 +41,23 @@ class LocalRunnerTest {
             }
             assertThat(codes).containsExactly(201, 201, 202, 202, 202);
             assertThat(get(base + "/capacity").get("platforms").get(0).get("used").asInt()).isEqualTo(2);
+
+            awaitStatus(base, 1, "IN_CALL");
+            awaitStatus(base, 2, "IN_CALL");
+            HttpResponse<String> stop = post(base + "/bots/1/stop", "");
+            assertThat(stop.statusCode()).isEqualTo(202);
+            assertThat(Json.MAPPER.readTree(stop.body()).get("status").asString()).as("the platform confirmed: %s", stop.body())
+                    .isEqualTo("DONE");
+            assertThat(get(base + "/bots/1/events").findValuesAsString("status"))
+                    .containsSubsequence("IN_CALL", "LEAVING", "CALL_ENDED", "DONE");
+            assertThat(get(base + "/bots/1").get("statusReason").asString()).isEqualTo("STOPPED");
+            long placed = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while ("QUEUED".equals(get(base + "/bots/3").get("status").asString())) {
+                assertThat(System.nanoTime()).as("bot 3 takes the unit bot 1 freed").isLessThan(placed);
+                Thread.sleep(50);
+            }
+            assertThat(get(base + "/bots/2").get("status").asString()).as("bot 3 took bot 1's unit, not bot 2's")
+                    .isEqualTo("IN_CALL");
 
             long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
             while (!allDone(base)) {
@@ -115,6 +135,14 @@ class LocalRunnerTest {
                 .filter(p -> p.parent().map(parent -> parent.pid() == ProcessHandle.current().pid() || parent.pid() == 1)
                         .orElse(true))
                 .count();
+    }
+
+    private void awaitStatus(String base, int id, String status) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!status.equals(get(base + "/bots/" + id).get("status").asString())) {
+            assertThat(System.nanoTime()).as("bot %d reaches %s", id, status).isLessThan(deadline);
+            Thread.sleep(100);
+        }
     }
 
     private boolean allDone(String base) throws Exception {

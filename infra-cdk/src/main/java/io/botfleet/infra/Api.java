@@ -16,7 +16,7 @@ import software.amazon.awscdk.services.logs.RetentionDays;
 import software.constructs.Construct;
 
 /**
- * The HTTP API (API Gateway v2): the README's routes, each to its function's {@code live} alias.
+ * The HTTP API (API Gateway v2): the routes of docs/http-api.md, each to its function's {@code live} alias.
  * Client routes need IAM-signed requests (or a JWT, when the props say so); the bot's own routes are authorized by the handler with
  * the per-bot token, and the OpenAPI document is public. Access logs go to a log group.
  */

@@ -9,7 +9,7 @@ import software.amazon.awscdk.services.secretsmanager.ISecret;
 import software.amazon.awscdk.services.sqs.IQueue;
 
 /**
- * The functions' settings, as the README's table names them, from the stack's props. Secrets
+ * The functions' settings, as docs/settings.md names them, from the stack's props. Secrets
  * are passed as {@code X_SECRET_ARN}: the value stays in Secrets Manager, never in the
  * function's configuration.
  */

@@ -36,7 +36,8 @@ final class NagAnswers {
                         + "signed; rotating it would lock out running bots")));
         NagSuppressions.addResourceSuppressionsByPath(stack, "/" + stack.getStackName() + "/WebhookSecret/Value/Resource",
                 List.of(suppress("AwsSolutions-SMG4", "the webhook signing key is shared with every receiver, which "
-                        + "verifies with it; a new key must be handed to them first, so it is changed by hand (README)")));
+                        + "verifies with it; a new key must be handed to them first, so it is changed by hand "
+                        + "(docs/deploy-aws.md)")));
         NagSuppressions.addResourceSuppressionsByPath(stack, "/" + stack.getStackName() + "/WebhookSecret/KeyMaterial/Resource",
                 List.of(suppress("AwsSolutions-SMG4", "read only by CloudFormation, once, to make the webhook signing "
                         + "key; no function reads it, so rotating it would change nothing")));

@@ -18,7 +18,7 @@ import software.amazon.awssdk.services.secretsmanager.SecretsManagerClientBuilde
 /**
  * Settings kept in Secrets Manager: any setting {@code X} may be given as {@code X_SECRET_ARN},
  * and its value is read once, when the function starts (before a SnapStart snapshot: a rotated
- * secret reaches the functions with their next published version, see the README). A secret
+ * secret reaches the functions with their next published version, see docs/deploy-aws.md). A secret
  * that cannot be read stops start-up naming the setting.
  */
 public final class SecretSettings {

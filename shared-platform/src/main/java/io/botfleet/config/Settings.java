@@ -9,8 +9,8 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * The service's settings, read from the environment and validated once. The README's settings
- * table lists each one.
+ * The service's settings, read from the environment and validated once. docs/settings.md lists
+ * each one.
  *
  * @param botLimits per platform in {@code PLATFORM_PRIORITY} order
  * @param botImages null unless a platform that runs images by name (coolify, k8s) is named; aws names them in its task definitions
