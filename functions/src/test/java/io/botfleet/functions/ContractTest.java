@@ -33,7 +33,8 @@ class ContractTest {
         for (String[] wrong : new String[][] {
                 {"\"status\":\"DEPLOYING\"", "\"status\":\"SLEEPING\""},
                 {"\"id\":1", "\"id\":\"1\""},
-                {"\"createdAt\":", "\"created\":"}}) {
+                {"\"createdAt\":", "\"created\":"},
+                {"\"platform\":\"k8s\"", "\"platform\":\"mars\""}}) {
             APIGatewayV2HTTPResponse broken = APIGatewayV2HTTPResponse.builder().withStatusCode(200)
                     .withHeaders(real.getHeaders()).withBody(real.getBody().replace(wrong[0], wrong[1])).build();
             assertThat(broken.getBody()).as("the test changed the answer").isNotEqualTo(real.getBody());
