@@ -7,8 +7,13 @@ import com.atlassian.oai.validator.model.Request;
 import com.atlassian.oai.validator.model.SimpleRequest;
 import com.atlassian.oai.validator.model.SimpleResponse;
 import com.atlassian.oai.validator.report.ValidationReport;
+import io.botfleet.functions.http.Json;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Map;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * botfleet's own OpenAPI document ({@code openapi.json}, the one {@code GET /openapi.json}
@@ -19,6 +24,10 @@ import java.util.Map;
 final class Contract {
     private static final OpenApiInteractionValidator VALIDATOR = OpenApiInteractionValidator
             .createForSpecificationUrl(Contract.class.getResource("/openapi.json").toString()).build();
+    /** The document's status webhook as the one path of a copy: the validator judges requests to paths only. */
+    private static final String WEBHOOK_PATH = "/webhook";
+    private static final OpenApiInteractionValidator WEBHOOK = OpenApiInteractionValidator
+            .createForInlineApiSpecification(webhookAsPath()).build();
 
     private Contract() {
     }
@@ -47,6 +56,26 @@ final class Contract {
                 : VALIDATOR.validateResponse(path(event), Request.Method.valueOf(method), answer.build());
         return report.getMessages().stream().filter(m -> m.getLevel() == ValidationReport.Level.ERROR)
                 .map(m -> method + " " + path(event) + " -> " + response.getStatusCode() + ": " + m.getMessage()).toList();
+    }
+
+    /** What a status webhook (its headers and body, as a receiver got them) breaks of the document; empty when it keeps it. */
+    static List<String> webhookViolations(Map<String, String> headers, String body) {
+        SimpleRequest.Builder request = new SimpleRequest.Builder(Request.Method.POST, WEBHOOK_PATH);
+        headers.forEach(request::withHeader);
+        request.withBody(body);
+        return WEBHOOK.validateRequest(request.build()).getMessages().stream()
+                .filter(m -> m.getLevel() == ValidationReport.Level.ERROR).map(m -> "webhook: " + m.getMessage()).toList();
+    }
+
+    private static String webhookAsPath() {
+        try (InputStream in = Contract.class.getResourceAsStream("/openapi.json")) {
+            ObjectNode document = (ObjectNode) Json.MAPPER.readTree(in);
+            document.putObject("paths").set(WEBHOOK_PATH, document.get("webhooks").get("botStatusChanged"));
+            document.remove("webhooks");
+            return document.toString();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** The path as the document names it: the fixtures' routes carry their id as a path parameter. */

@@ -7,6 +7,7 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
+import io.botfleet.functions.http.Json;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
@@ -33,7 +34,8 @@ class ContractTest {
         for (String[] wrong : new String[][] {
                 {"\"status\":\"DEPLOYING\"", "\"status\":\"SLEEPING\""},
                 {"\"id\":1", "\"id\":\"1\""},
-                {"\"createdAt\":", "\"created\":"}}) {
+                {"\"createdAt\":", "\"created\":"},
+                {"\"platform\":\"k8s\"", "\"platform\":\"mars\""}}) {
             APIGatewayV2HTTPResponse broken = APIGatewayV2HTTPResponse.builder().withStatusCode(200)
                     .withHeaders(real.getHeaders()).withBody(real.getBody().replace(wrong[0], wrong[1])).build();
             assertThat(broken.getBody()).as("the test changed the answer").isNotEqualTo(real.getBody());
@@ -56,5 +58,46 @@ class ContractTest {
             path.getValue().propertyNames().forEach(method -> documented.add(method.toUpperCase() + " " + path.getKey()));
         }
         assertThat(documented).isEqualTo(new ApiHandler(api.services).routeKeys());
+    }
+
+    /**
+     * Each route asks for what its {@code security} names, with no credential sent: the API token
+     * (here set) for a client route, the bot's own token for the bot's routes, nothing for the
+     * document itself.
+     */
+    @Test
+    void everyRouteAsksForTheCredentialTheDocumentNames() throws Exception {
+        api.call(Api.event("apigw/deploy-bot.json"));
+        JsonNode document;
+        try (var in = ContractTest.class.getResourceAsStream("/openapi.json")) {
+            document = Json.MAPPER.readTree(in);
+        }
+        for (Map.Entry<String, JsonNode> path : document.get("paths").properties()) {
+            for (Map.Entry<String, JsonNode> operation : path.getValue().properties()) {
+                String route = operation.getKey().toUpperCase() + " " + path.getKey();
+                JsonNode security = operation.getValue().has("security") ? operation.getValue().get("security")
+                        : document.get("security");
+                APIGatewayV2HTTPEvent event = Api.withBody("apigw/get-capacity.json",
+                        operation.getKey().equals("post") ? "{\"heartbeat\":true}" : null);
+                event.getHeaders().remove("authorization");
+                event.setRouteKey(route);
+                event.getRequestContext().getHttp().setMethod(operation.getKey().toUpperCase());
+                event.setRawPath(path.getKey().replace("{id}", "1"));
+                event.setPathParameters(path.getKey().contains("{id}") ? Map.of("id", "1") : null);
+                APIGatewayV2HTTPResponse answer = api.call(event);
+
+                String names = security.toString();
+                if (names.contains("\"apiToken\"")) {
+                    assertThat(answer.getStatusCode()).as(route).isEqualTo(401);
+                    assertThat(Api.body(answer).get("type").asString()).as(route).isEqualTo("urn:botfleet:problem:unauthorized");
+                } else if (names.equals("[{\"botToken\":[]}]")) {
+                    assertThat(answer.getStatusCode()).as(route).isEqualTo(401);
+                    assertThat(Api.body(answer).get("type").asString()).as(route).isEqualTo("urn:botfleet:problem:invalid-bot-token");
+                } else {
+                    assertThat(names).as(route).isEqualTo("[]");
+                    assertThat(answer.getStatusCode()).as(route).isEqualTo(200);
+                }
+            }
+        }
     }
 }
