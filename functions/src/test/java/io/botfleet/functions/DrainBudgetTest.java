@@ -3,11 +3,8 @@ package io.botfleet.functions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.amazonaws.services.lambda.runtime.events.ScheduledEvent;
-import io.botfleet.functions.http.Json;
 import io.botfleet.local.LocalContext;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
+import io.botfleet.testing.LogLines;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +22,7 @@ class DrainBudgetTest {
     @Test
     void aFunctionWhoseTimeoutIsTooShortForTheReconcileSaysSoOnceNamingTheSettings() throws Exception {
         try (Api api = new Api(DEFAULT_CALLS)) {
-            List<JsonNode> lines = logLinesOf(() -> {
+            List<JsonNode> lines = LogLines.of(() -> {
                 for (int i = 0; i < 2; i++) {
                     api.processQueue.handleRequest(new ScheduledEvent(), new LocalContext("processQueue", Duration.ofSeconds(40)));
                 }
@@ -43,28 +40,9 @@ class DrainBudgetTest {
     @Test
     void aFunctionWithTimeForEveryPartSaysNothing() throws Exception {
         try (Api api = new Api(DEFAULT_CALLS)) {
-            List<JsonNode> lines = logLinesOf(() -> api.processQueue.handleRequest(new ScheduledEvent(),
+            List<JsonNode> lines = LogLines.of(() -> api.processQueue.handleRequest(new ScheduledEvent(),
                     new LocalContext("processQueue", Duration.ofSeconds(120))));
             assertThat(lines).noneMatch(l -> "queue.budget_too_small".equals(l.path("event").asString()));
         }
-    }
-
-    private static List<JsonNode> logLinesOf(Runnable work) throws Exception {
-        PrintStream original = System.out;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        try {
-            work.run();
-        } finally {
-            System.setOut(original);
-        }
-        return captured.toString(StandardCharsets.UTF_8).lines().filter(l -> l.startsWith("{"))
-                .map(l -> {
-                    try {
-                        return Json.MAPPER.readTree(l);
-                    } catch (Exception e) {
-                        throw new IllegalStateException(l, e);
-                    }
-                }).toList();
     }
 }
