@@ -2,6 +2,7 @@ package io.botfleet.deployment;
 
 import static io.botfleet.testing.FakePlatform.startThenHang;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.botfleet.bot.BotConfig;
 import io.botfleet.bot.BotStatus;
@@ -96,9 +97,9 @@ class WaitReasonTest {
         soft.assertThat(api.services().deployments().views().waiting(10))
                 .extracting(w -> w.entry().botId(), w -> w.entry().waitReason())
                 .as("the queue as GET /queue lists it: the pinned bot holds a unit and is not in the line")
-                .containsExactly(org.assertj.core.groups.Tuple.tuple(full, WaitReason.NO_CAPACITY),
-                        org.assertj.core.groups.Tuple.tuple(scheduled, WaitReason.SCHEDULED),
-                        org.assertj.core.groups.Tuple.tuple(failed, WaitReason.RETRY_WAIT));
+                .containsExactly(tuple(full, WaitReason.NO_CAPACITY),
+                        tuple(scheduled, WaitReason.SCHEDULED),
+                        tuple(failed, WaitReason.RETRY_WAIT));
         soft.assertAll();
     }
 
