@@ -9,6 +9,8 @@ import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import com.amazonaws.services.lambda.runtime.events.ScheduledEvent;
 import com.amazonaws.services.lambda.runtime.tests.annotations.Event;
 import io.botfleet.bot.BotTokens;
+import io.botfleet.deployment.WaitReason;
+import io.botfleet.functions.http.Json;
 import io.botfleet.testing.Fixtures;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -167,6 +169,33 @@ class HttpContractTest {
         assertThat(waiting.get(0).get("botId").asLong()).isEqualTo(4);
         assertThat(waiting.get(1).get("position").asLong()).isEqualTo(2);
         assertThat(waiting.get(1).get("estimatedWaitMs").asLong()).isPositive();
+        assertThat(waiting).extracting(w -> w.get("waitReason").asString()).containsExactly("NO_CAPACITY", "NO_CAPACITY");
+    }
+
+    /** A queued bot says why it waits, from the set the document names; a reason outside it breaks the document. */
+    @Test
+    void aQueuedBotSaysWhyItWaits() throws Exception {
+        api.deployMany(4);
+        APIGatewayV2HTTPEvent read = Api.forBot("apigw/get-bot.json", "4");
+        APIGatewayV2HTTPResponse queued = api.call(read);
+        JsonNode body = Api.body(queued);
+        assertThat(body.get("status").asString()).isEqualTo("QUEUED");
+        assertThat(body.get("waitReason").asString()).isEqualTo("NO_CAPACITY");
+        assertThat(body.get("queuePosition").asLong()).isEqualTo(1);
+
+        APIGatewayV2HTTPResponse broken = APIGatewayV2HTTPResponse.builder().withStatusCode(200)
+                .withHeaders(queued.getHeaders())
+                .withBody(queued.getBody().replace("\"NO_CAPACITY\"", "\"BUSY\"")).build();
+        assertThat(broken.getBody()).as("the test changed the answer").isNotEqualTo(queued.getBody());
+        assertThat(Contract.violations(read, broken)).isNotEmpty();
+
+        JsonNode document;
+        try (var in = HttpContractTest.class.getResourceAsStream("/openapi.json")) {
+            document = Json.MAPPER.readTree(in);
+        }
+        assertThat(document.at("/components/schemas/WaitReason/enum")).extracting(JsonNode::asString)
+                .as("the documented set is the service's").containsExactlyElementsOf(
+                        java.util.Arrays.stream(WaitReason.values()).map(Enum::name).toList());
     }
 
     @ParameterizedTest

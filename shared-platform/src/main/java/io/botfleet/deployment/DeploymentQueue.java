@@ -103,6 +103,22 @@ public final class DeploymentQueue {
                      (SELECT max(lane_seq) FROM deployment_queue WHERE priority = lane.p) AS last_seq
               FROM lane WHERE lane.p IS NOT NULL)""";
 
+    /**
+     * Why the entry waits ({@link WaitReason}), from columns {@code source} carries: the entry's
+     * {@code not_before} and {@code last_error}, and its bot's status as {@code bot_status}; and
+     * {@code :now}. Only a failed attempt writes an entry's {@code last_error} (the revert of a
+     * refused call, the re-queue of a container the platform took back), and a claim needs the
+     * entry due, so an entry that failed and has {@code not_before} ahead is waiting out a retry's
+     * delay, never a schedule.
+     */
+    private static String waitReason(String source) {
+        return """
+                CASE WHEN %1$s.bot_status <> 'QUEUED' THEN 'PLATFORM_HELD'
+                     WHEN %1$s.last_error IS NOT NULL THEN 'RETRY_WAIT'
+                     WHEN %1$s.not_before > :now THEN 'SCHEDULED'
+                     ELSE 'NO_CAPACITY' END AS wait_reason""".formatted(source);
+    }
+
     // The queue as a user sees it: the entries of bots still QUEUED (a pinned bot holds a unit and
     // is deploying, not waiting), in drain order. Counting everything ahead would cost the whole
     // queue on every queued POST and GET: the entries ahead are walked back from this one on the
@@ -118,8 +134,10 @@ public final class DeploymentQueue {
     private static final String POSITION = """
             WITH %s,
             me AS (
-              SELECT q.id, q.bot_id, q.status, q.priority, q.queued_at, q.not_before, q.timeout_at, q.lane_seq
-              FROM deployment_queue q JOIN bots b ON b.id = q.bot_id WHERE q.bot_id = :botId AND b.status = 'QUEUED'),
+              SELECT q.id, q.bot_id, q.status, q.priority, q.queued_at, q.not_before, q.timeout_at, q.lane_seq,
+                     q.last_error, b.status AS bot_status
+              FROM deployment_queue q JOIN bots b ON b.id = q.bot_id
+              WHERE q.bot_id = :botId AND (b.status = 'QUEUED' OR (:held AND b.status = 'DEPLOYING'))),
             ahead AS (
               SELECT count(*) AS walked,
                      count(*) FILTER (WHERE (SELECT ob.status FROM bots ob WHERE ob.id = walked.bot_id) = 'QUEUED') AS n
@@ -127,21 +145,22 @@ public final class DeploymentQueue {
                 SELECT o.bot_id FROM deployment_queue o
                 WHERE (o.priority, o.not_before, o.id) < (me.priority, me.not_before, me.id)
                 ORDER BY o.priority DESC, o.not_before DESC, o.id DESC LIMIT :cap) walked)
-            SELECT me.bot_id, me.status, me.priority, me.queued_at, me.not_before, me.timeout_at,
+            SELECT me.bot_id, me.status, me.priority, me.queued_at, me.not_before, me.timeout_at, %s,
                    CASE WHEN ahead.walked < :cap THEN ahead.n + 1
                         ELSE greatest(ahead.n + 1, (SELECT coalesce(sum(last_seq - first_seq + 1), 0) FROM span WHERE p < me.priority)
                              + me.lane_seq - (SELECT first_seq FROM span WHERE p = me.priority) + 1) END AS position
-            FROM me, ahead""".formatted(LANES);
+            FROM me, ahead""".formatted(LANES, waitReason("me"));
 
     // The head of the queue: the first :limit entries on the order index, then numbered (numbering
     // the whole queue first would read all of it)
     private static final String LIST = """
-            SELECT bot_id, status, priority, queued_at, not_before, timeout_at,
+            SELECT bot_id, status, priority, queued_at, not_before, timeout_at, %s,
                    row_number() OVER (ORDER BY priority, not_before, id) AS position
-            FROM (SELECT q.id, q.bot_id, q.status, q.priority, q.queued_at, q.not_before, q.timeout_at
+            FROM (SELECT q.id, q.bot_id, q.status, q.priority, q.queued_at, q.not_before, q.timeout_at, q.last_error,
+                         b.status AS bot_status
                   FROM deployment_queue q JOIN bots b ON b.id = q.bot_id WHERE b.status = 'QUEUED'
                   ORDER BY q.priority, q.not_before, q.id LIMIT :limit) head
-            ORDER BY priority, not_before, id""";
+            ORDER BY priority, not_before, id""".formatted(waitReason("head"));
 
     // How many wait, exact while the queue holds fewer than :cap entries (walked on the order index,
     // each entry's bot looked up by id as in POSITION), beyond that the lanes' spans of arrival
@@ -236,14 +255,25 @@ public final class DeploymentQueue {
         return sql.queryOne(RECLAIM, Params.of("now", clock.instant()).and("n", n)).getLong("requeued");
     }
 
+    /** The entry of a QUEUED bot, or null. */
     public QueueEntry find(long botId) {
-        Row row = sql.queryOne(POSITION, Params.of("botId", botId).and("cap", exactUpTo));
+        return find(botId, false);
+    }
+
+    /**
+     * The entry of a QUEUED bot or, when {@code held}, of a DEPLOYING one pinned to its platform
+     * (its reason PLATFORM_HELD, its position not a place in any line); null when there is none.
+     */
+    public QueueEntry find(long botId, boolean held) {
+        Row row = sql.queryOne(POSITION, Params.of("botId", botId).and("cap", exactUpTo).and("held", held)
+                .and("now", clock.instant()));
         return row == null ? null : toEntry(row);
     }
 
     /** The entries of bots still waiting, in queue order. */
     public List<QueueEntry> list(int limit) {
-        return sql.query(LIST, Params.of("limit", limit)).stream().map(DeploymentQueue::toEntry).toList();
+        return sql.query(LIST, Params.of("limit", limit).and("now", clock.instant())).stream()
+                .map(DeploymentQueue::toEntry).toList();
     }
 
     public Stats stats() {
@@ -254,6 +284,6 @@ public final class DeploymentQueue {
     private static QueueEntry toEntry(Row row) {
         return new QueueEntry(row.getLong("bot_id"), row.getString("status"), row.getLong("priority").intValue(),
                 row.getInstant("queued_at"), row.getInstant("not_before"), row.getInstant("timeout_at"),
-                row.getLong("position"));
+                row.getLong("position"), WaitReason.valueOf(row.getString("wait_reason")));
     }
 }

@@ -34,7 +34,9 @@ public final class FleetViews {
         if (bot == null) {
             return Optional.empty();
         }
-        QueueEntry entry = bot.status() == BotStatus.QUEUED ? queue.find(id) : null;
+        // A DEPLOYING bot without an identifier may be pinned to its platform: its entry says so
+        boolean mayBeHeld = bot.status() == BotStatus.DEPLOYING && bot.platformIdentifier() == null;
+        QueueEntry entry = bot.status() == BotStatus.QUEUED || mayBeHeld ? queue.find(id, mayBeHeld) : null;
         PlatformStatus platformStatus = null;
         if (bot.platformIdentifier() != null && !bot.status().isTerminal()) {
             platformStatus = hybrid.platform(bot.deploymentPlatform())
@@ -68,11 +70,15 @@ public final class FleetViews {
 
     /**
      * Waves of the whole fleet's capacity ahead of the entry, each lasting a typical bot's run;
-     * plus, for a scheduled bot, the time until it becomes due.
+     * plus, for a bot not yet due (scheduled, or waiting out a retry's delay), the time until it is.
+     * None (null) for a bot its platform holds: it waits for no unit.
      */
     Duration estimateWait(QueueEntry entry) {
         if (entry == null) {
             return Duration.ZERO;
+        }
+        if (entry.waitReason() == WaitReason.PLATFORM_HELD) {
+            return null;
         }
         long waves = (entry.position() + hybrid.totalLimit() - 1) / hybrid.totalLimit();
         Duration untilDue = Duration.between(clock.instant(), entry.notBefore());

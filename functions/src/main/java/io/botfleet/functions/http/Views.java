@@ -100,8 +100,11 @@ public final class Views {
             }
         }
         if (view.queueEntry() != null) {
-            node.put("queuePosition", view.queueEntry().position());
-            node.put("estimatedWaitMs", view.estimatedWait().toMillis());
+            node.put("waitReason", view.queueEntry().waitReason().name());
+            if (view.estimatedWait() != null) { // a bot its platform holds has no place in the line
+                node.put("queuePosition", view.queueEntry().position());
+                node.put("estimatedWaitMs", view.estimatedWait().toMillis());
+            }
         }
         node.put("lastHeartbeat", text(bot.lastHeartbeat()));
         node.put("createdAt", text(bot.createdAt()));
@@ -127,7 +130,7 @@ public final class Views {
             list.addObject().put("botId", w.entry().botId()).put("position", w.entry().position())
                     .put("priority", w.entry().priority()).put("queuedAt", text(w.entry().queuedAt()))
                     .put("notBefore", text(w.entry().notBefore())).put("timeoutAt", text(w.entry().timeoutAt()))
-                    .put("estimatedWaitMs", w.estimatedWait().toMillis());
+                    .put("waitReason", w.entry().waitReason().name()).put("estimatedWaitMs", w.estimatedWait().toMillis());
         }
         return node;
     }

@@ -1,0 +1,23 @@
+package io.botfleet.deployment;
+
+/**
+ * Why a bot with a queue entry is not running yet. Decided by the statement that reads the entry,
+ * from the entry's columns, its bot's status and the time then (see {@link DeploymentQueue}).
+ */
+public enum WaitReason {
+    /** Due, never failed: it waits for a unit on some platform. */
+    NO_CAPACITY,
+    /** Its start time is ahead: it is not due before the entry's {@code not_before}. */
+    SCHEDULED,
+    /**
+     * Its last attempt failed on a platform (a refused call, or a container the platform took back):
+     * it waits for the next attempt. A failure sets no delay: the bot keeps its place, due at once.
+     */
+    RETRY_WAIT,
+    /** Pinned: a platform holds its unit and whether its deploy started there is being settled. */
+    PLATFORM_HELD,
+    /** Reserved for the tenant limits; never set yet. */
+    TENANT_LIMIT,
+    /** Reserved for fair share between tenants; never set yet. */
+    FAIR_SHARE
+}
