@@ -20,6 +20,7 @@ import io.botfleet.deployment.DrainLease;
 import io.botfleet.deployment.PlatformReleases;
 import io.botfleet.deployment.Retention;
 import io.botfleet.deployment.SqsCapacityReleasedPublisher;
+import io.botfleet.deployment.Tenants;
 import io.botfleet.platform.BotEnvironment;
 import io.botfleet.platform.HybridPlatformService;
 import io.botfleet.platform.HybridPlatformService.LimitedPlatform;
@@ -57,6 +58,7 @@ public final class Services {
     private final FirstAnswers firstAnswers;
     private final BotHistory history;
     private final Webhooks webhooks;
+    private final Tenants tenants;
 
     public Services(Settings settings, Sql sql, List<PlatformService> platforms, CapacityReleasedPublisher publisher,
                     Clock clock) {
@@ -88,6 +90,7 @@ public final class Services {
         this.history = new BotHistory(sql, bots);
         this.webhooks = new Webhooks(new WebhookDeliveries(sql, clock),
                 new WebhookSender(settings.webhookSecret(), settings.webhookAllowLoopback(), clock));
+        this.tenants = new Tenants(sql, clock);
     }
 
     /**
@@ -177,5 +180,9 @@ public final class Services {
 
     public Webhooks webhooks() {
         return webhooks;
+    }
+
+    public Tenants tenants() {
+        return tenants;
     }
 }

@@ -16,6 +16,6 @@ public final class ApiHandler extends HttpFunction {
 
     public ApiHandler(Services services) {
         super(services.settings(), new DeployBotHandler(services), new StopBotHandler(services),
-                new BotStatusHandler(services));
+                new BotStatusHandler(services), new TenantsHandler(services));
     }
 }

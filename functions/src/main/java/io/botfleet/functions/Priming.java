@@ -132,6 +132,7 @@ public final class Priming implements Resource {
         new DeployBotHandler(services).handleRequest(event("POST", "/bots", "{\"meeting\": {}}"), null);
         new BotStatusHandler(services).handleRequest(event("GET", "/bots/not-a-number", null), null);
         new StopBotHandler(services).handleRequest(event("POST", "/bots/0/stop", null), null);
+        new TenantsHandler(services).handleRequest(event("PUT", "/tenants/not$a$name", "{}"), null);
         List<String> primed = new ArrayList<>(List.of("http"));
         Settings settings = services.settings();
         Log.info("priming.platforms", Map.of("note",

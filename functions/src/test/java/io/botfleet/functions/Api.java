@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.Map;
 import tools.jackson.databind.JsonNode;
 
-/** The four functions over one fresh database and two fake platforms (k8s limit 2, aws limit 1). */
+/** The HTTP functions and the drain over one fresh database and two fake platforms (k8s limit 2, aws limit 1). */
 final class Api implements AutoCloseable {
     final TestDatabase db = TestDatabase.fresh();
     final FakePlatform k8s = new FakePlatform("k8s");
@@ -23,6 +23,7 @@ final class Api implements AutoCloseable {
     final DeployBotHandler deploy;
     final StopBotHandler stop;
     final BotStatusHandler status;
+    final TenantsHandler tenants;
     final ProcessQueueHandler processQueue;
 
     Api(Map<String, String> settings) {
@@ -33,6 +34,7 @@ final class Api implements AutoCloseable {
         deploy = new DeployBotHandler(services);
         stop = new StopBotHandler(services);
         status = new BotStatusHandler(services);
+        tenants = new TenantsHandler(services);
         processQueue = new ProcessQueueHandler(services);
     }
 
@@ -74,6 +76,8 @@ final class Api implements AutoCloseable {
             response = deploy.handleRequest(event, null);
         } else if (stop.routeKeys().contains(event.getRouteKey())) {
             response = stop.handleRequest(event, null);
+        } else if (tenants.routeKeys().contains(event.getRouteKey())) {
+            response = tenants.handleRequest(event, null);
         } else {
             response = status.handleRequest(event, null);
         }
@@ -96,6 +100,7 @@ final class Api implements AutoCloseable {
     String tables() {
         return db.sql(1).queryOne("""
                 SELECT (SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t.id), '')) FROM bots t)
+                    || (SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t.tenant), '')) FROM tenants t)
                     || (SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t.id), '')) FROM deployment_queue t)
                     || (SELECT md5(string_agg(t::text, '|' ORDER BY t.platform)) FROM platform_capacity t) AS n""",
                 io.botfleet.store.Params.of()).getString("n");

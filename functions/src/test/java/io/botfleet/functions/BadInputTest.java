@@ -110,7 +110,43 @@ class BadInputTest {
                 Arguments.of("a nested field given twice", deploy(valid.replace("\"}}", "\",\"url\":\"https://zoom.us/j/2\"}}"), ""),
                         "invalid-request", "/meeting/url"),
                 Arguments.of("a status given twice", callback("{\"status\":\"IN_CALL\",\"status\":\"DONE\"}"),
-                        "invalid-request", "/status"));
+                        "invalid-request", "/status"),
+                // a tenant's settings, and its name in the path (the deploy's rule for a tenant)
+                Arguments.of("a tenant's weight of 0", putTenant("acme", "{\"weight\":0}"), "invalid-request", "/weight"),
+                Arguments.of("a tenant's weight of 1001", putTenant("acme", "{\"weight\":1001}"), "invalid-request", "/weight"),
+                Arguments.of("a tenant's weight that is text", putTenant("acme", "{\"weight\":\"x\"}"),
+                        "invalid-request", "/weight"),
+                Arguments.of("a tenant's weight of 1.5", putTenant("acme", "{\"weight\":1.5}"), "invalid-request", "/weight"),
+                Arguments.of("a tenant's weight of null", putTenant("acme", "{\"weight\":null}"), "invalid-request", "/weight"),
+                Arguments.of("a tenant's limit of -1", putTenant("acme", "{\"limit\":-1}"), "invalid-request", "/limit"),
+                Arguments.of("a tenant's limit past an int", putTenant("acme", "{\"limit\":2147483648}"),
+                        "invalid-request", "/limit"),
+                Arguments.of("a tenant's guaranteed of -1", putTenant("acme", "{\"guaranteed\":-1}"),
+                        "invalid-request", "/guaranteed"),
+                Arguments.of("a tenant's guaranteed above its limit", putTenant("acme", "{\"limit\":2,\"guaranteed\":3}"),
+                        "invalid-request", "/guaranteed"),
+                Arguments.of("an unknown field of a tenant", putTenant("acme", "{\"weigth\":2}"), "invalid-request", "/weigth"),
+                Arguments.of("a tenant's settings that are not an object", putTenant("acme", "[1]"), "invalid-request", ""),
+                Arguments.of("a tenant's name of 129 characters", putTenant("a".repeat(129), "{}"), "invalid-request", "/tenant"),
+                Arguments.of("a tenant's name with '$'", putTenant("acme$", "{}"), "invalid-request", "/tenant"),
+                Arguments.of("a tenant's name with U+0000 to read", getTenant("acme\u0000"), "invalid-request", "/tenant"),
+                Arguments.of("a tenant's name with '*' to read", getTenant("ac*me"), "invalid-request", "/tenant"));
+    }
+
+    /** {@code PUT /tenants/{tenant}} with this name and body. */
+    private static APIGatewayV2HTTPEvent putTenant(String tenant, String body) {
+        APIGatewayV2HTTPEvent event = Api.withBody("apigw/put-tenant.json", body);
+        event.setPathParameters(Map.of("tenant", tenant));
+        event.setRawPath("/tenants/" + tenant);
+        return event;
+    }
+
+    /** {@code GET /tenants/{tenant}} of this name. */
+    private static APIGatewayV2HTTPEvent getTenant(String tenant) {
+        APIGatewayV2HTTPEvent event = Api.event("apigw/get-tenant.json");
+        event.setPathParameters(Map.of("tenant", tenant));
+        event.setRawPath("/tenants/" + tenant);
+        return event;
     }
 
     /** A deploy of {@code valid} with {@code fields} added at its top level; no key, so only the body decides. */

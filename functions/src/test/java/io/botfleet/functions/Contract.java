@@ -78,11 +78,15 @@ final class Contract {
         }
     }
 
-    /** The path as the document names it: the fixtures' routes carry their id as a path parameter. */
+    /** The path as the document names it: the fixtures' routes carry their id or tenant as a path parameter. */
     private static String path(APIGatewayV2HTTPEvent event) {
         String key = event.getRouteKey();
-        String template = key.substring(key.indexOf(' ') + 1);
-        String id = event.getPathParameters() == null ? null : event.getPathParameters().get("id");
-        return id == null ? template : template.replace("{id}", id);
+        String path = key.substring(key.indexOf(' ') + 1);
+        if (event.getPathParameters() != null) {
+            for (Map.Entry<String, String> parameter : event.getPathParameters().entrySet()) {
+                path = path.replace("{" + parameter.getKey() + "}", parameter.getValue());
+            }
+        }
+        return path;
     }
 }

@@ -82,8 +82,9 @@ class ContractTest {
                 event.getHeaders().remove("authorization");
                 event.setRouteKey(route);
                 event.getRequestContext().getHttp().setMethod(operation.getKey().toUpperCase());
-                event.setRawPath(path.getKey().replace("{id}", "1"));
-                event.setPathParameters(path.getKey().contains("{id}") ? Map.of("id", "1") : null);
+                event.setRawPath(path.getKey().replace("{id}", "1").replace("{tenant}", "acme"));
+                event.setPathParameters(path.getKey().contains("{id}") ? Map.of("id", "1")
+                        : path.getKey().contains("{tenant}") ? Map.of("tenant", "acme") : null);
                 APIGatewayV2HTTPResponse answer = api.call(event);
 
                 String names = security.toString();

@@ -198,6 +198,35 @@ class HttpContractTest {
                         java.util.Arrays.stream(WaitReason.values()).map(Enum::name).toList());
     }
 
+    /** Four bots of acme: three hold a unit (k8s 2, aws 1), one waits. */
+    @ParameterizedTest
+    @Event(value = "apigw/put-tenant.json", type = APIGatewayV2HTTPEvent.class)
+    void tenantsAreSetAndReadWithTheirUseWaitingAndShare(APIGatewayV2HTTPEvent event) {
+        api.deployMany(4);
+        APIGatewayV2HTTPResponse put = api.call(event);
+        assertThat(put.getStatusCode()).isEqualTo(200);
+        assertThat(Api.body(put)).isEqualTo(Api.body(api.call(Api.event("apigw/get-tenant.json"))));
+        assertThat(Api.body(put).toString()).isEqualTo(
+                "{\"tenant\":\"acme\",\"weight\":3,\"limit\":20,\"guaranteed\":2,\"used\":3,\"waiting\":1,\"share\":3.0}");
+
+        APIGatewayV2HTTPEvent idle = Api.withBody("apigw/put-tenant.json", null);
+        idle.setPathParameters(Map.of("tenant", "globex"));
+        idle.setRawPath("/tenants/globex");
+        assertThat(Api.body(api.call(idle)).toString()).as("an empty body: every default").isEqualTo(
+                "{\"tenant\":\"globex\",\"weight\":1,\"limit\":null,\"guaranteed\":0,\"used\":0,\"waiting\":0,\"share\":0.0}");
+
+        JsonNode listed = Api.body(api.call(Api.event("apigw/get-tenants.json"))).get("tenants");
+        assertThat(listed).extracting(t -> t.get("tenant").asString()).containsExactly("acme", "globex");
+
+        APIGatewayV2HTTPEvent unknown = Api.event("apigw/get-tenant.json");
+        unknown.setPathParameters(Map.of("tenant", "initech"));
+        unknown.setRawPath("/tenants/initech");
+        APIGatewayV2HTTPResponse defaults = api.call(unknown);
+        assertThat(defaults.getStatusCode()).as("a tenant never configured").isEqualTo(200);
+        assertThat(Api.body(defaults).get("weight").asInt()).isEqualTo(1);
+        assertThat(Api.body(defaults).get("limit").isNull()).isTrue();
+    }
+
     @ParameterizedTest
     @Event(value = "schedule/process-queue.json", type = ScheduledEvent.class)
     void theScheduleDrainsWhatFits(ScheduledEvent event) {

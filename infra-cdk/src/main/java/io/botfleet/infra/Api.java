@@ -25,7 +25,9 @@ final class Api extends Construct {
             new String[] {"POST", "/bots", "Deploy"}, new String[] {"GET", "/bots", "Status"},
             new String[] {"GET", "/bots/{id}", "Status"}, new String[] {"GET", "/bots/{id}/events", "Status"},
             new String[] {"GET", "/bots/{id}/webhooks", "Status"}, new String[] {"POST", "/bots/{id}/stop", "Stop"},
-            new String[] {"GET", "/capacity", "Status"}, new String[] {"GET", "/queue", "Status"});
+            new String[] {"GET", "/capacity", "Status"}, new String[] {"GET", "/queue", "Status"},
+            new String[] {"PUT", "/tenants/{tenant}", "Tenants"}, new String[] {"GET", "/tenants", "Tenants"},
+            new String[] {"GET", "/tenants/{tenant}", "Tenants"});
     private static final List<String[]> OPEN_ROUTES = List.of(
             new String[] {"POST", "/bots/{id}/status", "Status"}, new String[] {"GET", "/bots/{id}/config", "Status"},
             new String[] {"GET", "/openapi.json", "Status"});

@@ -40,6 +40,7 @@ final class Functions extends Construct {
         add("Deploy", "io.botfleet.functions.DeployBotHandler", 15, sending);
         add("Stop", "io.botfleet.functions.StopBotHandler", 15, environment);
         add("Status", "io.botfleet.functions.BotStatusHandler", 15, sending);
+        add("Tenants", "io.botfleet.functions.TenantsHandler", 15, environment);
         // one drain runs at a time anyway (a lease in the database): more instances would only wait
         int drainers = props.processQueueReservedConcurrency();
         add("ProcessQueue", "io.botfleet.functions.ProcessQueueHandler", 120, sending, drainers);

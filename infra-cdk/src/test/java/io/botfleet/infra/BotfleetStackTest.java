@@ -63,7 +63,8 @@ class BotfleetStackTest {
                 .filter(f -> !f.path("Properties").path("Handler").asText().endsWith("MigrationsHandler")).toList();
         assertThat(functions).extracting(f -> f.path("Properties").path("Handler").asText()).containsExactlyInAnyOrder(
                 "io.botfleet.functions.DeployBotHandler", "io.botfleet.functions.StopBotHandler",
-                "io.botfleet.functions.BotStatusHandler", "io.botfleet.functions.ProcessQueueHandler",
+                "io.botfleet.functions.BotStatusHandler", "io.botfleet.functions.TenantsHandler",
+                "io.botfleet.functions.ProcessQueueHandler",
                 "io.botfleet.functions.ProcessQueueHandler::handleCapacityReleased", "io.botfleet.functions.EcsTaskStateHandler");
         assertThat(functions).allSatisfy(f -> {
             JsonNode p = f.path("Properties");
@@ -73,7 +74,7 @@ class BotfleetStackTest {
             assertThat(p.path("LoggingConfig").path("LogFormat").asText()).isEqualTo("JSON");
             assertThat(p.path("Environment").path("Variables").path("DB_MODE").asText()).isEqualTo("data-api");
         });
-        template.resourcePropertiesCountIs("AWS::Lambda::Alias", Map.of("Name", "live"), 6);
+        template.resourcePropertiesCountIs("AWS::Lambda::Alias", Map.of("Name", "live"), 7);
         try (var staged = Files.list(assembly)) {
             assertThat(staged.filter(f -> f.getFileName().toString().matches("asset\\..*\\.jar")).toList())
                     .as("one code asset, byte for byte the build's jar").singleElement()
@@ -86,7 +87,7 @@ class BotfleetStackTest {
     @Test
     void theApiRoutesClientCallsWithIamAndTheBotsOwnRoutesToTheHandlersCheck() {
         List<JsonNode> routes = ofType("AWS::ApiGatewayV2::Route");
-        assertThat(routes).hasSize(11);
+        assertThat(routes).hasSize(14);
         for (JsonNode route : routes) {
             String key = route.path("Properties").path("RouteKey").asText();
             boolean open = key.equals("POST /bots/{id}/status") || key.equals("GET /bots/{id}/config")
@@ -197,7 +198,7 @@ class BotfleetStackTest {
         assertThat(schema).hasSize(1);
         String schemaId = resources.properties().stream().filter(e -> e.getValue() == schema.get(0)).findFirst()
                 .orElseThrow().getKey();
-        assertThat(ofType("AWS::Lambda::Alias")).hasSize(6).allSatisfy(alias ->
+        assertThat(ofType("AWS::Lambda::Alias")).hasSize(7).allSatisfy(alias ->
                 assertThat(alias.path("DependsOn").toString()).as("waits for the migrations").contains(schemaId));
         assertThat(ofType("AWS::Lambda::Function")).anySatisfy(f ->
                 assertThat(f.path("Properties").path("Handler").asText()).isEqualTo("io.botfleet.functions.MigrationsHandler"));
@@ -206,7 +207,7 @@ class BotfleetStackTest {
     @Test
     void alarmsWatchTheDeadLetterQueuesEveryFunctionAndTheOldestQueuedBot() {
         List<JsonNode> alarms = ofType("AWS::CloudWatch::Alarm");
-        assertThat(alarms).hasSize(2 + 6 * 2 + 1);
+        assertThat(alarms).hasSize(2 + 7 * 2 + 1);
         assertThat(alarms).anySatisfy(a -> {
             assertThat(a.path("Properties").path("MetricName").asText()).isEqualTo(Alarms.OLDEST_QUEUED);
             assertThat(a.path("Properties").path("Namespace").asText()).isEqualTo(Alarms.NAMESPACE);
@@ -228,7 +229,7 @@ class BotfleetStackTest {
         Template withJwt = Template.fromStack(new BotfleetStack(app, "Jwt", StackProps.builder().build(), BotfleetProps.from(json)));
         withJwt.hasResourceProperties("AWS::ApiGatewayV2::Authorizer", Map.of("AuthorizerType", "JWT",
                 "JwtConfiguration", Map.of("Issuer", "https://auth.example.com/", "Audience", List.of("botfleet"))));
-        withJwt.resourcePropertiesCountIs("AWS::ApiGatewayV2::Route", Map.of("AuthorizationType", "JWT"), 8);
+        withJwt.resourcePropertiesCountIs("AWS::ApiGatewayV2::Route", Map.of("AuthorizationType", "JWT"), 11);
     }
 
     @Test

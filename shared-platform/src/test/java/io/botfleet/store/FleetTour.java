@@ -150,6 +150,18 @@ final class FleetTour {
         deliveries.of(bot);
     }
 
+    /** The tenant routes: a tenant set, the list, a busy tenant and one never configured. */
+    void tenants() {
+        var tenants = services.tenants();
+        sql.step("PUT /tenants/{tenant}");
+        tenants.put("initech", 3, 50, 5);
+        sql.step("GET /tenants");
+        tenants.list();
+        sql.step("GET /tenants/{tenant}");
+        tenants.get("globex");
+        tenants.get("nobody");
+    }
+
     /** The Coolify pool's statements that read bots. */
     void coolifyPool() {
         sql.step("Coolify pool");

@@ -13,6 +13,7 @@ import io.botfleet.deployment.DrainLease;
 import io.botfleet.deployment.FirstAnswers;
 import io.botfleet.deployment.PlatformReleases;
 import io.botfleet.deployment.Retention;
+import io.botfleet.deployment.Tenants;
 import io.botfleet.deployment.WebhookDeliveries;
 import io.botfleet.platform.coolify.PoolSlotService;
 import io.botfleet.testing.TestDatabase;
@@ -44,7 +45,8 @@ class QueryPlansTest {
     /** The classes that hold the statements, each a named constant. */
     private static final List<Class<?>> STATEMENT_HOLDERS = List.of(BotStore.class, DeploymentQueue.class,
             BotHistory.class, CapacityLedger.class, PlatformReleases.class, DrainLease.class, WebhookDeliveries.class,
-            ContainerEndings.class, BotStops.class, FirstAnswers.class, PoolSlotService.class, Retention.class);
+            ContainerEndings.class, BotStops.class, FirstAnswers.class, PoolSlotService.class, Retention.class,
+            Tenants.class);
 
     /**
      * Statements allowed to read a growing table whole, each with why. The test fails when one no
@@ -80,6 +82,7 @@ class QueryPlansTest {
             fleet.platformWords();
             fleet.webhooks();
             fleet.coolifyPool();
+            fleet.tenants();
 
             Map<String, String> named = namedStatements();
             List<ExplainingSql.Planned> planned = sql.planned();

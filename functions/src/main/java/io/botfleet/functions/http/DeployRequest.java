@@ -22,7 +22,6 @@ public final class DeployRequest {
     private static final Set<String> MEETING_FIELDS = Set.of("platform", "url", "id", "password");
     private static final Set<String> LEAVE_FIELDS = Set.of("waitingRoomTimeoutMs", "noOneJoinedTimeoutMs",
             "everyoneLeftTimeoutMs", "inactivityTimeoutMs");
-    private static final Pattern TENANT = Pattern.compile("[A-Za-z0-9._-]{1,128}");
     private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[\\x21-\\x7E]{1,255}");
     private static final long MAX_LEAVE_MS = 24L * 60 * 60 * 1000;
 
@@ -79,8 +78,8 @@ public final class DeployRequest {
                     + "(set WEBHOOK_SECRET or WEBHOOK_SECRET_SECRET_ARN, or leave callbackUrl out)");
         }
         String tenant = text(body, "tenant", "", 128, false);
-        if (tenant != null && !TENANT.matcher(tenant).matches()) {
-            error("/tenant", "may contain only letters, digits, '.', '_' and '-'");
+        if (tenant != null && !InputRules.isTenant(tenant)) {
+            error("/tenant", InputRules.TENANT);
         }
         int priority = 0;
         JsonNode p = body.get("priority");

@@ -55,6 +55,16 @@ public final class HttpRequest {
                 List.of(new Problem.FieldError("/id", "must be a positive whole number")));
     }
 
+    /** The {@code {tenant}} path parameter, kept to {@link InputRules#isTenant}. */
+    public String tenant() {
+        String raw = event.getPathParameters() == null ? null : event.getPathParameters().get("tenant");
+        if (raw == null || !InputRules.isTenant(raw)) {
+            throw Problem.invalid("the tenant in the path " + InputRules.TENANT,
+                    List.of(new Problem.FieldError("/tenant", InputRules.TENANT)));
+        }
+        return raw;
+    }
+
     /** A query parameter, or null when absent or empty. */
     public String query(String name) {
         String raw = queryParameters().get(name);

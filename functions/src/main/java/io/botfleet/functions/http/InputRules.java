@@ -3,6 +3,7 @@ package io.botfleet.functions.http;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
+import java.util.regex.Pattern;
 
 /**
  * What every value the API reads must be, in one place: {@link JsonBody} applies the text rule to
@@ -13,6 +14,11 @@ public final class InputRules {
     /** The answer for a date-time that is not one or falls outside the years this API accepts. */
     public static final String DATE_TIME = "must be an ISO-8601 date-time with an offset, in the years 2000 to 2100, "
             + "such as 2026-11-28T15:00:00Z";
+
+    /** The answer for a tenant's name that breaks {@link #isTenant}. */
+    public static final String TENANT = "must be 1 to 128 letters, digits, '.', '_' and '-'";
+
+    private static final Pattern TENANT_NAME = Pattern.compile("[A-Za-z0-9._-]{1,128}");
 
     // wide enough for any meeting or listing; narrow enough that the queue's arithmetic
     // (time-outs, waits) and the database's timestamps never overflow
@@ -41,6 +47,11 @@ public final class InputRules {
             }
         }
         return null;
+    }
+
+    /** Whether this is a tenant's name: in a deploy's body, a list's filter and the tenant routes' path alike. */
+    public static boolean isTenant(String text) {
+        return TENANT_NAME.matcher(text).matches();
     }
 
     /** The instant of an ISO-8601 date-time with an offset in the years 2000 to 2100; null when it is not one. */

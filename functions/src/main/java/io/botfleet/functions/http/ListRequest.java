@@ -13,7 +13,6 @@ import java.util.regex.Pattern;
 
 /** Reads and validates {@code GET /bots?status=&platform=&tenant=&createdAfter=&limit=&cursor=}. */
 public final class ListRequest {
-    private static final Pattern TENANT = Pattern.compile("[A-Za-z0-9._-]{1,128}");
     private static final Pattern CURSOR = Pattern.compile("before:([1-9][0-9]{0,18})");
 
     private ListRequest() {
@@ -35,8 +34,8 @@ public final class ListRequest {
             errors.add(new Problem.FieldError("/platform", "must be one of coolify, k8s, aws, local"));
         }
         String tenant = request.query("tenant");
-        if (tenant != null && !TENANT.matcher(tenant).matches()) {
-            errors.add(new Problem.FieldError("/tenant", "may contain only letters, digits, '.', '_' and '-'"));
+        if (tenant != null && !InputRules.isTenant(tenant)) {
+            errors.add(new Problem.FieldError("/tenant", InputRules.TENANT));
         }
         Instant createdAfter = null;
         if (request.query("createdAfter") != null) {

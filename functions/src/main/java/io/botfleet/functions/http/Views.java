@@ -8,6 +8,7 @@ import io.botfleet.deployment.FleetViews.Waiting;
 import io.botfleet.deployment.BotHistory;
 import io.botfleet.deployment.BotView;
 import io.botfleet.deployment.DeployOutcome;
+import io.botfleet.deployment.Tenants.Tenant;
 import io.botfleet.deployment.WebhookDeliveries;
 import java.time.Instant;
 import java.util.List;
@@ -132,6 +133,26 @@ public final class Views {
                     .put("notBefore", text(w.entry().notBefore())).put("timeoutAt", text(w.entry().timeoutAt()))
                     .put("waitReason", w.entry().waitReason().name()).put("estimatedWaitMs", w.estimatedWait().toMillis());
         }
+        return node;
+    }
+
+    /** A tenant's settings ({@code limit} null: no limit) and its figures now. */
+    public static ObjectNode tenant(Tenant tenant) {
+        ObjectNode node = Json.object();
+        node.put("tenant", tenant.tenant());
+        node.put("weight", tenant.weight());
+        node.put("limit", tenant.limit());
+        node.put("guaranteed", tenant.guaranteed());
+        node.put("used", tenant.used());
+        node.put("waiting", tenant.waiting());
+        node.put("share", tenant.share());
+        return node;
+    }
+
+    public static ObjectNode tenants(List<Tenant> tenants) {
+        ObjectNode node = Json.object();
+        ArrayNode list = node.putArray("tenants");
+        tenants.forEach(t -> list.add(tenant(t)));
         return node;
     }
 
