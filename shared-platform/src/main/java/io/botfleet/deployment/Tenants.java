@@ -46,7 +46,8 @@ public final class Tenants {
               SELECT tenant FROM tenants UNION SELECT tenant FROM in_use
               UNION SELECT tenant FROM queued_tenants WHERE tenant IS NOT NULL),
             figures AS (
-              SELECT n.tenant, coalesce(t.weight, 1) AS weight, t.unit_limit, coalesce(t.guaranteed, 0) AS guaranteed,
+              SELECT n.tenant, coalesce(t.weight, CAST(:defaultWeight AS integer)) AS weight, t.unit_limit,
+                     coalesce(t.guaranteed, 0) AS guaranteed,
                      coalesce(u.n, 0) AS used, (u.n IS NOT NULL OR q.tenant IS NOT NULL) AS busy
               FROM named n
               LEFT JOIN tenants t ON t.tenant = n.tenant
@@ -80,12 +81,12 @@ public final class Tenants {
 
     /** The tenants configured or with work (a unit in use or a bot waiting), by name. */
     public List<Tenant> list() {
-        return sql.query(LIST, Params.of()).stream().map(Tenants::tenant).toList();
+        return sql.query(LIST, Params.of("defaultWeight", DEFAULT_WEIGHT)).stream().map(Tenants::tenant).toList();
     }
 
     /** The tenant's settings and figures; its defaults and no work when it is neither configured nor busy. */
     public Tenant get(String tenant) {
-        Row row = sql.queryOne(ONE, Params.of("tenant", tenant));
+        Row row = sql.queryOne(ONE, Params.of("tenant", tenant).and("defaultWeight", DEFAULT_WEIGHT));
         return row == null ? new Tenant(tenant, DEFAULT_WEIGHT, null, 0, 0, 0, 0) : tenant(row);
     }
 
