@@ -58,9 +58,9 @@ final class ScaleFill {
               FROM bots t, generate_series(1, :count) g,
                    LATERAL (SELECT CAST(:from AS timestamptz) + g * interval '1 millisecond' AS at) c
               WHERE t.id = :template
-              RETURNING id, created_at)
-            INSERT INTO deployment_queue (bot_id, priority, queued_at, not_before, timeout_at, status)
-            SELECT id, 0, created_at, created_at, created_at + interval '1 day', 'WAITING' FROM made""";
+              RETURNING id, tenant, created_at)
+            INSERT INTO deployment_queue (bot_id, tenant, priority, queued_at, not_before, timeout_at, status)
+            SELECT id, tenant, 0, created_at, created_at, created_at + interval '1 day', 'WAITING' FROM made""";
 
     // Statistics and the visibility map as autovacuum would leave them after a bulk load; without
     // them the planner guesses and an index-only scan reads the heap.

@@ -27,22 +27,43 @@ public final class BotStore {
     // A new bot and its queue entry in one statement, so an accepted bot is always in the queue
     // until it runs (invariant 3). With a lease owner the entry starts PROCESSING: the caller
     // deploys it right away, and if the caller dies the lease runs out and a drainer takes over.
-    // But a new bot never overtakes: if a due entry of the same or better priority waits, or is
-    // being drained (attempts > 0; a fellow new request's entry has none), the new entry waits
-    // behind it. The request key makes the statement safe to repeat: a repeat answers the bot the
-    // first run made (conflicts on the Idempotency-Key answer nothing, and go to the replay).
-    // The entry ahead is looked for as the first one in drain order, so the queue's order index
-    // finds it and its bot is read by id. Written as an EXISTS over the join, it let the planner bet
-    // on an early match in a Seq Scan of the queue or of bots, which reads the whole table when
-    // nothing is ahead (a queue just drained, whose statistics still say it is long).
+    // But a new bot never overtakes: it waits behind any due entry the drain would serve first. The
+    // drain shares units by weighted fair share (DeploymentQueue's CLAIM), so that is a due entry of
+    // its own tenant of the same or better priority, or one of another tenant below its limit with
+    // a better priority, or the same priority and a share no larger than this tenant's would be with
+    // this bot running ((units in use + 1) / weight); or an entry being drained (attempts > 0; a
+    // fellow new request's entry has none) of the same or better priority. The request key makes
+    // the statement safe to repeat: a repeat answers the bot the first run made (conflicts on the
+    // Idempotency-Key answer nothing, and go to the replay). Each tenant with waiting entries is
+    // visited once on the queue's tenant index, its first due entry found there and its bot read by
+    // id: the cost follows the tenants waiting, not the entries.
+    // The tenant's row of the capacity ledger is written with its first bot, so every claim finds it.
     private static final String ADMIT = """
-            WITH ahead AS (
-              SELECT (
-                SELECT q.id FROM deployment_queue q
-                WHERE q.priority <= :priority AND q.not_before <= :now AND q.timeout_at > :now
-                  AND (q.status = 'WAITING' OR q.attempts > 0)
-                  AND EXISTS (SELECT 1 FROM bots b WHERE b.id = q.bot_id AND b.status = 'QUEUED')
-                ORDER BY q.priority, q.not_before, q.id LIMIT 1) IS NOT NULL AS waiting),
+            WITH RECURSIVE %s,
+            mine AS (
+              SELECT (coalesce((SELECT used FROM tenant_capacity WHERE tenant = :tenant), 0) + 1)::numeric
+                     / coalesce((SELECT weight FROM tenants WHERE tenant = :tenant), CAST(:defaultWeight AS integer)) AS share),
+            ahead AS (
+              SELECT EXISTS (
+                SELECT 1 FROM walk w
+                CROSS JOIN LATERAL (
+                  SELECT q.priority FROM deployment_queue q
+                  WHERE q.tenant = w.tenant AND q.status = 'WAITING' AND q.priority <= :priority
+                    AND q.not_before <= :now AND q.timeout_at > :now
+                    AND EXISTS (SELECT 1 FROM bots b WHERE b.id = q.bot_id AND b.status = 'QUEUED')
+                  ORDER BY q.priority, q.not_before, q.id LIMIT 1) first
+                LEFT JOIN tenant_capacity c ON c.tenant = w.tenant
+                LEFT JOIN tenants t ON t.tenant = w.tenant
+                WHERE w.tenant = :tenant
+                   OR ((t.unit_limit IS NULL OR coalesce(c.used, 0) < t.unit_limit)
+                       AND (first.priority < :priority
+                            OR (coalesce(c.used, 0) + 1)::numeric / coalesce(t.weight, CAST(:defaultWeight AS integer))
+                               <= (SELECT share FROM mine))))
+              OR EXISTS (
+                SELECT 1 FROM deployment_queue q
+                WHERE q.status = 'PROCESSING' AND q.attempts > 0 AND q.priority <= :priority
+                  AND q.not_before <= :now AND q.timeout_at > :now
+                  AND EXISTS (SELECT 1 FROM bots b WHERE b.id = q.bot_id AND b.status = 'QUEUED')) AS waiting),
             room AS (
               SELECT EXISTS (
                 SELECT 1 FROM platform_capacity c JOIN jsonb_each_text(:limits::jsonb) l ON l.key = c.platform
@@ -56,13 +77,15 @@ public final class BotStore {
                       :idempotencyKey, :fingerprint, :requestKey, :now, :now)
               ON CONFLICT DO NOTHING
               RETURNING id),
+            counter AS (
+              INSERT INTO tenant_capacity (tenant) SELECT :tenant FROM new_bot ON CONFLICT (tenant) DO NOTHING),
             lease AS (
               SELECT :leaseOwner::text AS owner
               WHERE :leaseOwner::text IS NOT NULL AND NOT (SELECT waiting FROM ahead)),
             entry AS (
-              INSERT INTO deployment_queue (bot_id, priority, queued_at, not_before, timeout_at, status,
+              INSERT INTO deployment_queue (bot_id, tenant, priority, queued_at, not_before, timeout_at, status,
                                             lease_owner, lease_expires_at)
-              SELECT id, :priority, :now, :notBefore, :timeoutAt,
+              SELECT id, :tenant, :priority, :now, :notBefore, :timeoutAt,
                      CASE WHEN lease.owner IS NULL THEN 'WAITING' ELSE 'PROCESSING' END,
                      lease.owner, CASE WHEN lease.owner IS NULL THEN NULL ELSE :leaseUntil::timestamptz END
               FROM new_bot LEFT JOIN lease ON true
@@ -73,7 +96,7 @@ public final class BotStore {
             UNION ALL
             SELECT b.id, COALESCE(q.status = 'PROCESSING' AND q.lease_owner = :leaseOwner::text, false), false
             FROM bots b LEFT JOIN deployment_queue q ON q.bot_id = b.id
-            WHERE b.request_key = :requestKey AND NOT EXISTS (SELECT 1 FROM new_bot)""";
+            WHERE b.request_key = :requestKey AND NOT EXISTS (SELECT 1 FROM new_bot)""".formatted(DeploymentQueue.TENANT_WALK);
 
     private static final String BY_KEY = """
             SELECT id, request_fingerprint FROM bots WHERE tenant = :tenant AND idempotency_key = :key""";
@@ -156,7 +179,7 @@ public final class BotStore {
     public Admitted admit(BotConfig config, String idempotencyKey, String fingerprint, Admission admission) {
         Instant now = clock.instant();
         Instant notBefore = admission.notBefore() == null || admission.notBefore().isBefore(now) ? now : admission.notBefore();
-        Row row = sql.queryOne(ADMIT, Params.of("tenant", config.tenant())
+        Row row = sql.queryOne(ADMIT, Params.of("tenant", config.tenant()).and("defaultWeight", Tenants.DEFAULT_WEIGHT)
                 .and("displayName", config.displayName())
                 .and("imageUrl", config.imageUrl())
                 .and("meeting", BotJson.meeting(config.meeting()))
@@ -320,7 +343,7 @@ public final class BotStore {
                       capacity_platform = %s, ended_at = %s,
                       last_heartbeat = CASE WHEN :heartbeat THEN :now ELSE b.last_heartbeat END, updated_at = :now
                   FROM prev WHERE b.id = prev.id AND prev.status IN (%s)
-                  RETURNING b.id, %s AS released_platform),
+                  RETURNING b.id, b.tenant, %s AS released_platform),
                 dequeued AS (
                   DELETE FROM deployment_queue q USING moved WHERE q.bot_id = moved.id AND %s),
                 %s

@@ -21,15 +21,29 @@ import java.util.stream.Collectors;
 public final class CapacityLedger {
 
     /**
-     * A CTE ({@code freed}) that gives back one unit per row of {@code source} whose
-     * {@code released_platform} is set.
+     * The CTEs (ending with {@code freed}) that give back one unit per row of {@code source} whose
+     * {@code released_platform} is set, to that platform and to the row's {@code tenant}. Locks are
+     * taken in the claim's order, so a release and a claim never wait on each other in a circle:
+     * the bots (the source locked them), the tenants' rows by name, then the platforms' (the
+     * scalar subquery makes {@code freed} wait for {@code tenants_freed}).
      */
     static String unitsFreedCte(String source) {
         return """
+                tenants_locked AS (
+                  SELECT tenant FROM tenant_capacity
+                  WHERE tenant IN (SELECT tenant FROM %1$s WHERE released_platform IS NOT NULL)
+                  ORDER BY tenant FOR UPDATE),
+                tenants_freed AS (
+                  UPDATE tenant_capacity c SET used = c.used - r.units
+                  FROM (SELECT s.tenant, count(*) AS units FROM %1$s s JOIN tenants_locked l ON l.tenant = s.tenant
+                        WHERE s.released_platform IS NOT NULL GROUP BY s.tenant) r
+                  WHERE c.tenant = r.tenant
+                  RETURNING c.tenant),
                 freed AS (
                   UPDATE platform_capacity c SET used = c.used - r.units
-                  FROM (SELECT released_platform, count(*) AS units FROM %s
-                        WHERE released_platform IS NOT NULL GROUP BY released_platform) r
+                  FROM (SELECT released_platform, count(*) AS units FROM %1$s
+                        WHERE released_platform IS NOT NULL AND (SELECT count(*) FROM tenants_freed) >= 0
+                        GROUP BY released_platform) r
                   WHERE c.platform = r.released_platform)""".formatted(source);
     }
 
@@ -37,8 +51,8 @@ public final class CapacityLedger {
      * The CTEs every statement that clears {@code bots.capacity_platform} ends with: the unit is
      * given back, and the follow-up it is owed (the pooled resource's release and the
      * capacity-released announcement) is written down in the same statement, so it cannot be
-     * lost with the statement's answer. {@code source} has {@code id} and
-     * {@code released_platform}; the statement binds {@code :now} and {@code :followUpAt}.
+     * lost with the statement's answer. {@code source} has {@code id},
+     * {@code tenant} and {@code released_platform}; the statement binds {@code :now} and {@code :followUpAt}.
      */
     public static String releaseCte(String source) {
         return unitsFreedCte(source) + """
@@ -52,27 +66,50 @@ public final class CapacityLedger {
 
     // Fenced by the lease: only the caller's own leased entries are claimed, so a drainer whose
     // lease ran out cannot claim for a bot that another drainer now holds. A bot is not placed
-    // again on a platform that still owes it a stop or a release. Bots and their entries are
-    // locked first, the ledger row second: the same order as every release. A claim starts a new
-    // attempt, so the reason the bot waited for (a reclaimed capacity, a failed call) is cleared.
+    // again on a platform that still owes it a stop or a release. A claim never takes a tenant
+    // above its limit: the tenants' rows are locked and read as they are now (a FOR UPDATE reads
+    // the latest row), and each tenant's bots are granted, in the order given, only while its units
+    // in use stay within its limit; the platform then grants what it has room for, and both counters
+    // move by what was granted. Locks go bots and their entries first, the tenants' rows by name
+    // second, the platform's row last: the order of every release. A tenant without its row (a bot
+    // admitted before tenants were counted) gets it here and is claimed from the next claim on. A
+    // claim starts a new attempt, so the reason the bot waited for (a reclaimed capacity, a failed
+    // call) is cleared.
     private static final String CLAIM = """
             WITH wanted AS (
-              SELECT b.id, r.ord
+              SELECT b.id, b.tenant, r.ord
               FROM unnest(string_to_array(:ids, ',')::bigint[]) WITH ORDINALITY AS r(id, ord)
               JOIN bots b ON b.id = r.id
               JOIN deployment_queue q ON q.bot_id = b.id AND q.status = 'PROCESSING' AND q.lease_owner = :owner
               WHERE b.status = 'QUEUED' AND b.capacity_platform IS NULL
                 AND NOT EXISTS (SELECT 1 FROM platform_releases pr WHERE pr.bot_id = b.id AND pr.platform = :platform)
               FOR UPDATE OF b, q),
+            uncounted AS (
+              INSERT INTO tenant_capacity (tenant) SELECT DISTINCT tenant FROM wanted ON CONFLICT (tenant) DO NOTHING),
+            counters AS (
+              SELECT tc.tenant, tc.used FROM tenant_capacity tc
+              WHERE tc.tenant IN (SELECT tenant FROM wanted)
+              ORDER BY tc.tenant FOR UPDATE),
+            within AS (
+              SELECT w.id, w.tenant, w.ord
+              FROM (SELECT wanted.*, row_number() OVER (PARTITION BY wanted.tenant ORDER BY wanted.ord) AS k
+                    FROM wanted) w
+              JOIN counters c ON c.tenant = w.tenant
+              LEFT JOIN tenants t ON t.tenant = w.tenant
+              WHERE t.unit_limit IS NULL OR c.used + w.k <= t.unit_limit),
             granted AS (
               UPDATE platform_capacity
-              SET used = used + LEAST((SELECT count(*) FROM wanted), :limit - used),
-                  last_grant = LEAST((SELECT count(*) FROM wanted), :limit - used)
+              SET used = used + LEAST((SELECT count(*) FROM within), :limit - used),
+                  last_grant = LEAST((SELECT count(*) FROM within), :limit - used)
               WHERE platform = :platform AND used < :limit
               RETURNING last_grant),
             chosen AS (
-              SELECT id FROM wanted ORDER BY ord
-              LIMIT (SELECT COALESCE(max(last_grant), 0) FROM granted))
+              SELECT id, tenant FROM within ORDER BY ord
+              LIMIT (SELECT COALESCE(max(last_grant), 0) FROM granted)),
+            counted AS (
+              UPDATE tenant_capacity tc SET used = tc.used + c.n
+              FROM (SELECT tenant, count(*) AS n FROM chosen GROUP BY tenant) c
+              WHERE tc.tenant = c.tenant)
             UPDATE bots b
             SET status = 'DEPLOYING', capacity_platform = :platform, deployment_platform = :platform,
                 deploy_started_at = :now, call_started_at = :now, deploy_attempts = b.deploy_attempts + 1,
@@ -98,7 +135,7 @@ public final class CapacityLedger {
                   deployment_platform = CASE WHEN :permanent THEN b.deployment_platform END,
                   capacity_platform = NULL, last_error = :error, updated_at = :now
               FROM prev WHERE b.id = prev.id
-              RETURNING b.id, b.status, prev.capacity_platform AS released_platform),
+              RETURNING b.id, b.tenant, b.status, prev.capacity_platform AS released_platform),
             noted AS (
               UPDATE deployment_queue q SET last_error = :error FROM moved WHERE q.bot_id = moved.id AND moved.status = 'QUEUED'),
             ended AS (

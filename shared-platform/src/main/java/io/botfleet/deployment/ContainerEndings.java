@@ -41,7 +41,7 @@ public final class ContainerEndings {
     // reason. The unit goes back in the same statement: the container no longer runs.
     private static final String ENDED = """
             WITH prev AS (
-              SELECT id, status, status_reason, capacity_platform, priority, created_at FROM bots
+              SELECT id, tenant, status, status_reason, capacity_platform, priority, created_at FROM bots
               WHERE id = :id AND capacity_platform = :platform AND platform_identifier IS NOT DISTINCT FROM :identifier
                 AND (:attempt::integer IS NULL OR deploy_attempts = :attempt::integer)
                 AND status NOT IN ('QUEUED', 'DONE', 'FATAL')
@@ -64,10 +64,10 @@ public final class ContainerEndings {
                   last_error = CASE WHEN v.next = 'QUEUED' THEN :requeueReason ELSE b.last_error END,
                   updated_at = :now
               FROM verdict v WHERE b.id = v.id
-              RETURNING b.id, b.status, v.capacity_platform AS released_platform),
+              RETURNING b.id, b.tenant, b.status, v.capacity_platform AS released_platform),
             entry AS (
-              INSERT INTO deployment_queue (bot_id, priority, queued_at, not_before, timeout_at, last_error)
-              SELECT v.id, v.priority, v.created_at,
+              INSERT INTO deployment_queue (bot_id, tenant, priority, queued_at, not_before, timeout_at, last_error)
+              SELECT v.id, v.tenant, v.priority, v.created_at,
                      LEAST(v.created_at, :now, (SELECT min(q.not_before) - interval '1 millisecond'
                                                 FROM deployment_queue q WHERE q.priority = v.priority)),
                      :timeoutAt, :requeueReason

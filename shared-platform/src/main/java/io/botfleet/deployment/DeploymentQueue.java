@@ -17,22 +17,55 @@ import java.util.Map;
  * and a bot stuck DEPLOYING under it gives its capacity back.
  */
 public final class DeploymentQueue {
-    private static final String ORDER = "priority, not_before, id";
 
+    /**
+     * A recursive CTE ({@code walk}): every tenant with a WAITING entry, one probe of the queue's
+     * tenant index (V13) per tenant, however many entries each has. The last row's tenant is null.
+     */
+    static final String TENANT_WALK = """
+            walk AS (
+              SELECT (SELECT min(tenant) FROM deployment_queue WHERE status = 'WAITING') AS tenant
+              UNION ALL
+              SELECT (SELECT min(q.tenant) FROM deployment_queue q WHERE q.status = 'WAITING' AND q.tenant > walk.tenant)
+              FROM walk WHERE walk.tenant IS NOT NULL)""";
+
+    // Free units are shared between tenants by weighted fair share, computed as progressive filling:
+    // each due entry is given the share its tenant would have if it ran too, (units in use + its place
+    // among the tenant's due entries) / weight, and the n entries with the smallest are picked, so
+    // each unit goes to the tenant furthest below its weighted share, FIFO within a tenant. Units a
+    // tenant is guaranteed go first, then priority decides, then the share. A tenant with nothing due
+    // takes nothing, so what it does not use is lent to the others; an entry its tenant's limit
+    // would not allow is not picked (the ledger's claim refuses it anyway), so it holds no one up.
+    // Each tenant's due entries are read from its own index walk, at most :n of them, and locked as
+    // they are read, skipping any another drainer holds; only the picked are leased, the others are
+    // free again when the statement ends. The cost is one short walk per tenant with entries,
+    // however long the queue.
     private static final String CLAIM = """
-            WITH picked AS (
-              SELECT id FROM deployment_queue q
-              WHERE status = 'WAITING' AND not_before <= :now AND timeout_at > :now
-                AND EXISTS (SELECT 1 FROM bots b WHERE b.id = q.bot_id AND b.status = 'QUEUED')
-              ORDER BY %s LIMIT :n FOR UPDATE SKIP LOCKED),
+            WITH RECURSIVE %3$s,
+            due AS (
+              SELECT d.*, row_number() OVER (PARTITION BY d.tenant ORDER BY d.priority, d.not_before, d.id) AS k
+              FROM walk, LATERAL (
+                SELECT q.id, q.tenant, q.priority, q.not_before FROM deployment_queue q
+                WHERE q.tenant = walk.tenant AND q.status = 'WAITING' AND q.not_before <= :now AND q.timeout_at > :now
+                  AND EXISTS (SELECT 1 FROM bots b WHERE b.id = q.bot_id AND b.status = 'QUEUED')
+                ORDER BY q.priority, q.not_before, q.id LIMIT :n FOR UPDATE OF q SKIP LOCKED) d
+              WHERE walk.tenant IS NOT NULL),
+            ranked AS (
+              SELECT due.id, due.priority, due.not_before, coalesce(c.used, 0) + due.k AS would_use, t.unit_limit,
+                     coalesce(t.guaranteed, 0) AS guaranteed, coalesce(t.weight, CAST(:defaultWeight AS integer)) AS weight
+              FROM due LEFT JOIN tenant_capacity c ON c.tenant = due.tenant LEFT JOIN tenants t ON t.tenant = due.tenant),
+            picked AS (
+              SELECT r.id FROM ranked r WHERE r.unit_limit IS NULL OR r.would_use <= r.unit_limit
+              ORDER BY %1$s LIMIT :n),
             claimed AS (
               UPDATE deployment_queue q
               SET status = 'PROCESSING', lease_owner = :owner, lease_expires_at = :leaseUntil, attempts = q.attempts + 1
               FROM picked WHERE q.id = picked.id
-              RETURNING q.bot_id, q.priority AS entry_priority, q.not_before AS entry_not_before, q.id AS entry_id)
-            SELECT %s FROM claimed JOIN bots b ON b.id = claimed.bot_id
-            ORDER BY claimed.entry_priority, claimed.entry_not_before, claimed.entry_id"""
-            .formatted(ORDER, BotStore.COLUMNS);
+              RETURNING q.id, q.bot_id)
+            SELECT %2$s FROM claimed JOIN ranked r ON r.id = claimed.id JOIN bots b ON b.id = claimed.bot_id
+            ORDER BY %1$s"""
+            .formatted("r.would_use <= r.guaranteed DESC, r.priority, r.would_use::numeric / r.weight, r.not_before, r.id",
+                    BotStore.COLUMNS, TENANT_WALK);
 
     // Every entry one claim took: a claim's owner names that one claim, so this gives back exactly
     // what it leased, whatever became of each bot.
@@ -105,17 +138,21 @@ public final class DeploymentQueue {
 
     /**
      * Why the entry waits ({@link WaitReason}), from columns {@code source} carries: the entry's
-     * {@code not_before} and {@code last_error}, and its bot's status as {@code bot_status}; and
-     * {@code :now}. Only a failed attempt writes an entry's {@code last_error} (the revert of a
-     * refused call, the re-queue of a container the platform took back), and a claim needs the
-     * entry due, so an entry that failed and has {@code not_before} ahead is waiting out a retry's
+     * {@code not_before} and {@code last_error}, its bot's status as {@code bot_status} and its
+     * {@code tenant}; and {@code :now}. A due bot whose tenant uses all its limit waits for its
+     * tenant. Only a failed attempt writes an entry's {@code last_error} (the revert of a refused
+     * call, the re-queue of a container the platform took back), and a claim needs the entry due,
+     * so an entry that failed and has {@code not_before} ahead is waiting out a retry's
      * delay, never a schedule.
      */
     private static String waitReason(String source) {
         return """
                 CASE WHEN %1$s.bot_status <> 'QUEUED' THEN 'PLATFORM_HELD'
+                     WHEN %1$s.not_before > :now THEN
+                       CASE WHEN %1$s.last_error IS NOT NULL THEN 'RETRY_WAIT' ELSE 'SCHEDULED' END
+                     WHEN EXISTS (SELECT 1 FROM tenants t JOIN tenant_capacity tc ON tc.tenant = t.tenant
+                                  WHERE t.tenant = %1$s.tenant AND tc.used >= t.unit_limit) THEN 'TENANT_LIMIT'
                      WHEN %1$s.last_error IS NOT NULL THEN 'RETRY_WAIT'
-                     WHEN %1$s.not_before > :now THEN 'SCHEDULED'
                      ELSE 'NO_CAPACITY' END AS wait_reason""".formatted(source);
     }
 
@@ -135,7 +172,7 @@ public final class DeploymentQueue {
             WITH %s,
             me AS (
               SELECT q.id, q.bot_id, q.status, q.priority, q.queued_at, q.not_before, q.timeout_at, q.lane_seq,
-                     q.last_error, b.status AS bot_status
+                     q.last_error, b.status AS bot_status, b.tenant
               FROM deployment_queue q JOIN bots b ON b.id = q.bot_id
               WHERE q.bot_id = :botId AND (b.status = 'QUEUED' OR (:held AND b.status = 'DEPLOYING'))),
             ahead AS (
@@ -157,7 +194,7 @@ public final class DeploymentQueue {
             SELECT bot_id, status, priority, queued_at, not_before, timeout_at, %s,
                    row_number() OVER (ORDER BY priority, not_before, id) AS position
             FROM (SELECT q.id, q.bot_id, q.status, q.priority, q.queued_at, q.not_before, q.timeout_at, q.last_error,
-                         b.status AS bot_status
+                         b.status AS bot_status, b.tenant
                   FROM deployment_queue q JOIN bots b ON b.id = q.bot_id WHERE b.status = 'QUEUED'
                   ORDER BY q.priority, q.not_before, q.id LIMIT :limit) head
             ORDER BY priority, not_before, id""".formatted(waitReason("head"));
@@ -208,11 +245,14 @@ public final class DeploymentQueue {
         this.exactUpTo = exactUpTo;
     }
 
-    /** Leases up to {@code n} due WAITING entries, in queue order, and returns their bots. */
+    /**
+     * Leases up to {@code n} due WAITING entries, shared between tenants by weighted fair share
+     * (see CLAIM), and returns their bots in the order they should be placed.
+     */
     public List<Bot> claim(String owner, int n, Duration lease) {
         Instant now = clock.instant();
         return sql.query(CLAIM, Params.of("now", now).and("n", n).and("owner", owner)
-                .and("leaseUntil", now.plus(lease))).stream().map(bots::toBot).toList();
+                .and("defaultWeight", Tenants.DEFAULT_WEIGHT).and("leaseUntil", now.plus(lease))).stream().map(bots::toBot).toList();
     }
 
     /**

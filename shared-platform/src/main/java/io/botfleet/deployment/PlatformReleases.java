@@ -104,7 +104,7 @@ public final class PlatformReleases {
                                        ELSE COALESCE(b.status_reason, 'STOPPED') END,
                   ended_at = COALESCE(b.ended_at, :now), updated_at = :now
               FROM ended WHERE b.id = ended.id
-              RETURNING b.id, ended.capacity_platform AS released_platform),
+              RETURNING b.id, b.tenant, ended.capacity_platform AS released_platform),
             dequeued AS (
               DELETE FROM deployment_queue q USING moved WHERE q.bot_id = moved.id),
             """ + CapacityLedger.unitsFreedCte("moved") + """

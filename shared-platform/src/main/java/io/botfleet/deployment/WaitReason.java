@@ -16,7 +16,7 @@ public enum WaitReason {
     RETRY_WAIT,
     /** Pinned: a platform holds its unit and whether its deploy started there is being settled. */
     PLATFORM_HELD,
-    /** Reserved for the tenant limits; never set yet. */
+    /** Due, but its tenant already uses every unit its limit allows: it waits for one of the tenant's bots to end. */
     TENANT_LIMIT,
     /** Reserved for fair share between tenants; never set yet. */
     FAIR_SHARE

@@ -16,7 +16,8 @@ public final class Migrations {
     static final List<String> FILES = List.of("V1__schema.sql", "V2__stops_releases_fairness.sql", "V3__coolify_pool.sql",
             "V4__first_answers.sql", "V5__bot_events_and_webhooks.sql", "V6__webhook_lease_fence.sql",
             "V7__request_indexes.sql", "V8__retention.sql", "V9__queue_positions.sql",
-            "V10__webhook_heads_and_receivers.sql", "V11__plans_that_hold.sql", "V12__tenants.sql");
+            "V10__webhook_heads_and_receivers.sql", "V11__plans_that_hold.sql", "V12__tenants.sql",
+            "V13__tenant_capacity.sql");
 
     private static final long LOCK_KEY = 0x626f74666c656574L; // "botfleet"
 

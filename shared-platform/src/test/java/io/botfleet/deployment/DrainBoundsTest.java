@@ -34,9 +34,9 @@ class DrainBoundsTest {
                       INSERT INTO bots (tenant, display_name, meeting, meeting_platform, automatic_leave, status)
                       SELECT 'default', 'backlog ' || g, '{"platform":"zoom","url":"https://zoom.us/j/1"}',
                              'zoom', '{}', 'QUEUED' FROM generate_series(1, 100000) g
-                      RETURNING id)
-                    INSERT INTO deployment_queue (bot_id, queued_at, not_before, timeout_at)
-                    SELECT id, now() - interval '1 hour', now() - interval '1 hour', now() - interval '1 minute'
+                      RETURNING id, tenant)
+                    INSERT INTO deployment_queue (bot_id, tenant, queued_at, not_before, timeout_at)
+                    SELECT id, tenant, now() - interval '1 hour', now() - interval '1 hour', now() - interval '1 minute'
                     FROM new_bots""");
             s.execute("ANALYZE"); // as autovacuum would have, on a table that grew this large
         }

@@ -78,7 +78,7 @@ class LateFindingsTest {
         long best = api.deploy(Fixtures.withPriority(1)).botId();
         long worse = api.deploy(Fixtures.withPriority(5)).botId();
         h.finish(api, running);
-        api.sql().failOnce((sql, p) -> sql.contains("SET status = 'PROCESSING'") && sql.contains("ORDER BY priority"),
+        api.sql().failOnce((sql, p) -> sql.contains("SET status = 'PROCESSING'") && sql.contains("would_use"),
                 When.AFTER);
         try {
             api.drain();

@@ -65,7 +65,7 @@ class QueueFairnessTest {
 
         CountDownLatch leased = new CountDownLatch(1);
         CountDownLatch goOn = new CountDownLatch(1);
-        first.sql().on((sql, p) -> sql.contains("SET status = 'PROCESSING'") && sql.contains("ORDER BY priority"),
+        first.sql().on((sql, p) -> sql.contains("SET status = 'PROCESSING'") && sql.contains("would_use"),
                 HookedSql.When.AFTER, 1, () -> {
                     leased.countDown();
                     try {
@@ -75,7 +75,7 @@ class QueueFairnessTest {
                     }
                 });
         var firstDrain = h.async(() -> first.services().hybrid().processQueue("first", Duration.ofSeconds(10)));
-        leased.await(); // the first drainer holds the three best entries, and no unit yet
+        assertThat(leased.await(30, java.util.concurrent.TimeUnit.SECONDS)).as("the first drainer claimed").isTrue(); // it holds the three best entries, and no unit yet
         second.services().hybrid().processQueue("second", Duration.ofSeconds(10));
         goOn.countDown();
         firstDrain.join();

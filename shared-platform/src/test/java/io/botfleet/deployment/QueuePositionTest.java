@@ -45,8 +45,8 @@ class QueuePositionTest {
               SELECT 'acme', 'burst ' || g, '{"platform": "zoom", "url": "https://zoom.us/j/1"}'::jsonb, 'zoom', '{}'::jsonb,
                      'QUEUED'
               FROM generate_series(1, :n) g
-              RETURNING id)
-            INSERT INTO deployment_queue (bot_id, timeout_at) SELECT id, now() + interval '1 hour' FROM made""";
+              RETURNING id, tenant)
+            INSERT INTO deployment_queue (bot_id, tenant, timeout_at) SELECT id, tenant, now() + interval '1 hour' FROM made""";
 
     private final MutableClock clock = new MutableClock();
     private final TestDatabase.Adapter adapter;

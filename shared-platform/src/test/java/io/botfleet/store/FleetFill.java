@@ -60,9 +60,9 @@ final class FleetFill {
               SELECT 'acme', 'pinned ' || i, MEETING, 'zoom', '{}'::jsonb, 'DEPLOYING', 'k8s', 'k8s',
                      now() - interval '10 minutes', now() - interval '10 minutes', now() - interval '10 minutes', now(), 1
               FROM generate_series(1, :n) AS i
-              RETURNING id, created_at)
-            INSERT INTO deployment_queue (bot_id, queued_at, not_before, timeout_at, attempts)
-            SELECT id, created_at, created_at, now() + interval '3 hours', 1 FROM pinned""".replace("MEETING", MEETING);
+              RETURNING id, tenant, created_at)
+            INSERT INTO deployment_queue (bot_id, tenant, queued_at, not_before, timeout_at, attempts)
+            SELECT id, tenant, created_at, created_at, now() + interval '3 hours', 1 FROM pinned""".replace("MEETING", MEETING);
 
     // Requested over the last two hours, a burst the fleet cannot keep up with.
     private static final String QUEUED_BOTS = """
@@ -73,9 +73,9 @@ final class FleetFill {
                      'QUEUED', i % 3, CASE WHEN i % 2 = 0 THEN 'https://hooks.example.com/queued' END,
                      now() - interval '2 hours' + i * (interval '2 hours' / :n), now()
               FROM generate_series(1, :n) AS i
-              RETURNING id, priority, created_at)
-            INSERT INTO deployment_queue (bot_id, priority, queued_at, not_before, timeout_at)
-            SELECT id, priority, created_at, CASE WHEN id % 10 = 0 THEN now() + interval '2 hours' ELSE created_at END,
+              RETURNING id, tenant, priority, created_at)
+            INSERT INTO deployment_queue (bot_id, tenant, priority, queued_at, not_before, timeout_at)
+            SELECT id, tenant, priority, created_at, CASE WHEN id % 10 = 0 THEN now() + interval '2 hours' ELSE created_at END,
                    now() + interval '3 hours'
             FROM queued""".replace("MEETING", MEETING);
 

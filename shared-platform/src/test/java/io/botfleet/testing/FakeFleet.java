@@ -17,8 +17,25 @@ public final class FakeFleet {
     private final Map<Long, Integer> restartsAllowed = new HashMap<>();
     private final Map<Long, Map<String, Integer>> live = new HashMap<>();
     private final List<String> breaches = new ArrayList<>();
+    private final Map<Long, String> tenantOf = new HashMap<>();
+    private Map<String, Integer> tenantLimits = Map.of();
 
-    synchronized void started(String platform, long botId, int limit) {
+    /** From now on a tenant above its limit of live containers (across every platform) is a breach. */
+    public synchronized FakeFleet limitTenants(Map<String, Integer> limits) {
+        tenantLimits = Map.copyOf(limits);
+        return this;
+    }
+
+    synchronized void started(String platform, long botId, String tenant, int limit) {
+        tenantOf.put(botId, tenant);
+        Integer tenantLimit = tenant == null ? null : tenantLimits.get(tenant);
+        if (tenantLimit != null) {
+            long running = live.keySet().stream().filter(id -> tenant.equals(tenantOf.get(id))).count()
+                    + (live.containsKey(botId) ? 0 : 1);
+            if (running > tenantLimit) {
+                breaches.add("tenant " + tenant + " runs " + running + " containers, above its limit of " + tenantLimit);
+            }
+        }
         starts.merge(botId, 1, Integer::sum);
         Map<String, Integer> where = live.computeIfAbsent(botId, id -> new HashMap<>());
         where.merge(platform, 1, Integer::sum);

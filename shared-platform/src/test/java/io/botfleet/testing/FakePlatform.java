@@ -262,7 +262,7 @@ public final class FakePlatform implements PlatformService {
             }
             startCounts.computeIfAbsent(bot.id(), id -> new AtomicInteger()).incrementAndGet();
             containers.put(bot.id(), container);
-            fleet.started(name, bot.id(), limit);
+            fleet.started(name, bot.id(), bot.config().tenant(), limit);
             peak.accumulateAndGet(fleet.live(name).size(), Math::max);
             return identifier(bot.id());
         }));
@@ -323,7 +323,7 @@ public final class FakePlatform implements PlatformService {
 
     /** A container of a bot this platform was never asked to run (left over from elsewhere). */
     public void leftover(long botId) {
-        fleet.started(name, botId, 0);
+        fleet.started(name, botId, null, 0);
     }
 
     /** The container ends as the platform then reports it (a Spot interruption, a crash with its reason). */
