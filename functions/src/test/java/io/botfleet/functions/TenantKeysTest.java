@@ -6,15 +6,17 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import io.botfleet.Services;
 import io.botfleet.testing.Fixtures;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Clock;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.time.Clock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
@@ -207,6 +209,29 @@ class TenantKeysTest {
         notTheirs.setPathParameters(Map.of("tenant", "globex", "keyId", "1"));
         notTheirs.setRawPath("/tenants/globex/keys/1");
         assertThat(api.call(notTheirs).getStatusCode()).as("acme's key under globex's name").isEqualTo(404);
+    }
+
+    /** What the functions print while a key is made, used, refused and revoked holds neither the key nor its hash. */
+    @Test
+    void neitherAKeyNorItsHashIsPrinted() throws Exception {
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        String key;
+        try (PrintStream both = new PrintStream(printed, true, StandardCharsets.UTF_8)) {
+            System.setOut(both);
+            System.setErr(both);
+            key = api.keyOf("acme");
+            api.call(Api.as(key, deploy("{\"meetingUrl\":\"https://zoom.us/j/1\"}")));
+            api.call(Api.as(key, list(Map.of("tenant", "globex"))));
+            api.call(Api.as(TOKEN, Api.event("apigw/delete-tenant-key.json")));
+            api.call(Api.as(key, list(Map.of())));
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+        String sha256 = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8)));
+        assertThat(printed.toString(StandardCharsets.UTF_8)).doesNotContain(key.substring(8)).doesNotContain(sha256);
     }
 
     /** {@code POST /bots} with this body, no Idempotency-Key. */

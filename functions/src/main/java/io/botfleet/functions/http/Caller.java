@@ -28,7 +28,7 @@ public record Caller(String tenant) {
     public void requireTenant(String named) {
         if (!isOperator() && !tenant.equals(named)) {
             throw forbidden("this API key is tenant " + tenant + "'s; it acts for that tenant only",
-                    List.of(new Problem.FieldError("/tenant", "must be " + tenant + ", the API key's tenant, or left out")));
+                    List.of(new Problem.FieldError("/tenant", "must be " + tenant + ", the API key's tenant")));
         }
     }
 

@@ -66,11 +66,6 @@ public abstract class HttpFunction implements RequestHandler<APIGatewayV2HTTPEve
         this.requestBudget = services.settings().requestBudget();
     }
 
-    /** Whether a tenant's API key may call this route (the bot's own routes and the document take none). */
-    public static boolean tenantMayCall(String routeKey) {
-        return !OPEN_ROUTES.contains(routeKey) && !OPERATOR_ROUTES.contains(routeKey);
-    }
-
     /** The API Gateway route keys this function serves. */
     public final Set<String> routeKeys() {
         return routes.keySet();
