@@ -98,7 +98,8 @@ public final class DeployRequest {
             }
         }
         return new BotConfig(meeting, displayName == null ? "botfleet" : displayName, imageUrl,
-                recording != null && recording, leave, start, end, callbackUrl, tenant == null ? defaultTenant : tenant, priority);
+                recording != null && recording, leave, start, end, callbackUrl, tenant == null ? defaultTenant : tenant,
+                priority);
     }
 
     /**

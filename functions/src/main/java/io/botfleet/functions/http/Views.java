@@ -173,6 +173,7 @@ public final class Views {
         return tenantKey(created.key()).put("key", created.secret());
     }
 
+    /** A tenant's keys, as listed. */
     public static ObjectNode tenantKeys(String tenant, List<TenantKeys.Key> keys) {
         ObjectNode node = Json.object().put("tenant", tenant);
         ArrayNode list = node.putArray("keys");
