@@ -20,6 +20,7 @@ import io.botfleet.deployment.DrainLease;
 import io.botfleet.deployment.PlatformReleases;
 import io.botfleet.deployment.Retention;
 import io.botfleet.deployment.SqsCapacityReleasedPublisher;
+import io.botfleet.deployment.TenantKeys;
 import io.botfleet.deployment.Tenants;
 import io.botfleet.platform.BotEnvironment;
 import io.botfleet.platform.HybridPlatformService;
@@ -59,6 +60,7 @@ public final class Services {
     private final BotHistory history;
     private final Webhooks webhooks;
     private final Tenants tenants;
+    private final TenantKeys tenantKeys;
 
     public Services(Settings settings, Sql sql, List<PlatformService> platforms, CapacityReleasedPublisher publisher,
                     Clock clock) {
@@ -91,6 +93,7 @@ public final class Services {
         this.webhooks = new Webhooks(new WebhookDeliveries(sql, clock),
                 new WebhookSender(settings.webhookSecret(), settings.webhookAllowLoopback(), clock));
         this.tenants = new Tenants(sql, clock);
+        this.tenantKeys = new TenantKeys(sql, clock);
     }
 
     /**
@@ -184,5 +187,9 @@ public final class Services {
 
     public Tenants tenants() {
         return tenants;
+    }
+
+    public TenantKeys tenantKeys() {
+        return tenantKeys;
     }
 }

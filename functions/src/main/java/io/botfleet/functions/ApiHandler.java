@@ -15,7 +15,7 @@ public final class ApiHandler extends HttpFunction {
     }
 
     public ApiHandler(Services services) {
-        super(services.settings(), new DeployBotHandler(services), new StopBotHandler(services),
+        super(services, new DeployBotHandler(services), new StopBotHandler(services),
                 new BotStatusHandler(services), new TenantsHandler(services));
     }
 }

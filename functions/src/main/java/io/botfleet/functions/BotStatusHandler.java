@@ -30,7 +30,7 @@ public final class BotStatusHandler extends HttpFunction {
     }
 
     public BotStatusHandler(Services services) {
-        super(routes(services), services.settings());
+        super(routes(services), services);
     }
 
     private static Map<String, Route> routes(Services services) {
@@ -38,11 +38,11 @@ public final class BotStatusHandler extends HttpFunction {
         BotHistory history = services.history();
         return Map.of(
                 "GET /bots", request -> HttpResponses.json(200, Views.list(history.list(ListRequest.parse(request)))),
-                "GET /bots/{id}/events", request -> HttpResponses.json(200, Views.events(request.id(),
+                "GET /bots/{id}/events", request -> HttpResponses.json(200, Views.events(ownBot(services, request),
                         history.events(request.id()).orElseThrow(() -> Problem.notFound("no bot " + request.id())))),
-                "GET /bots/{id}/webhooks", request -> HttpResponses.json(200, Views.webhooks(request.id(),
+                "GET /bots/{id}/webhooks", request -> HttpResponses.json(200, Views.webhooks(ownBot(services, request),
                         services.webhooks().deliveries().of(request.id()))),
-                "GET /bots/{id}", request -> HttpResponses.json(200, Views.bot(deployments.views().view(request.id())
+                "GET /bots/{id}", request -> HttpResponses.json(200, Views.bot(deployments.views().view(ownBot(services, request))
                         .orElseThrow(() -> Problem.notFound("no bot " + request.id())))),
                 "POST /bots/{id}/status", request -> callback(deployments, services.webhooks(), request),
                 "GET /bots/{id}/config", request -> ownConfig(deployments, request),
@@ -50,6 +50,13 @@ public final class BotStatusHandler extends HttpFunction {
                 "GET /queue", request -> HttpResponses.json(200,
                         Views.queue(deployments.views().waiting(request.intQuery("limit", 100, 1, 1000)))),
                 "GET /openapi.json", request -> HttpResponses.raw(200, OpenApi.DOCUMENT));
+    }
+
+    /** The path's bot id, once the caller may see that bot (404 for a tenant's key and another tenant's bot). */
+    private static long ownBot(Services services, HttpRequest request) {
+        long id = request.id();
+        request.caller().requireBot(id, services.bots()::find);
+        return id;
     }
 
     private static APIGatewayV2HTTPResponse callback(BotDeploymentService deployments, Webhooks webhooks,

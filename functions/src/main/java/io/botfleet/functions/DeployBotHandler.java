@@ -26,13 +26,14 @@ public final class DeployBotHandler extends HttpFunction {
     }
 
     public DeployBotHandler(Services services) {
-        super(Map.of("POST /bots", request -> deploy(services, request)), services.settings());
+        super(Map.of("POST /bots", request -> deploy(services, request)), services);
     }
 
     private static APIGatewayV2HTTPResponse deploy(Services services, HttpRequest request) {
         BotDeploymentService deployments = services.deployments();
         FirstAnswers answers = services.firstAnswers();
-        BotConfig config = DeployRequest.parse(request.jsonBody(), services.settings().webhookSecret() != null);
+        BotConfig config = DeployRequest.parse(request.jsonBody(), services.settings().webhookSecret() != null,
+                request.caller());
         String key = DeployRequest.idempotencyKey(request.header("Idempotency-Key"));
         DeployOutcome outcome;
         try {

@@ -15,6 +15,7 @@ import io.botfleet.platform.coolify.CoolifyPriming;
 import io.botfleet.platform.kubernetes.KubernetesPriming;
 import io.botfleet.deployment.BotStore;
 import io.botfleet.deployment.DeployOutcome;
+import io.botfleet.functions.http.Caller;
 import io.botfleet.functions.http.DeployRequest;
 import io.botfleet.functions.http.HttpResponses;
 import io.botfleet.functions.http.Json;
@@ -120,7 +121,7 @@ public final class Priming implements Resource {
     public static List<String> prime(Services services) {
         try {
             // the whole body's checks, whatever the settings, and the JSON the store makes of it
-            BotStore.primeJson(DeployRequest.parse(Json.MAPPER.readTree(SAMPLE_BODY), true));
+            BotStore.primeJson(DeployRequest.parse(Json.MAPPER.readTree(SAMPLE_BODY), true, Caller.OPERATOR));
         } catch (Exception e) {
             throw new IllegalStateException("the priming sample no longer parses", e);
         }
@@ -172,7 +173,7 @@ public final class Priming implements Resource {
     }
 
     private static Bot sampleBot() throws Exception {
-        BotConfig config = DeployRequest.parse(Json.MAPPER.readTree(SAMPLE_BODY), true);
+        BotConfig config = DeployRequest.parse(Json.MAPPER.readTree(SAMPLE_BODY), true, Caller.OPERATOR);
         return new Bot(0, config, BotStatus.QUEUED, null, null, null, Instant.EPOCH, null, null, null, 0);
     }
 

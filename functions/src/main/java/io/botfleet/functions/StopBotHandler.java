@@ -2,7 +2,6 @@ package io.botfleet.functions;
 
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import io.botfleet.Services;
-import io.botfleet.deployment.BotDeploymentService;
 import io.botfleet.deployment.BotDeploymentService.Stop;
 import io.botfleet.functions.http.HttpFunction;
 import io.botfleet.functions.http.HttpRequest;
@@ -23,13 +22,13 @@ public final class StopBotHandler extends HttpFunction {
     }
 
     public StopBotHandler(Services services) {
-        super(Map.of("POST /bots/{id}/stop", request -> stop(services.deployments(), request)),
-                services.settings());
+        super(Map.of("POST /bots/{id}/stop", request -> stop(services, request)), services);
     }
 
-    private static APIGatewayV2HTTPResponse stop(BotDeploymentService deployments, HttpRequest request) {
+    private static APIGatewayV2HTTPResponse stop(Services services, HttpRequest request) {
         long id = request.id();
-        Stop stop = deployments.stop(id);
+        request.caller().requireBot(id, services.bots()::find);
+        Stop stop = services.deployments().stop(id);
         return switch (stop.result()) {
             case NOT_FOUND -> throw Problem.notFound("no bot " + id);
             default -> HttpResponses.json(202, Json.object().put("id", id).put("status", stop.status().name()));

@@ -1,16 +1,21 @@
 package io.botfleet.functions;
 
 import io.botfleet.Services;
+import io.botfleet.deployment.TenantKeys;
 import io.botfleet.deployment.Tenants;
 import io.botfleet.functions.http.HttpFunction;
 import io.botfleet.functions.http.HttpResponses;
+import io.botfleet.functions.http.Problem;
 import io.botfleet.functions.http.TenantRequest;
 import io.botfleet.functions.http.Views;
+import java.util.List;
 import java.util.Map;
+import tools.jackson.databind.JsonNode;
 
 /**
- * The tenant routes: a tenant's settings set with {@code PUT /tenants/{tenant}}, and each tenant's
- * settings with its units in use, waiting bots and share, one or all.
+ * The tenant routes: a tenant's settings set with {@code PUT /tenants/{tenant}}, each tenant's
+ * settings with its units in use, waiting bots and share, one or all, and a tenant's API keys:
+ * made (the key shown once), listed without their secret, revoked.
  */
 public final class TenantsHandler extends HttpFunction {
 
@@ -19,10 +24,10 @@ public final class TenantsHandler extends HttpFunction {
     }
 
     public TenantsHandler(Services services) {
-        super(routes(services.tenants()), services.settings());
+        super(routes(services.tenants(), services.tenantKeys()), services);
     }
 
-    private static Map<String, Route> routes(Tenants tenants) {
+    private static Map<String, Route> routes(Tenants tenants, TenantKeys keys) {
         return Map.of(
                 "PUT /tenants/{tenant}", request -> {
                     String tenant = request.tenant();
@@ -31,6 +36,35 @@ public final class TenantsHandler extends HttpFunction {
                             settings.guaranteed())));
                 },
                 "GET /tenants", request -> HttpResponses.json(200, Views.tenants(tenants.list())),
-                "GET /tenants/{tenant}", request -> HttpResponses.json(200, Views.tenant(tenants.get(request.tenant()))));
+                "GET /tenants/{tenant}", request -> {
+                    String tenant = request.tenant();
+                    request.caller().requireTenant(tenant);
+                    return HttpResponses.json(200, Views.tenant(tenants.get(tenant)));
+                },
+                "POST /tenants/{tenant}/keys", request -> {
+                    String tenant = request.tenant();
+                    noFields(request.jsonBody()); // nothing to choose yet: a field is a mistake, not ignored
+                    return HttpResponses.json(201, Views.createdKey(keys.create(tenant)));
+                },
+                "GET /tenants/{tenant}/keys", request -> {
+                    String tenant = request.tenant();
+                    return HttpResponses.json(200, Views.tenantKeys(tenant, keys.list(tenant)));
+                },
+                "DELETE /tenants/{tenant}/keys/{keyId}", request -> {
+                    String tenant = request.tenant();
+                    long id = request.keyId();
+                    if (!keys.revoke(tenant, id)) {
+                        throw Problem.notFound("tenant " + tenant + " has no key " + id);
+                    }
+                    return HttpResponses.noContent();
+                });
+    }
+
+    /** A body with no field: empty, or {@code {}}. */
+    private static void noFields(JsonNode body) {
+        if (!body.isObject() || !body.isEmpty()) {
+            throw Problem.invalid("this route takes no body, or {}", List.of(new Problem.FieldError(
+                    body.isObject() ? "/" + body.propertyNames().iterator().next() : "", "is not a field of this route")));
+        }
     }
 }

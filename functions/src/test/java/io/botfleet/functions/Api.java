@@ -96,13 +96,35 @@ final class Api implements AutoCloseable {
         }
     }
 
+    /** A new API key of the tenant, made by the operator through its route: the key itself. */
+    String keyOf(String tenant) {
+        APIGatewayV2HTTPEvent make = event("apigw/post-tenant-key.json");
+        make.setPathParameters(Map.of("tenant", tenant));
+        make.setRawPath("/tenants/" + tenant + "/keys");
+        APIGatewayV2HTTPResponse made = call(make);
+        if (made.getStatusCode() != 201) {
+            throw new AssertionError("no key made: " + made.getBody());
+        }
+        return body(made).get("key").asString();
+    }
+
+    /** The event sent with this bearer token in place of the fixture's credential; null: none. */
+    static APIGatewayV2HTTPEvent as(String bearer, APIGatewayV2HTTPEvent event) {
+        event.getHeaders().remove("authorization");
+        if (bearer != null) {
+            event.getHeaders().put("authorization", "Bearer " + bearer);
+        }
+        return event;
+    }
+
     /** A digest of every row of the tables a request could change. */
     String tables() {
         return db.sql(1).queryOne("""
                 SELECT (SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t.id), '')) FROM bots t)
                     || (SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t.tenant), '')) FROM tenants t)
                     || (SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t.id), '')) FROM deployment_queue t)
-                    || (SELECT md5(string_agg(t::text, '|' ORDER BY t.platform)) FROM platform_capacity t) AS n""",
+                    || (SELECT md5(string_agg(t::text, '|' ORDER BY t.platform)) FROM platform_capacity t)
+                    || (SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t.id), '')) FROM tenant_keys t) AS n""",
                 io.botfleet.store.Params.of()).getString("n");
     }
 

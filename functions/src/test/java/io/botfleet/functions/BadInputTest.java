@@ -24,6 +24,7 @@ class BadInputTest {
     static void start() {
         api = new Api();
         api.call(Api.event("apigw/deploy-bot.json")); // some state for "unchanged" to mean something
+        api.keyOf("acme");
     }
 
     @AfterAll
@@ -130,7 +131,26 @@ class BadInputTest {
                 Arguments.of("a tenant's name of 129 characters", putTenant("a".repeat(129), "{}"), "invalid-request", "/tenant"),
                 Arguments.of("a tenant's name with '$'", putTenant("acme$", "{}"), "invalid-request", "/tenant"),
                 Arguments.of("a tenant's name with U+0000 to read", getTenant("acme\u0000"), "invalid-request", "/tenant"),
-                Arguments.of("a tenant's name with '*' to read", getTenant("ac*me"), "invalid-request", "/tenant"));
+                Arguments.of("a tenant's name with '*' to read", getTenant("ac*me"), "invalid-request", "/tenant"),
+                // a tenant's API keys: the tenant's name, the key's id, and a body that has nothing to say
+                Arguments.of("a key for a tenant's name with '$'", tenantKey("apigw/post-tenant-key.json", "acme$", null, "{}"),
+                        "invalid-request", "/tenant"),
+                Arguments.of("a key with a field", tenantKey("apigw/post-tenant-key.json", "acme", null, "{\"name\":\"ci\"}"),
+                        "invalid-request", "/name"),
+                Arguments.of("a key's body that is not an object", tenantKey("apigw/post-tenant-key.json", "acme", null, "[1]"),
+                        "invalid-request", ""),
+                Arguments.of("a key's body that is malformed", tenantKey("apigw/post-tenant-key.json", "acme", null, "{"),
+                        "malformed-json", null),
+                Arguments.of("the keys of a tenant's name with U+0000", tenantKey("apigw/get-tenant-keys.json", "acme\u0000",
+                        null, null), "invalid-request", "/tenant"),
+                Arguments.of("a key id that is text", tenantKey("apigw/delete-tenant-key.json", "acme", "abc", null),
+                        "invalid-request", "/keyId"),
+                Arguments.of("a key id of 0", tenantKey("apigw/delete-tenant-key.json", "acme", "0", null),
+                        "invalid-request", "/keyId"),
+                Arguments.of("a key id past a long", tenantKey("apigw/delete-tenant-key.json", "acme", "9223372036854775808",
+                        null), "invalid-request", "/keyId"),
+                Arguments.of("a revoke for a tenant's name of 129 characters", tenantKey("apigw/delete-tenant-key.json",
+                        "a".repeat(129), "1", null), "invalid-request", "/tenant"));
     }
 
     /** {@code PUT /tenants/{tenant}} with this name and body. */
@@ -138,6 +158,14 @@ class BadInputTest {
         APIGatewayV2HTTPEvent event = Api.withBody("apigw/put-tenant.json", body);
         event.setPathParameters(Map.of("tenant", tenant));
         event.setRawPath("/tenants/" + tenant);
+        return event;
+    }
+
+    /** A key route's fixture for this tenant (and key id, when not null), with this body. */
+    private static APIGatewayV2HTTPEvent tenantKey(String fixture, String tenant, String keyId, String body) {
+        APIGatewayV2HTTPEvent event = Api.withBody(fixture, body);
+        event.setPathParameters(keyId == null ? Map.of("tenant", tenant) : Map.of("tenant", tenant, "keyId", keyId));
+        event.setRawPath("/tenants/" + tenant + "/keys" + (keyId == null ? "" : "/" + keyId));
         return event;
     }
 

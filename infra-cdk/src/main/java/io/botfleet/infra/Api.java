@@ -17,8 +17,9 @@ import software.constructs.Construct;
 
 /**
  * The HTTP API (API Gateway v2): the routes of docs/http-api.md, each to its function's {@code live} alias.
- * Client routes need IAM-signed requests (or a JWT, when the props say so); the bot's own routes are authorized by the handler with
- * the per-bot token, and the OpenAPI document is public. Access logs go to a log group.
+ * Client routes need IAM-signed requests (or a JWT, when the props say so; or, with {@code tenantKeys},
+ * nothing at the gateway: the functions check the operator's token or a tenant's key); the bot's own routes are authorized by the
+ * handler with the per-bot token, and the OpenAPI document is public. Access logs go to a log group.
  */
 final class Api extends Construct {
     private static final List<String[]> ROUTES = List.of(
@@ -27,12 +28,16 @@ final class Api extends Construct {
             new String[] {"GET", "/bots/{id}/webhooks", "Status"}, new String[] {"POST", "/bots/{id}/stop", "Stop"},
             new String[] {"GET", "/capacity", "Status"}, new String[] {"GET", "/queue", "Status"},
             new String[] {"PUT", "/tenants/{tenant}", "Tenants"}, new String[] {"GET", "/tenants", "Tenants"},
-            new String[] {"GET", "/tenants/{tenant}", "Tenants"});
+            new String[] {"GET", "/tenants/{tenant}", "Tenants"}, new String[] {"POST", "/tenants/{tenant}/keys", "Tenants"},
+            new String[] {"GET", "/tenants/{tenant}/keys", "Tenants"},
+            new String[] {"DELETE", "/tenants/{tenant}/keys/{keyId}", "Tenants"});
     private static final List<String[]> OPEN_ROUTES = List.of(
             new String[] {"POST", "/bots/{id}/status", "Status"}, new String[] {"GET", "/bots/{id}/config", "Status"},
             new String[] {"GET", "/openapi.json", "Status"});
 
     private final HttpApi api;
+    /** One integration per function and authorizer kind, shared by its routes. */
+    private final Map<String, HttpLambdaIntegration> integrations = new java.util.HashMap<>();
 
     Api(Construct scope, String id) {
         super(scope, id);
@@ -52,15 +57,22 @@ final class Api extends Construct {
         return api.getApiEndpoint();
     }
 
-    /** Routes each path to its function's alias; client routes by IAM, or by JWT when the props name an issuer. */
-    void route(Functions functions, BotfleetProps.Jwt jwt) {
-        add(ROUTES, functions, jwt == null ? new HttpIamAuthorizer()
+    /**
+     * Routes each path to its function's alias; client routes by IAM, by JWT when the props name an
+     * issuer, or by the functions themselves with tenant keys.
+     */
+    void route(Functions functions, BotfleetProps.Jwt jwt, boolean tenantKeys) {
+        add(ROUTES, functions, tenantKeys ? new HttpNoneAuthorizer() : jwt == null ? new HttpIamAuthorizer()
                 : HttpJwtAuthorizer.Builder.create("Jwt", jwt.issuer()).jwtAudience(jwt.audience()).build());
         add(OPEN_ROUTES, functions, new HttpNoneAuthorizer());
     }
 
+    /** The client routes' construct paths under the HTTP API ({@code GET--bots--{id}}), as cdk-nag names them. */
+    static List<String> clientRoutePaths() {
+        return ROUTES.stream().map(r -> r[0] + r[1].replace("/", "--")).toList();
+    }
+
     private void add(List<String[]> routes, Functions functions, IHttpRouteAuthorizer authorizer) {
-        Map<String, HttpLambdaIntegration> integrations = new java.util.HashMap<>();
         for (String[] r : routes) {
             HttpLambdaIntegration integration = integrations.computeIfAbsent(r[2] + authorizer.getClass().getSimpleName(),
                     k -> new HttpLambdaIntegration(k, functions.alias(r[2])));

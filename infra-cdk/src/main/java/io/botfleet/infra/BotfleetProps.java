@@ -13,12 +13,15 @@ import java.util.Map;
 
 /**
  * What a deployment of botfleet is told (a JSON file, {@code example-props.json} shows every
- * field): the platforms in priority order with their limits and settings. Read once; every
+ * field): the platforms in priority order with their limits and settings, and how the client
+ * routes are authorized: IAM, a JWT, or ({@code tenantKeys}) by the HTTP functions themselves,
+ * with the operator's token or a tenant's API key. Read once; every
  * missing piece is named at once, so synthesis fails before anything is built.
  */
 public record BotfleetProps(List<String> platformPriority, Map<String, Integer> limits, Map<String, String> botImages,
                             JsonNode coolify, JsonNode kubernetes, Ecs ecs, int scheduleMinutes,
-                            int processQueueReservedConcurrency, boolean deletionProtection, Jwt jwt) {
+                            int processQueueReservedConcurrency, boolean deletionProtection, Jwt jwt,
+                            boolean tenantKeys) {
     static final List<String> MEETING_PLATFORMS = List.of("ZOOM", "MICROSOFT_TEAMS", "GOOGLE_MEET");
 
     /** The ECS side of the stack: where bots run and what the functions may pass to ECS. */
@@ -83,12 +86,17 @@ public record BotfleetProps(List<String> platformPriority, Map<String, Integer> 
                 missing.add("jwt.issuer and jwt.audience (or no jwt: IAM authorization)");
             }
         }
+        boolean tenantKeys = json.path("tenantKeys").asBoolean(false);
+        if (tenantKeys && jwt != null) {
+            missing.add("one of jwt and tenantKeys: API Gateway's JWT authorizer would refuse a tenant's key before the "
+                    + "functions see it");
+        }
         if (!missing.isEmpty()) {
             throw new IllegalArgumentException("the stack's props lack: " + String.join("; ", missing));
         }
         return new BotfleetProps(priority, limits, images, json.path("coolify"), json.path("kubernetes"), ecs,
                 json.path("scheduleMinutes").asInt(1), json.path("processQueueReservedConcurrency").asInt(2),
-                json.path("deletionProtection").asBoolean(true), jwt);
+                json.path("deletionProtection").asBoolean(true), jwt, tenantKeys);
     }
 
     private static void require(boolean named, JsonNode node, List<String> fields, String prefix, List<String> missing) {

@@ -30,8 +30,12 @@ final class Functions extends Construct {
     private final Map<String, Alias> aliases = new LinkedHashMap<>();
     private final Map<String, Function> functions = new LinkedHashMap<>();
 
+    /** What serves the HTTP routes: with tenant keys, what checks the operator's token. */
+    static final List<String> HTTP = List.of("Deploy", "Stop", "Status", "Tenants");
+
+    /** @param apiTokenSecret the operator's API token, when the functions authorize the client routes; else null */
     Functions(Construct scope, String id, BotfleetProps props, DatabaseCluster cluster, ISecret botTokenSecret,
-              ISecret webhookSecret, IQueue capacityReleased, String apiUrl) {
+              ISecret webhookSecret, ISecret apiTokenSecret, IQueue capacityReleased, String apiUrl) {
         super(scope, id);
         Map<String, String> environment = new LinkedHashMap<>(Environment.of(props, cluster, botTokenSecret, capacityReleased));
         environment.put("BOTFLEET_CALLBACK_URL", apiUrl);
@@ -47,6 +51,12 @@ final class Functions extends Construct {
         add("CapacityReleased", "io.botfleet.functions.ProcessQueueHandler::handleCapacityReleased", 120, sending, drainers);
         add("EcsTaskEvents", "io.botfleet.functions.EcsTaskStateHandler", 60, environment);
         WEBHOOK_SENDERS.forEach(name -> webhookSecret.grantRead(functions.get(name)));
+        if (apiTokenSecret != null) {
+            for (String name : HTTP) {
+                functions.get(name).addEnvironment("BOTFLEET_API_TOKEN_SECRET_ARN", apiTokenSecret.getSecretArn());
+                apiTokenSecret.grantRead(functions.get(name));
+            }
+        }
         for (Function function : functions.values()) {
             cluster.grantDataApiAccess(function);
             botTokenSecret.grantRead(function);

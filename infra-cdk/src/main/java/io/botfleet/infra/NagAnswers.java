@@ -13,7 +13,8 @@ final class NagAnswers {
     private NagAnswers() {
     }
 
-    static void apply(Stack stack, String ecsTasksOfCluster) {
+    /** @param functionAuthorized the client routes the functions authorize (tenant keys), by their construct paths; or none */
+    static void apply(Stack stack, List<String> functionAuthorized, String ecsTasksOfCluster) {
         NagSuppressions.addStackSuppressions(stack, List.of(
                 suppress("AwsSolutions-L1", "java21 is the Lambda runtime botfleet is built for (release 21, SnapStart)"),
                 suppressOnly("AwsSolutions-IAM4", "the standard Lambda logging policy: CloudWatch Logs writes only",
@@ -28,6 +29,17 @@ final class NagAnswers {
             NagSuppressions.addResourceSuppressionsByPath(stack, "/" + stack.getStackName() + "/Api/Http/" + route + "/Resource",
                     List.of(suppress("AwsSolutions-APIG4", "a bot's own route: the handler checks the per-bot token "
                             + "(an HMAC of the bot id), which a bot container has and IAM credentials it has not")));
+        }
+        for (String route : functionAuthorized) {
+            NagSuppressions.addResourceSuppressionsByPath(stack, "/" + stack.getStackName() + "/Api/Http/" + route + "/Resource",
+                    List.of(suppress("AwsSolutions-APIG4", "tenant keys: the function checks the operator's token or a "
+                            + "tenant's API key on every request (docs/deploy-aws.md); an IAM or JWT authorizer would "
+                            + "refuse a tenant's key before the function sees it")));
+        }
+        if (!functionAuthorized.isEmpty()) {
+            NagSuppressions.addResourceSuppressionsByPath(stack, "/" + stack.getStackName() + "/ApiTokenSecret/Resource",
+                    List.of(suppress("AwsSolutions-SMG4", "the operator's API token is held by the operator's clients: "
+                            + "a new one must reach them first, so it is changed by hand (docs/deploy-aws.md)")));
         }
         NagSuppressions.addResourceSuppressionsByPath(stack, "/" + stack.getStackName() + "/Api/Http/GET--openapi.json/Resource",
                 List.of(suppress("AwsSolutions-APIG4", "the API's public OpenAPI document: no data, no action")));

@@ -87,7 +87,7 @@ class BotfleetStackTest {
     @Test
     void theApiRoutesClientCallsWithIamAndTheBotsOwnRoutesToTheHandlersCheck() {
         List<JsonNode> routes = ofType("AWS::ApiGatewayV2::Route");
-        assertThat(routes).hasSize(14);
+        assertThat(routes).hasSize(17);
         for (JsonNode route : routes) {
             String key = route.path("Properties").path("RouteKey").asText();
             boolean open = key.equals("POST /bots/{id}/status") || key.equals("GET /bots/{id}/config")
@@ -229,7 +229,61 @@ class BotfleetStackTest {
         Template withJwt = Template.fromStack(new BotfleetStack(app, "Jwt", StackProps.builder().build(), BotfleetProps.from(json)));
         withJwt.hasResourceProperties("AWS::ApiGatewayV2::Authorizer", Map.of("AuthorizerType", "JWT",
                 "JwtConfiguration", Map.of("Issuer", "https://auth.example.com/", "Audience", List.of("botfleet"))));
-        withJwt.resourcePropertiesCountIs("AWS::ApiGatewayV2::Route", Map.of("AuthorizationType", "JWT"), 11);
+        withJwt.resourcePropertiesCountIs("AWS::ApiGatewayV2::Route", Map.of("AuthorizationType", "JWT"), 14);
+    }
+
+    /** The API routes exactly what the OpenAPI document names, so a route the functions gain cannot be left out here. */
+    @Test
+    void theApiRoutesEveryRouteOfTheOpenApiDocument() throws Exception {
+        JsonNode document = JSON.readTree(Files.readString(Path.of("../functions/src/main/resources/openapi.json")));
+        List<String> documented = new ArrayList<>();
+        document.get("paths").fields().forEachRemaining(path -> path.getValue().fieldNames()
+                .forEachRemaining(method -> documented.add(method.toUpperCase() + " " + path.getKey())));
+        assertThat(ofType("AWS::ApiGatewayV2::Route")).extracting(r -> r.path("Properties").path("RouteKey").asText())
+                .containsExactlyInAnyOrderElementsOf(documented);
+    }
+
+    /**
+     * With {@code tenantKeys}, no route has an API Gateway authorizer: the HTTP functions check the
+     * operator's token, a generated secret, or a tenant's key themselves. Not with a JWT as well.
+     */
+    @Test
+    void aTenantKeysPropLetsTheHttpFunctionsAuthorizeTheClientRoutes() throws Exception {
+        Template keyed = Template.fromStack(new BotfleetStack(new App(), "Keys", StackProps.builder().build(),
+                BotfleetProps.from(tenantKeysProps())));
+        JsonNode keyedResources = JSON.valueToTree(keyed.toJSON()).get("Resources");
+        List<JsonNode> routes = new ArrayList<>();
+        List<JsonNode> functions = new ArrayList<>();
+        keyedResources.forEach(r -> {
+            if (r.path("Type").asText().equals("AWS::ApiGatewayV2::Route")) {
+                routes.add(r);
+            } else if (r.path("Type").asText().equals("AWS::Lambda::Function")) {
+                functions.add(r);
+            }
+        });
+        assertThat(routes).hasSize(17).allSatisfy(r ->
+                assertThat(r.path("Properties").path("AuthorizationType").asText()).isEqualTo("NONE"));
+        keyed.resourceCountIs("AWS::ApiGatewayV2::Authorizer", 0);
+        String secret = keyed.findResources("AWS::SecretsManager::Secret", Map.of("Properties",
+                Map.of("Description", Match.stringLikeRegexp(".*operator's API token.*")))).keySet().iterator().next();
+        for (JsonNode function : functions) {
+            String handler = function.path("Properties").path("Handler").asText();
+            JsonNode token = function.path("Properties").path("Environment").path("Variables").path("BOTFLEET_API_TOKEN_SECRET_ARN");
+            boolean http = List.of("DeployBotHandler", "StopBotHandler", "BotStatusHandler", "TenantsHandler").stream()
+                    .anyMatch(h -> handler.equals("io.botfleet.functions." + h));
+            assertThat(token.toString()).as(handler).isEqualTo(http ? "{\"Ref\":\"" + secret + "\"}" : "");
+        }
+        keyed.hasOutput("ApiTokenSecretArn", Map.of("Value", Map.of("Ref", secret)));
+
+        com.fasterxml.jackson.databind.node.ObjectNode both = tenantKeysProps();
+        both.putObject("jwt").put("issuer", "https://auth.example.com/").putArray("audience").add("botfleet");
+        assertThatThrownBy(() -> BotfleetProps.from(both)).hasMessageContaining("tenantKeys");
+    }
+
+    static com.fasterxml.jackson.databind.node.ObjectNode tenantKeysProps() throws Exception {
+        com.fasterxml.jackson.databind.node.ObjectNode json = (com.fasterxml.jackson.databind.node.ObjectNode)
+                JSON.readTree(Files.readString(Path.of("example-props.json")));
+        return json.put("tenantKeys", true);
     }
 
     @Test

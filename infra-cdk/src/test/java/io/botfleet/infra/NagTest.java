@@ -18,9 +18,18 @@ class NagTest {
 
     @Test
     void theStackHasNoUnsuppressedAwsSolutionsFinding() {
+        noUnsuppressedFinding(BotfleetProps.read(Path.of("example-props.json")));
+    }
+
+    /** The stack whose functions authorize the client routes: each route without an authorizer answered for. */
+    @Test
+    void theStackForTenantKeysHasNoUnsuppressedAwsSolutionsFinding() throws Exception {
+        noUnsuppressedFinding(BotfleetProps.from(BotfleetStackTest.tenantKeysProps()));
+    }
+
+    private static void noUnsuppressedFinding(BotfleetProps props) {
         App app = new App();
-        BotfleetStack stack = new BotfleetStack(app, "Botfleet", StackProps.builder().build(),
-                BotfleetProps.read(Path.of("example-props.json")));
+        BotfleetStack stack = new BotfleetStack(app, "Botfleet", StackProps.builder().build(), props);
         Aspects.of(app).add(AwsSolutionsChecks.Builder.create().verbose(true).build());
         Annotations annotations = Annotations.fromStack(stack);
         List<SynthesisMessage> errors = annotations.findError("*", Match.stringLikeRegexp("AwsSolutions-.*"));

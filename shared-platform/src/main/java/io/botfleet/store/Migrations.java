@@ -12,12 +12,15 @@ import java.util.List;
  * A transaction-scoped advisory lock lets several instances start at once.
  */
 public final class Migrations {
-    /** In order; a new migration is appended here. */
+    /**
+     * In order; a new migration is appended here. Each is recorded under the number of its file's
+     * name, not its place in this list, so a number left free for another branch's file stays free.
+     */
     static final List<String> FILES = List.of("V1__schema.sql", "V2__stops_releases_fairness.sql", "V3__coolify_pool.sql",
             "V4__first_answers.sql", "V5__bot_events_and_webhooks.sql", "V6__webhook_lease_fence.sql",
             "V7__request_indexes.sql", "V8__retention.sql", "V9__queue_positions.sql",
             "V10__webhook_heads_and_receivers.sql", "V11__plans_that_hold.sql", "V12__tenants.sql",
-            "V13__tenant_capacity.sql");
+            "V13__tenant_capacity.sql", "V14__tenant_keys.sql");
 
     private static final long LOCK_KEY = 0x626f74666c656574L; // "botfleet"
 
@@ -25,9 +28,8 @@ public final class Migrations {
     }
 
     public static void apply(Sql sql) {
-        for (int i = 0; i < FILES.size(); i++) {
-            int version = i + 1;
-            String file = FILES.get(i);
+        for (String file : FILES) {
+            int version = version(file);
             sql.transaction(tx -> {
                 // the lock function returns void, a type the Data API cannot return: select a constant instead
                 tx.query("SELECT 1 AS locked FROM pg_advisory_xact_lock(:key)", Params.of("key", LOCK_KEY));
@@ -47,6 +49,11 @@ public final class Migrations {
                         Params.of("v", version).and("f", file));
             });
         }
+    }
+
+    /** The number of a file named {@code V<number>__<name>.sql}. */
+    static int version(String file) {
+        return Integer.parseInt(file.substring(1, file.indexOf("__")));
     }
 
     /** A script's statements, one per call: split at each {@code ;} that is code, comments dropped. */

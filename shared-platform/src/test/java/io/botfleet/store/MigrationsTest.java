@@ -30,6 +30,8 @@ class MigrationsTest {
             }
             threads.shutdown();
             assertThat(db.count("SELECT count(*) AS n FROM schema_migrations")).isEqualTo(Migrations.FILES.size());
+            assertThat(db.count("SELECT count(*) AS n FROM schema_migrations WHERE file NOT LIKE 'V' || version || '\\_\\_%'"))
+                    .as("each file recorded under its own number, a gap in the numbers kept").isZero();
             assertThat(db.count("SELECT count(*) AS n FROM platform_capacity")).isEqualTo(4);
             if (adapter == TestDatabase.Adapter.DATA_API) {
                 assertThat(db.dataApi().calls("BeginTransaction")).as("each instance ran its migrations in a transaction")

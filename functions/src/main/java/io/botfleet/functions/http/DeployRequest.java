@@ -24,12 +24,16 @@ public final class DeployRequest {
             "everyoneLeftTimeoutMs", "inactivityTimeoutMs");
     private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[\\x21-\\x7E]{1,255}");
     private static final long MAX_LEAVE_MS = 24L * 60 * 60 * 1000;
+    /** The tenant of a bot whose body names none, deployed by the operator. */
+    private static final String DEFAULT_TENANT = "default";
 
     private final List<Problem.FieldError> errors = new ArrayList<>();
     private final boolean webhooksSigned;
+    private final String defaultTenant;
 
-    private DeployRequest(boolean webhooksSigned) {
+    private DeployRequest(boolean webhooksSigned, String defaultTenant) {
         this.webhooksSigned = webhooksSigned;
+        this.defaultTenant = defaultTenant;
     }
 
     /**
@@ -37,13 +41,16 @@ public final class DeployRequest {
      *
      * @param webhooksSigned whether this deployment has a {@code WEBHOOK_SECRET}: without one no
      *                       webhook can be sent, so a {@code callbackUrl} is refused, not ignored
+     * @param caller         a tenant's key deploys for its tenant: the one a body without
+     *                       {@code tenant} gets, and the only one a body may name (else 403)
      */
-    public static BotConfig parse(JsonNode body, boolean webhooksSigned) {
-        DeployRequest request = new DeployRequest(webhooksSigned);
+    public static BotConfig parse(JsonNode body, boolean webhooksSigned, Caller caller) {
+        DeployRequest request = new DeployRequest(webhooksSigned, caller.isOperator() ? DEFAULT_TENANT : caller.tenant());
         BotConfig config = request.read(body);
         if (!request.errors.isEmpty()) {
             throw Problem.invalid(request.errors.size() + " invalid field(s)", request.errors);
         }
+        caller.requireTenant(config.tenant());
         return config;
     }
 
@@ -91,7 +98,8 @@ public final class DeployRequest {
             }
         }
         return new BotConfig(meeting, displayName == null ? "botfleet" : displayName, imageUrl,
-                recording != null && recording, leave, start, end, callbackUrl, tenant == null ? "default" : tenant, priority);
+                recording != null && recording, leave, start, end, callbackUrl, tenant == null ? defaultTenant : tenant,
+                priority);
     }
 
     /**

@@ -6,7 +6,8 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import io.botfleet.Log;
 import io.botfleet.RequestDeadline;
-import io.botfleet.config.Settings;
+import io.botfleet.Services;
+import io.botfleet.deployment.TenantKeys;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -17,7 +18,8 @@ import java.util.TreeSet;
 
 /**
  * What every HTTP function shares: a routing table keyed by API Gateway's route key (data, not
- * an if-chain), matched by method and path for catch-all routes, the optional API token, and the
+ * an if-chain), matched by method and path for catch-all routes, who the caller is (the operator,
+ * or a tenant by its API key: {@link Caller}) and which routes are the operator's alone, and the
  * mapping of every failure to problem+json. A function only declares its routes.
  */
 public abstract class HttpFunction implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
@@ -32,28 +34,36 @@ public abstract class HttpFunction implements RequestHandler<APIGatewayV2HTTPEve
     private static final Set<String> OPEN_ROUTES = Set.of("POST /bots/{id}/status", "GET /bots/{id}/config",
             "GET /openapi.json");
 
+    /** What a tenant's API key cannot call: the fleet as a whole, every tenant's settings, and the keys themselves. */
+    private static final Set<String> OPERATOR_ROUTES = Set.of("GET /capacity", "GET /queue", "GET /tenants",
+            "PUT /tenants/{tenant}", "POST /tenants/{tenant}/keys", "GET /tenants/{tenant}/keys",
+            "DELETE /tenants/{tenant}/keys/{keyId}");
+
     /** Left for the answer to reach API Gateway after the work stops. */
     private static final Duration ANSWER_MARGIN = Duration.ofMillis(500);
 
     private final Map<String, Route> routes;
     private final String apiToken;
+    private final TenantKeys keys;
     private final Duration requestBudget;
 
-    protected HttpFunction(Map<String, Route> routes, Settings settings) {
+    protected HttpFunction(Map<String, Route> routes, Services services) {
         this.routes = Map.copyOf(routes);
-        this.apiToken = settings.apiToken();
-        this.requestBudget = settings.requestBudget();
+        this.apiToken = services.settings().apiToken();
+        this.keys = services.tenantKeys();
+        this.requestBudget = services.settings().requestBudget();
     }
 
     /** One function with the routes of these, for a single function behind a catch-all route. */
-    protected HttpFunction(Settings settings, HttpFunction... parts) {
+    protected HttpFunction(Services services, HttpFunction... parts) {
         Map<String, Route> all = new HashMap<>();
         for (HttpFunction part : parts) {
             all.putAll(part.routes);
         }
         this.routes = Map.copyOf(all);
-        this.apiToken = settings.apiToken();
-        this.requestBudget = settings.requestBudget();
+        this.apiToken = services.settings().apiToken();
+        this.keys = services.tenantKeys();
+        this.requestBudget = services.settings().requestBudget();
     }
 
     /** The API Gateway route keys this function serves. */
@@ -67,10 +77,11 @@ public abstract class HttpFunction implements RequestHandler<APIGatewayV2HTTPEve
         RequestDeadline.start(budget(context));
         try {
             String key = RouteMatch.of(event, routes.keySet()).orElseThrow(() -> noRoute(event));
-            if (!OPEN_ROUTES.contains(key)) {
-                authorize(new HttpRequest(event));
+            Caller caller = OPEN_ROUTES.contains(key) ? null : authorize(new HttpRequest(event, null));
+            if (caller != null && !caller.isOperator() && OPERATOR_ROUTES.contains(key)) {
+                throw Caller.operatorOnly(key);
             }
-            return routes.get(key).handle(new HttpRequest(event));
+            return routes.get(key).handle(new HttpRequest(event, caller));
         } catch (Problem problem) {
             return problem.toResponse();
         } catch (RuntimeException e) {
@@ -101,15 +112,27 @@ public abstract class HttpFunction implements RequestHandler<APIGatewayV2HTTPEve
         return Problem.notFound("no route " + method + " " + event.getRawPath() + " (route key " + event.getRouteKey() + ")");
     }
 
-    private void authorize(HttpRequest request) {
-        if (apiToken == null) {
-            return;
-        }
+    /**
+     * The operator when the API token is presented, or when none is set (then the client routes are
+     * open, or API Gateway's IAM or JWT authorizer admitted the request); a tenant when its API key
+     * is presented, looked up afresh on each request. Anything else is 401. The database is asked
+     * only for a bearer token that is not the API token and looks like a key.
+     */
+    private Caller authorize(HttpRequest request) {
         String header = request.header("Authorization");
         String presented = header != null && header.startsWith("Bearer ") ? header.substring(7).strip() : "";
-        if (!MessageDigest.isEqual(presented.getBytes(StandardCharsets.UTF_8), apiToken.getBytes(StandardCharsets.UTF_8))) {
-            throw new Problem(401, "unauthorized", "Authentication required",
-                    "send Authorization: Bearer <BOTFLEET_API_TOKEN>");
+        if (apiToken != null
+                && MessageDigest.isEqual(presented.getBytes(StandardCharsets.UTF_8), apiToken.getBytes(StandardCharsets.UTF_8))) {
+            return Caller.OPERATOR;
         }
+        if (presented.startsWith(TenantKeys.PREFIX)) {
+            return keys.tenantOf(presented).map(Caller::new).orElseThrow(() -> new Problem(401, "unauthorized",
+                    "Authentication required", "the API key is not one botfleet knows, or it was revoked"));
+        }
+        if (apiToken == null) {
+            return Caller.OPERATOR;
+        }
+        throw new Problem(401, "unauthorized", "Authentication required",
+                "send Authorization: Bearer <BOTFLEET_API_TOKEN>, or a tenant's API key");
     }
 }

@@ -16,10 +16,21 @@ public final class HttpRequest {
     public static final int MAX_BODY_BYTES = 64 * 1024;
 
     private final APIGatewayV2HTTPEvent event;
+    private final Caller caller;
     private Map<String, String> query;
 
-    public HttpRequest(APIGatewayV2HTTPEvent event) {
+    /** @param caller who sent it, as {@link HttpFunction} found; null on a route that takes no API credential */
+    HttpRequest(APIGatewayV2HTTPEvent event, Caller caller) {
         this.event = event;
+        this.caller = caller;
+    }
+
+    /** Who sent this request to a client route: the operator, or one tenant by its API key. */
+    public Caller caller() {
+        if (caller == null) {
+            throw new IllegalStateException("route " + routeKey() + " takes no API credential, so it has no caller");
+        }
+        return caller;
     }
 
     public String routeKey() {
@@ -42,7 +53,16 @@ public final class HttpRequest {
 
     /** The {@code {id}} path parameter as a positive whole number. */
     public long id() {
-        String raw = event.getPathParameters() == null ? null : event.getPathParameters().get("id");
+        return positive("id", "the bot id");
+    }
+
+    /** The {@code {keyId}} path parameter as a positive whole number. */
+    public long keyId() {
+        return positive("keyId", "the key id");
+    }
+
+    private long positive(String name, String what) {
+        String raw = event.getPathParameters() == null ? null : event.getPathParameters().get(name);
         try {
             long id = Long.parseLong(raw);
             if (id > 0) {
@@ -51,8 +71,8 @@ public final class HttpRequest {
         } catch (NumberFormatException ignored) {
             // answered below
         }
-        throw Problem.invalid("the bot id must be a positive whole number, got '" + raw + "'",
-                List.of(new Problem.FieldError("/id", "must be a positive whole number")));
+        throw Problem.invalid(what + " must be a positive whole number, got '" + raw + "'",
+                List.of(new Problem.FieldError("/" + name, "must be a positive whole number")));
     }
 
     /** The {@code {tenant}} path parameter, kept to {@link InputRules#isTenant}. */

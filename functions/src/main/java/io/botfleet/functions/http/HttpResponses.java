@@ -24,4 +24,9 @@ public final class HttpResponses {
                 .withBody(json)
                 .build();
     }
+
+    /** 204: done, nothing to say. */
+    public static APIGatewayV2HTTPResponse noContent() {
+        return APIGatewayV2HTTPResponse.builder().withStatusCode(204).withHeaders(Map.of()).build();
+    }
 }

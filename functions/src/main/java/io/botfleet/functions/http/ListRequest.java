@@ -60,7 +60,8 @@ public final class ListRequest {
         if (!errors.isEmpty()) {
             throw Problem.invalid(errors.size() + " invalid query parameter(s)", errors);
         }
-        return new BotHistory.Filter(status, platform, tenant, createdAfter, before, limit);
+        // after the 400s: a tenant's key lists its own bots, and is refused (403) another's
+        return new BotHistory.Filter(status, platform, request.caller().listTenant(tenant), createdAfter, before, limit);
     }
 
     /** The opaque cursor of the page after the bot {@code id}. */

@@ -8,6 +8,7 @@ import io.botfleet.deployment.FleetViews.Waiting;
 import io.botfleet.deployment.BotHistory;
 import io.botfleet.deployment.BotView;
 import io.botfleet.deployment.DeployOutcome;
+import io.botfleet.deployment.TenantKeys;
 import io.botfleet.deployment.Tenants.Tenant;
 import io.botfleet.deployment.WebhookDeliveries;
 import java.time.Instant;
@@ -153,6 +154,30 @@ public final class Views {
         ObjectNode node = Json.object();
         ArrayNode list = node.putArray("tenants");
         tenants.forEach(t -> list.add(tenant(t)));
+        return node;
+    }
+
+    /** A tenant's API key as listed: never the key itself. */
+    public static ObjectNode tenantKey(TenantKeys.Key key) {
+        ObjectNode node = Json.object();
+        node.put("keyId", key.id());
+        node.put("tenant", key.tenant());
+        node.put("prefix", key.prefix());
+        node.put("createdAt", text(key.createdAt()));
+        node.put("revokedAt", text(key.revokedAt()));
+        return node;
+    }
+
+    /** A key just made: as listed, and the key itself, this once. */
+    public static ObjectNode createdKey(TenantKeys.Created created) {
+        return tenantKey(created.key()).put("key", created.secret());
+    }
+
+    /** A tenant's keys, as listed. */
+    public static ObjectNode tenantKeys(String tenant, List<TenantKeys.Key> keys) {
+        ObjectNode node = Json.object().put("tenant", tenant);
+        ArrayNode list = node.putArray("keys");
+        keys.forEach(k -> list.add(tenantKey(k)));
         return node;
     }
 

@@ -13,7 +13,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 class MeetingUrlTest {
 
     private static BotConfig parse(String json) throws Exception {
-        return DeployRequest.parse(Json.MAPPER.readTree(json), true);
+        return DeployRequest.parse(Json.MAPPER.readTree(json), true, Caller.OPERATOR);
     }
 
     @ParameterizedTest
