@@ -28,37 +28,27 @@ public final class BotStore {
     // until it runs (invariant 3). With a lease owner the entry starts PROCESSING: the caller
     // deploys it right away, and if the caller dies the lease runs out and a drainer takes over.
     // But a new bot never overtakes: it waits behind any due entry the drain would serve first. The
-    // drain shares units by weighted fair share (DeploymentQueue's CLAIM), so that is a due entry of
-    // its own tenant of the same or better priority, or one of another tenant below its limit with
+    // drain shares units by weighted fair share (DeploymentQueue's CLAIM, TenantShares), so that is a
+    // due entry of its own tenant of the same or better priority, or one of another tenant with
     // a better priority, or the same priority and a share no larger than this tenant's would be with
-    // this bot running ((units in use + 1) / weight); or an entry being drained (attempts > 0; a
-    // fellow new request's entry has none) of the same or better priority. The request key makes
-    // the statement safe to repeat: a repeat answers the bot the first run made (conflicts on the
-    // Idempotency-Key answer nothing, and go to the replay). Each tenant with waiting entries is
-    // visited once on the queue's tenant index, its first due entry found there and its bot read by
-    // id: the cost follows the tenants waiting, not the entries.
+    // this bot running ((units in use + 1) / weight), a tenant at its limit holding no one up; or an
+    // entry being drained (attempts > 0; a fellow new request's entry has none) of the same or
+    // better priority. The request key makes the statement safe to repeat: a repeat answers the
+    // bot the first run made (conflicts on the Idempotency-Key answer nothing, and go to the replay).
+    // Each tenant with waiting entries is visited once on the queue's tenant index, its first due
+    // entry found there and its bot read by id: the cost follows the tenants waiting, not the entries.
     // The tenant's row of the capacity ledger is written with its first bot, so every claim finds it.
     private static final String ADMIT = """
             WITH RECURSIVE %s,
-            mine AS (
-              SELECT (coalesce((SELECT used FROM tenant_capacity WHERE tenant = :tenant), 0) + 1)::numeric
-                     / coalesce((SELECT weight FROM tenants WHERE tenant = :tenant), CAST(:defaultWeight AS integer)) AS share),
+            %s,
             ahead AS (
               SELECT EXISTS (
-                SELECT 1 FROM walk w
-                CROSS JOIN LATERAL (
-                  SELECT q.priority FROM deployment_queue q
-                  WHERE q.tenant = w.tenant AND q.status = 'WAITING' AND q.priority <= :priority
-                    AND q.not_before <= :now AND q.timeout_at > :now
-                    AND EXISTS (SELECT 1 FROM bots b WHERE b.id = q.bot_id AND b.status = 'QUEUED')
-                  ORDER BY q.priority, q.not_before, q.id LIMIT 1) first
-                LEFT JOIN tenant_capacity c ON c.tenant = w.tenant
-                LEFT JOIN tenants t ON t.tenant = w.tenant
-                WHERE w.tenant = :tenant
-                   OR ((t.unit_limit IS NULL OR coalesce(c.used, 0) < t.unit_limit)
-                       AND (first.priority < :priority
-                            OR (coalesce(c.used, 0) + 1)::numeric / coalesce(t.weight, CAST(:defaultWeight AS integer))
-                               <= (SELECT share FROM mine))))
+                SELECT 1 FROM next_shares s
+                WHERE s.priority <= :priority
+                  AND (s.tenant = :tenant OR s.priority < :priority
+                       OR s.share <= (coalesce((SELECT used FROM tenant_capacity WHERE tenant = :tenant), 0) + 1)::numeric
+                                     / coalesce((SELECT weight FROM tenants WHERE tenant = :tenant),
+                                                CAST(:defaultWeight AS integer))))
               OR EXISTS (
                 SELECT 1 FROM deployment_queue q
                 WHERE q.status = 'PROCESSING' AND q.attempts > 0 AND q.priority <= :priority
@@ -96,7 +86,7 @@ public final class BotStore {
             UNION ALL
             SELECT b.id, COALESCE(q.status = 'PROCESSING' AND q.lease_owner = :leaseOwner::text, false), false
             FROM bots b LEFT JOIN deployment_queue q ON q.bot_id = b.id
-            WHERE b.request_key = :requestKey AND NOT EXISTS (SELECT 1 FROM new_bot)""".formatted(DeploymentQueue.TENANT_WALK);
+            WHERE b.request_key = :requestKey AND NOT EXISTS (SELECT 1 FROM new_bot)""".formatted(TenantShares.WALK, TenantShares.NEXT_SHARES);
 
     private static final String BY_KEY = """
             SELECT id, request_fingerprint FROM bots WHERE tenant = :tenant AND idempotency_key = :key""";

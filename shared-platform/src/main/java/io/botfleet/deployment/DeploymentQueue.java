@@ -18,17 +18,6 @@ import java.util.Map;
  */
 public final class DeploymentQueue {
 
-    /**
-     * A recursive CTE ({@code walk}): every tenant with a WAITING entry, one probe of the queue's
-     * tenant index (V13) per tenant, however many entries each has. The last row's tenant is null.
-     */
-    static final String TENANT_WALK = """
-            walk AS (
-              SELECT (SELECT min(tenant) FROM deployment_queue WHERE status = 'WAITING') AS tenant
-              UNION ALL
-              SELECT (SELECT min(q.tenant) FROM deployment_queue q WHERE q.status = 'WAITING' AND q.tenant > walk.tenant)
-              FROM walk WHERE walk.tenant IS NOT NULL)""";
-
     // Free units are shared between tenants by weighted fair share, computed as progressive filling:
     // each due entry is given the share its tenant would have if it ran too, (units in use + its place
     // among the tenant's due entries) / weight, and the n entries with the smallest are picked, so
@@ -65,7 +54,7 @@ public final class DeploymentQueue {
             SELECT %2$s FROM claimed JOIN ranked r ON r.id = claimed.id JOIN bots b ON b.id = claimed.bot_id
             ORDER BY %1$s"""
             .formatted("r.would_use <= r.guaranteed DESC, r.priority, r.would_use::numeric / r.weight, r.not_before, r.id",
-                    BotStore.COLUMNS, TENANT_WALK);
+                    BotStore.COLUMNS, TenantShares.WALK);
 
     // Every entry one claim took: a claim's owner names that one claim, so this gives back exactly
     // what it leased, whatever became of each bot.
@@ -143,7 +132,9 @@ public final class DeploymentQueue {
      * tenant. Only a failed attempt writes an entry's {@code last_error} (the revert of a refused
      * call, the re-queue of a container the platform took back), and a claim needs the entry due,
      * so an entry that failed and has {@code not_before} ahead is waiting out a retry's
-     * delay, never a schedule.
+     * delay, never a schedule. A due bot that another tenant would be served before (further
+     * below its weighted share, see {@link TenantShares}) waits for its fair share. Needs
+     * {@code next_shares} and the entry's {@code priority}.
      */
     private static String waitReason(String source) {
         return """
@@ -153,7 +144,8 @@ public final class DeploymentQueue {
                      WHEN EXISTS (SELECT 1 FROM tenants t JOIN tenant_capacity tc ON tc.tenant = t.tenant
                                   WHERE t.tenant = %1$s.tenant AND tc.used >= t.unit_limit) THEN 'TENANT_LIMIT'
                      WHEN %1$s.last_error IS NOT NULL THEN 'RETRY_WAIT'
-                     ELSE 'NO_CAPACITY' END AS wait_reason""".formatted(source);
+                     WHEN %2$s THEN 'FAIR_SHARE'
+                     ELSE 'NO_CAPACITY' END AS wait_reason""".formatted(source, TenantShares.servedFirstByAnother(source));
     }
 
     // The queue as a user sees it: the entries of bots still QUEUED (a pinned bot holds a unit and
@@ -169,7 +161,7 @@ public final class DeploymentQueue {
     // that believes few bots are QUEUED (a long history, a short queue) hashes the whole queue
     // against every QUEUED bot rather than walk :cap entries.
     private static final String POSITION = """
-            WITH %s,
+            WITH %s, %s, %s,
             me AS (
               SELECT q.id, q.bot_id, q.status, q.priority, q.queued_at, q.not_before, q.timeout_at, q.lane_seq,
                      q.last_error, b.status AS bot_status, b.tenant
@@ -181,23 +173,35 @@ public final class DeploymentQueue {
               FROM me, LATERAL (
                 SELECT o.bot_id FROM deployment_queue o
                 WHERE (o.priority, o.not_before, o.id) < (me.priority, me.not_before, me.id)
+                ORDER BY o.priority DESC, o.not_before DESC, o.id DESC LIMIT :cap) walked),
+            mine_ahead AS (
+              SELECT count(*) FILTER (WHERE (SELECT ob.status FROM bots ob WHERE ob.id = walked.bot_id) = 'QUEUED') AS n
+              FROM me, LATERAL (
+                SELECT o.bot_id FROM deployment_queue o
+                WHERE o.tenant = me.tenant AND o.status = 'WAITING'
+                  AND (o.priority, o.not_before, o.id) < (me.priority, me.not_before, me.id)
                 ORDER BY o.priority DESC, o.not_before DESC, o.id DESC LIMIT :cap) walked)
             SELECT me.bot_id, me.status, me.priority, me.queued_at, me.not_before, me.timeout_at, %s,
+                   mine_ahead.n AS tenant_ahead, %s,
                    CASE WHEN ahead.walked < :cap THEN ahead.n + 1
                         ELSE greatest(ahead.n + 1, (SELECT coalesce(sum(last_seq - first_seq + 1), 0) FROM span WHERE p < me.priority)
                              + me.lane_seq - (SELECT first_seq FROM span WHERE p = me.priority) + 1) END AS position
-            FROM me, ahead""".formatted(LANES, waitReason("me"));
+            FROM me, ahead, mine_ahead""".formatted(LANES, TenantShares.WALK, TenantShares.NEXT_SHARES, waitReason("me"),
+                    TenantShares.lineColumns("me"));
 
     // The head of the queue: the first :limit entries on the order index, then numbered (numbering
     // the whole queue first would read all of it)
     private static final String LIST = """
+            WITH RECURSIVE %s, %s
             SELECT bot_id, status, priority, queued_at, not_before, timeout_at, %s,
-                   row_number() OVER (ORDER BY priority, not_before, id) AS position
+                   row_number() OVER (ORDER BY priority, not_before, id) AS position,
+                   row_number() OVER (PARTITION BY tenant ORDER BY priority, not_before, id) - 1 AS tenant_ahead, %s
             FROM (SELECT q.id, q.bot_id, q.status, q.priority, q.queued_at, q.not_before, q.timeout_at, q.last_error,
                          b.status AS bot_status, b.tenant
                   FROM deployment_queue q JOIN bots b ON b.id = q.bot_id WHERE b.status = 'QUEUED'
                   ORDER BY q.priority, q.not_before, q.id LIMIT :limit) head
-            ORDER BY priority, not_before, id""".formatted(waitReason("head"));
+            ORDER BY priority, not_before, id""".formatted(TenantShares.WALK, TenantShares.NEXT_SHARES,
+                    waitReason("head"), TenantShares.lineColumns("head"));
 
     // How many wait, exact while the queue holds fewer than :cap entries (walked on the order index,
     // each entry's bot looked up by id as in POSITION), beyond that the lanes' spans of arrival
@@ -306,13 +310,13 @@ public final class DeploymentQueue {
      */
     public QueueEntry find(long botId, boolean held) {
         Row row = sql.queryOne(POSITION, Params.of("botId", botId).and("cap", exactUpTo).and("held", held)
-                .and("now", clock.instant()));
+                .and("now", clock.instant()).and("defaultWeight", Tenants.DEFAULT_WEIGHT));
         return row == null ? null : toEntry(row);
     }
 
     /** The entries of bots still waiting, in queue order. */
     public List<QueueEntry> list(int limit) {
-        return sql.query(LIST, Params.of("limit", limit).and("now", clock.instant())).stream()
+        return sql.query(LIST, Params.of("limit", limit).and("now", clock.instant()).and("defaultWeight", Tenants.DEFAULT_WEIGHT)).stream()
                 .map(DeploymentQueue::toEntry).toList();
     }
 
@@ -324,6 +328,9 @@ public final class DeploymentQueue {
     private static QueueEntry toEntry(Row row) {
         return new QueueEntry(row.getLong("bot_id"), row.getString("status"), row.getLong("priority").intValue(),
                 row.getInstant("queued_at"), row.getInstant("not_before"), row.getInstant("timeout_at"),
-                row.getLong("position"), WaitReason.valueOf(row.getString("wait_reason")));
+                row.getLong("position"), WaitReason.valueOf(row.getString("wait_reason")),
+                new QueueEntry.TenantLine(row.getLong("tenant_ahead"), Math.toIntExact(row.getLong("weight")),
+                        row.getLong("unit_limit") == null ? null : Math.toIntExact(row.getLong("unit_limit")),
+                        row.getLong("busy_weights")));
     }
 }

@@ -69,18 +69,28 @@ public final class FleetViews {
     }
 
     /**
-     * Waves of the whole fleet's capacity ahead of the entry, each lasting a typical bot's run;
-     * plus, for a bot not yet due (scheduled, or waiting out a retry's delay), the time until it is.
-     * None (null) for a bot its platform holds: it waits for no unit.
+     * Waves of its tenant's units ahead of the entry, each lasting a typical bot's run: the fair
+     * share serves each tenant's line side by side, so the tenant's entries ahead of it go through
+     * the units it can expect, its weighted share of the whole fleet's limit (at least one), never
+     * more than its limit. Plus, for a bot not yet due (scheduled, or waiting out a retry's delay),
+     * the time until it is. None (null) for a bot its platform holds, which waits for no unit, and
+     * for one whose tenant's limit is 0, which waits for the limit to change.
      */
     Duration estimateWait(QueueEntry entry) {
         if (entry == null) {
             return Duration.ZERO;
         }
-        if (entry.waitReason() == WaitReason.PLATFORM_HELD) {
+        QueueEntry.TenantLine line = entry.tenantLine();
+        if (entry.waitReason() == WaitReason.PLATFORM_HELD || Integer.valueOf(0).equals(line.limit())) {
             return null;
         }
-        long waves = (entry.position() + hybrid.totalLimit() - 1) / hybrid.totalLimit();
+        int total = hybrid.totalLimit();
+        long weights = Math.max(line.busyWeights(), line.weight());
+        long units = Math.max(1, total * (long) line.weight() / weights);
+        if (line.limit() != null) {
+            units = Math.min(units, line.limit());
+        }
+        long waves = (line.ahead() + units) / units;
         Duration untilDue = Duration.between(clock.instant(), entry.notBefore());
         return estimatedBotDuration.multipliedBy(waves).plus(untilDue.isNegative() ? Duration.ZERO : untilDue);
     }
