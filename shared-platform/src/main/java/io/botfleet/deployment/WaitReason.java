@@ -18,6 +18,9 @@ public enum WaitReason {
     PLATFORM_HELD,
     /** Due, but its tenant already uses every unit its limit allows: it waits for one of the tenant's bots to end. */
     TENANT_LIMIT,
-    /** Reserved for fair share between tenants; never set yet. */
+    /**
+     * Due and within its tenant's limit, but another tenant goes first: one further below its
+     * weighted share of the units in use, or with a due bot of a better priority.
+     */
     FAIR_SHARE
 }

@@ -27,7 +27,9 @@ public final class Views {
         node.put("status", outcome.status().name());
         if (outcome.queuePosition() != null) {
             node.put("queuePosition", outcome.queuePosition());
-            node.put("estimatedWaitMs", outcome.estimatedWait().toMillis());
+            if (outcome.estimatedWait() != null) { // none while its tenant's limit is 0
+                node.put("estimatedWaitMs", outcome.estimatedWait().toMillis());
+            }
         } else {
             node.put("platform", outcome.platform());
             node.put("platformIdentifier", outcome.platformIdentifier());
@@ -129,10 +131,13 @@ public final class Views {
         ObjectNode node = Json.object();
         ArrayNode list = node.putArray("waiting");
         for (Waiting w : waiting) {
-            list.addObject().put("botId", w.entry().botId()).put("position", w.entry().position())
+            ObjectNode item = list.addObject().put("botId", w.entry().botId()).put("position", w.entry().position())
                     .put("priority", w.entry().priority()).put("queuedAt", text(w.entry().queuedAt()))
                     .put("notBefore", text(w.entry().notBefore())).put("timeoutAt", text(w.entry().timeoutAt()))
-                    .put("waitReason", w.entry().waitReason().name()).put("estimatedWaitMs", w.estimatedWait().toMillis());
+                    .put("waitReason", w.entry().waitReason().name());
+            if (w.estimatedWait() != null) { // none while its tenant's limit is 0
+                item.put("estimatedWaitMs", w.estimatedWait().toMillis());
+            }
         }
         return node;
     }
