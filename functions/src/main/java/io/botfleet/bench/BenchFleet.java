@@ -74,8 +74,13 @@ final class BenchFleet implements AutoCloseable {
      * outcome other than {@code expected} is kept for {@link #verify}. Returns the bot's id.
      */
     long deploy(String key, BotStatus expected) {
+        return deploy(key, "bench", expected);
+    }
+
+    /** The same, for a bot of {@code tenant}. */
+    long deploy(String key, String tenant, BotStatus expected) {
         BotConfig config = new BotConfig(new Meeting(MeetingPlatform.ZOOM, "https://zoom.us/j/" + key, key, null),
-                "Bench " + key, null, false, AutomaticLeave.DEFAULT, null, null, null, "bench", 0);
+                "Bench " + key, null, false, AutomaticLeave.DEFAULT, null, null, null, tenant, 0);
         DeployOutcome outcome = services.deployments().deploy(config, key);
         if (outcome.status() != expected) {
             problems.add("bot " + outcome.botId() + " deployed as " + outcome.status() + ", expected " + expected);

@@ -16,8 +16,9 @@ import java.util.Map;
  * Deploy and drain throughput, and SQL statements per bot, on one embedded PostgreSQL 17 with
  * instant fake platforms. Build with {@code mvn -DskipTests package}, then run
  * {@code java -cp functions/target/botfleet.jar io.botfleet.bench.DrainBenchmark}; arguments
- * {@code immediate=500 drained=2000 warmup=300} set the sizes (the test suite runs it tiny; warmup=0
- * skips the warm-up).
+ * {@code immediate=500 drained=2000 warmup=300 tenants=1} set the sizes (the test suite runs it tiny;
+ * warmup=0 skips the warm-up; {@code tenants=5} spreads the drained backlog over five tenants of
+ * weights 1 to 5, so the fair drain shares every round between them).
  * Only figures go to stdout; the service's INFO log lines are built as usual but dropped (see
  * {@link QuietLog}). Exits 1 when a bot was not started exactly once or the queue is not empty.
  */
@@ -43,6 +44,7 @@ public final class DrainBenchmark {
     private final int immediateBots;
     private final int drainedBots;
     private final int warmupBots;
+    private final int tenants;
     private final List<String> problems = new ArrayList<>();
     private int databases;
 
@@ -52,6 +54,7 @@ public final class DrainBenchmark {
         this.immediateBots = sizes.integer("immediate");
         this.drainedBots = sizes.integer("drained");
         this.warmupBots = sizes.integer("warmup");
+        this.tenants = Math.max(1, sizes.integer("tenants"));
     }
 
     private static Map<String, String> sizes() {
@@ -59,6 +62,7 @@ public final class DrainBenchmark {
         sizes.put("immediate", "500");
         sizes.put("drained", "2000");
         sizes.put("warmup", "300");
+        sizes.put("tenants", "1");
         return sizes;
     }
 
@@ -77,6 +81,8 @@ public final class DrainBenchmark {
         out.printf(Locale.ROOT, "embedded PostgreSQL %s (fsync=off), pool of 2 connections, JVM %s, %d cores%n",
                 BenchFleet.serverVersion(postgres), Runtime.version(), Runtime.getRuntime().availableProcessors());
         out.println("platforms: k8s then aws, both instant fakes; statements counted by CountingSql");
+        out.printf(Locale.ROOT, "drained backlog: %s%n", tenants == 1 ? "one tenant"
+                : tenants + " tenants of weights 1 to " + tenants + ", the bots dealt out in turn");
         if (warmupBots > 0) {
             out.printf(Locale.ROOT, "warm-up for the JIT: %d bots queued and drained, batched and one by one (figures"
                     + " not reported)%n", warmupBots);
@@ -126,10 +132,15 @@ public final class DrainBenchmark {
      * deployed and queue, then the fillers report DONE (their units come back, as when real bots
      * end) and processQueue is called until the queue is drained. Only the processQueue calls'
      * statements are counted, so the fillers' callbacks are not billed to the drain. A null
-     * title is the warm-up: only the check is printed. Returns the drain phase's figures.
+     * title is the warm-up: only the check is printed. The queued bots are dealt out over the
+     * tenants in turn, tenant {@code i} of weight {@code i} (set before the fill, uncounted).
+     * Returns the drain phase's figures.
      */
     private Timed drain(int bots, int batchSize, String title) {
         try (BenchFleet fleet = new BenchFleet(postgres, "bench_" + (++databases), bots / 2, bots - bots / 2, batchSize)) {
+            for (int t = 1; t <= tenants; t++) {
+                fleet.services().tenants().put("tenant-" + t, t, null, 0);
+            }
             List<Long> fillers = new ArrayList<>();
             for (int i = 0; i < bots; i++) {
                 fillers.add(fleet.deploy("filler-" + i, BotStatus.DEPLOYING));
@@ -137,7 +148,7 @@ public final class DrainBenchmark {
             long statements = fleet.statements();
             long start = System.nanoTime();
             for (int i = 0; i < bots; i++) {
-                fleet.deploy("queued-" + i, BotStatus.QUEUED);
+                fleet.deploy("queued-" + i, "tenant-" + (1 + i % tenants), BotStatus.QUEUED);
             }
             Timed queueing = new Timed(bots, fleet.statements() - statements, System.nanoTime() - start);
             fillers.forEach(fleet::finish);

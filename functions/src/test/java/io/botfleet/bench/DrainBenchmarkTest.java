@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,5 +30,25 @@ class DrainBenchmarkTest {
                 "[3] baseline", "== result ==", "drain rate, batched / baseline:",
                 "check: every bot started exactly once, no orphan stops, queue empty, ledger consistent: PASS");
         assertThat(passed).as("the run's checks; its output:%n%s", output).isTrue();
+    }
+
+    /**
+     * The fair drain shares each round between tenants in the same few statements: with the
+     * backlog spread over 5 tenants of different weights, a drain of 400 bots (5 rounds of 80)
+     * costs at most 0.1 statement per drained bot.
+     */
+    @Test
+    void fiveTenantsCostAtMostATenthOfAStatementPerDrainedBot() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        boolean passed = DrainBenchmark.run(new String[] {"immediate=10", "drained=400", "warmup=0", "tenants=5"},
+                new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        String output = bytes.toString(StandardCharsets.UTF_8);
+
+        assertThat(passed).as("the run's checks; its output:%n%s", output).isTrue();
+        assertThat(output).contains("drained backlog: 5 tenants of weights 1 to 5");
+        Matcher batched = Pattern.compile("\\[2\\] drained bots.*?= ([0-9.]+) per drained bot", Pattern.DOTALL)
+                .matcher(output);
+        assertThat(batched.find()).as("the batched drain's figure in:%n%s", output).isTrue();
+        assertThat(Double.parseDouble(batched.group(1))).as("statements per drained bot, 5 tenants").isLessThanOrEqualTo(0.1);
     }
 }
