@@ -31,7 +31,7 @@ public final class BotStore {
     // drain shares units by weighted fair share (DeploymentQueue's CLAIM, TenantShares), so that is a
     // due entry of its own tenant of the same or better priority, or one of another tenant with
     // a better priority, or the same priority and a share no larger than this tenant's would be with
-    // this bot running ((units in use + 1) / weight), a tenant at its limit holding no one up; or an
+    // this bot running ((units in use + 0.5) / weight), a tenant at its limit holding no one up; or an
     // entry being drained (attempts > 0; a fellow new request's entry has none) of the same or
     // better priority. The request key makes the statement safe to repeat: a repeat answers the
     // bot the first run made (conflicts on the Idempotency-Key answer nothing, and go to the replay).
@@ -46,7 +46,7 @@ public final class BotStore {
                 SELECT 1 FROM next_shares s
                 WHERE s.priority <= :priority
                   AND (s.tenant = :tenant OR s.priority < :priority
-                       OR s.share <= (coalesce((SELECT used FROM tenant_capacity WHERE tenant = :tenant), 0) + 1)::numeric
+                       OR s.share <= (coalesce((SELECT used FROM tenant_capacity WHERE tenant = :tenant), 0) + 0.5)
                                      / coalesce((SELECT weight FROM tenants WHERE tenant = :tenant),
                                                 CAST(:defaultWeight AS integer))))
               OR EXISTS (

@@ -18,13 +18,16 @@ import java.util.Map;
  */
 public final class DeploymentQueue {
 
-    // Free units are shared between tenants by weighted fair share, computed as progressive filling:
-    // each due entry is given the share its tenant would have if it ran too, (units in use + its place
-    // among the tenant's due entries) / weight, and the n entries with the smallest are picked, so
-    // each unit goes to the tenant furthest below its weighted share, FIFO within a tenant. Units a
-    // tenant is guaranteed go first, then priority decides, then the share. A tenant with nothing due
-    // takes nothing, so what it does not use is lent to the others; an entry its tenant's limit
-    // would not allow is not picked (the ledger's claim refuses it anyway), so it holds no one up.
+    // Free units are shared between tenants by weighted fair share, computed as progressive filling
+    // with the Sainte-Lague (Webster) divisors: each due entry is ranked by its tenant's units in use
+    // once it runs less half a unit, over the weight, (used + its place among the tenant's due
+    // entries - 0.5) / weight, and the n smallest are picked, so each unit goes to the tenant furthest
+    // below its weighted share, FIFO within a tenant. Counting the whole unit ((used + k) / weight,
+    // D'Hondt) would favour heavy tenants: weights 5, 1, 1, 1 sharing 4 units would give the heavy one
+    // all 4 where its share is 2.5; half a unit keeps every tenant within one unit of its share.
+    // Units a tenant is guaranteed go first, then priority decides, then the share. A tenant with
+    // nothing due takes nothing, so what it does not use is lent to the others; an entry its tenant's
+    // limit would not allow is not picked (the ledger's claim refuses it anyway), so it holds no one up.
     // Each tenant's due entries are read from its own index walk, at most :n of them, and locked as
     // they are read, skipping any another drainer holds; only the picked are leased, the others are
     // free again when the statement ends. The cost is one short walk per tenant with entries,
@@ -53,7 +56,7 @@ public final class DeploymentQueue {
               RETURNING q.id, q.bot_id)
             SELECT %2$s FROM claimed JOIN ranked r ON r.id = claimed.id JOIN bots b ON b.id = claimed.bot_id
             ORDER BY %1$s"""
-            .formatted("r.would_use <= r.guaranteed DESC, r.priority, r.would_use::numeric / r.weight, r.not_before, r.id",
+            .formatted("r.would_use <= r.guaranteed DESC, r.priority, (r.would_use - 0.5) / r.weight, r.not_before, r.id",
                     BotStore.COLUMNS, TenantShares.WALK);
 
     // Every entry one claim took: a claim's owner names that one claim, so this gives back exactly

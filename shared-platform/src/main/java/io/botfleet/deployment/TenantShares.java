@@ -4,7 +4,8 @@ package io.botfleet.deployment;
  * The SQL that shares the fleet between tenants, for the statements that place bots (the drain's
  * claim, the admission) and those that show why a bot waits and for how long. A tenant's share is
  * weighted: its weight over the weights of the tenants with work. Units go to the tenant whose
- * share would be smallest with one more unit running, {@code (units in use + 1) / weight}.
+ * level is lowest with one more unit running, counted by half a unit (the Sainte-Lague divisors,
+ * see DeploymentQueue's CLAIM): {@code (units in use + 0.5) / weight}.
  * Statements that use these bind {@code :now} and {@code :defaultWeight}.
  */
 final class TenantShares {
@@ -22,13 +23,14 @@ final class TenantShares {
 
     /**
      * A CTE ({@code next_shares}, after {@link #WALK}): each tenant with a due entry its limit still
-     * allows to run, the priority of its first, and the share it would have with one more unit
-     * running. The first due entry is found on the tenant's index and its bot read by id.
+     * allows to run, the priority of its first, and its level with one more unit running
+     * ({@code (used + 0.5) / weight}). The first due entry is found on the tenant's index and its
+     * bot read by id.
      */
     static final String NEXT_SHARES = """
             next_shares AS (
               SELECT w.tenant, first.priority,
-                     (coalesce(c.used, 0) + 1)::numeric / coalesce(t.weight, CAST(:defaultWeight AS integer)) AS share
+                     (coalesce(c.used, 0) + 0.5) / coalesce(t.weight, CAST(:defaultWeight AS integer)) AS share
               FROM walk w
               CROSS JOIN LATERAL (
                 SELECT q.priority FROM deployment_queue q
