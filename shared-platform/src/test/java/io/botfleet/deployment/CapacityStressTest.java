@@ -62,7 +62,7 @@ class CapacityStressTest {
             assertThat(answers.get(BotStatus.QUEUED)).isEqualTo(BOTS - 12);
             assertThat(db.count("SELECT count(*) AS n FROM deployment_queue")).isEqualTo(BOTS - 12);
 
-            drainWhileBotsFinish(db, instances, List.of(k8s, aws));
+            drainWhileBotsFinish(db, instances, List.of(k8s, aws), BOTS);
 
             assertThat(k8s.peak()).as("k8s peak").isLessThanOrEqualTo(7);
             assertThat(aws.peak()).as("aws peak").isLessThanOrEqualTo(5);
@@ -98,8 +98,11 @@ class CapacityStressTest {
         }
     }
 
-    /** Drainers loop; a finisher lets random live bots exit and report DONE, until all are done. */
-    private static void drainWhileBotsFinish(TestDatabase db, List<Services> instances, List<FakePlatform> platforms)
+    /**
+     * Three drainers (the first instances) loop; a finisher (the last) lets random live bots exit
+     * and report DONE, until {@code done} bots are DONE.
+     */
+    static void drainWhileBotsFinish(TestDatabase db, List<Services> instances, List<FakePlatform> platforms, long done)
             throws Exception {
         AtomicBoolean finished = new AtomicBoolean();
         ExecutorService threads = Executors.newFixedThreadPool(DRAINERS + 1);
@@ -118,9 +121,9 @@ class CapacityStressTest {
                 }));
             }
             BotTokens tokens = new BotTokens(Fixtures.SECRET);
-            Services reporter = instances.get(INSTANCES - 1);
+            Services reporter = instances.get(instances.size() - 1);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-            while (db.count("SELECT count(*) AS n FROM bots WHERE status = 'DONE'") < BOTS) {
+            while (db.count("SELECT count(*) AS n FROM bots WHERE status = 'DONE'") < done) {
                 assertThat(System.nanoTime()).as("drained in time").isLessThan(deadline);
                 for (FakePlatform platform : platforms) {
                     for (long id : platform.live()) {

@@ -3,24 +3,19 @@ package io.botfleet.deployment;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.botfleet.Services;
-import io.botfleet.bot.BotStatus;
-import io.botfleet.bot.BotTokens;
 import io.botfleet.config.Settings;
 import io.botfleet.testing.FakeFleet;
 import io.botfleet.testing.FakePlatform;
 import io.botfleet.testing.Fixtures;
 import io.botfleet.testing.TestDatabase;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.params.ParameterizedClass;
@@ -38,7 +33,6 @@ import org.junit.jupiter.params.provider.EnumSource;
 class TenantLimitStressTest {
     private static final int INSTANCES = 4;
     private static final int THREADS = 100;
-    private static final int DRAINERS = 3;
     private static final Map<String, Integer> LIMITS = Map.of("a", 3, "b", 4, "zero", 0);
     private static final List<String> TENANTS = List.of("a", "b", "none", "a", "b", "none", "zero");
     private static final int BOTS = 280;
@@ -64,7 +58,7 @@ class TenantLimitStressTest {
             deployConcurrently(instances);
             assertThat(fleet.breaches()).as("after the deploys").isEmpty();
             long held = BOTS / TENANTS.size();
-            drainWhileBotsFinish(db, instances, List.of(k8s, aws), BOTS - held);
+            CapacityStressTest.drainWhileBotsFinish(db, instances, List.of(k8s, aws), BOTS - held);
 
             assertThat(fleet.breaches()).as("no limit exceeded, no bot started twice").isEmpty();
             assertThat(db.count("SELECT count(*) AS n FROM bots WHERE tenant = 'zero' AND status = 'QUEUED'"))
@@ -88,48 +82,6 @@ class TenantLimitStressTest {
                 result.get(60, TimeUnit.SECONDS);
             }
         } finally {
-            threads.shutdownNow();
-        }
-    }
-
-    /** Drainers loop; a finisher lets random live bots exit and report DONE, until {@code done} are. */
-    private static void drainWhileBotsFinish(TestDatabase db, List<Services> instances, List<FakePlatform> platforms,
-                                             long done) throws Exception {
-        AtomicBoolean finished = new AtomicBoolean();
-        ExecutorService threads = Executors.newFixedThreadPool(DRAINERS);
-        try {
-            List<Future<?>> drainers = new ArrayList<>();
-            for (int d = 0; d < DRAINERS; d++) {
-                Services drainer = instances.get(d);
-                int n = d;
-                drainers.add(threads.submit(() -> {
-                    int round = 0;
-                    while (!finished.get()) {
-                        drainer.hybrid().processQueue("drainer-" + n + "-" + round++, Duration.ofSeconds(10));
-                        Thread.sleep(2);
-                    }
-                    return null;
-                }));
-            }
-            BotTokens tokens = new BotTokens(Fixtures.SECRET);
-            Services reporter = instances.get(INSTANCES - 1);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-            while (db.count("SELECT count(*) AS n FROM bots WHERE status = 'DONE'") < done) {
-                assertThat(System.nanoTime()).as("drained in time").isLessThan(deadline);
-                for (FakePlatform platform : platforms) {
-                    for (long id : platform.live()) {
-                        if (ThreadLocalRandom.current().nextBoolean() && platform.exit(id)) {
-                            reporter.deployments().report(id, tokens.tokenFor(id), BotStatus.DONE, null);
-                        }
-                    }
-                }
-            }
-            finished.set(true);
-            for (Future<?> drainer : drainers) {
-                drainer.get(30, TimeUnit.SECONDS);
-            }
-        } finally {
-            finished.set(true);
             threads.shutdownNow();
         }
     }
