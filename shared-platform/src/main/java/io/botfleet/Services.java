@@ -12,6 +12,7 @@ import io.botfleet.deployment.WebhookSender;
 import io.botfleet.deployment.Webhooks;
 import io.botfleet.deployment.BotStops;
 import io.botfleet.deployment.BotStore;
+import io.botfleet.deployment.CapacityCalendar;
 import io.botfleet.deployment.CapacityLedger;
 import io.botfleet.deployment.CapacityReleasedPublisher;
 import io.botfleet.deployment.ContainerEndings;
@@ -20,6 +21,7 @@ import io.botfleet.deployment.DrainLease;
 import io.botfleet.deployment.PlatformReleases;
 import io.botfleet.deployment.Retention;
 import io.botfleet.deployment.SqsCapacityReleasedPublisher;
+import io.botfleet.deployment.StartupTimes;
 import io.botfleet.deployment.TenantKeys;
 import io.botfleet.deployment.Tenants;
 import io.botfleet.platform.BotEnvironment;
@@ -54,6 +56,7 @@ public final class Services {
     private final BotStore bots;
     private final DeploymentQueue queue;
     private final CapacityLedger ledger;
+    private final CapacityCalendar calendar;
     private final HybridPlatformService hybrid;
     private final BotDeploymentService deployments;
     private final FirstAnswers firstAnswers;
@@ -66,8 +69,10 @@ public final class Services {
                     Clock clock) {
         this.settings = settings;
         this.bots = new BotStore(sql, clock);
-        this.queue = new DeploymentQueue(sql, bots, clock);
-        this.ledger = new CapacityLedger(sql, clock);
+        this.calendar = new CapacityCalendar(sql, clock, platforms.stream()
+                .mapToInt(p -> settings.botLimits().getOrDefault(p.platformName(), 0)).sum(), settings.estimatedBotDuration());
+        this.queue = new DeploymentQueue(sql, bots, clock, calendar);
+        this.ledger = new CapacityLedger(sql, clock, calendar);
         HybridPlatformService.DrainPolicy policy = new HybridPlatformService.DrainPolicy(settings.platformCallTimeout(),
                 settings.queueLease(), settings.drainBatchSize(), settings.deployTimeout(), settings.heartbeatTimeout(),
                 settings.globalQueueTimeout());
@@ -85,9 +90,10 @@ public final class Services {
                 new ContainerEndings(sql, clock, settings.globalQueueTimeout()), new DrainLease(sql, clock), publisher,
                 new Retention(sql, clock, settings.retention()), policy, clock);
         this.deployments = new BotDeploymentService(bots, stops, queue, hybrid, ledger,
-                new BotTokens(settings.botTokenSecret()), publisher, new BotDeploymentService.Policy(
-                settings.globalQueueTimeout(), settings.scheduleLead(), settings.queueLease(),
-                settings.estimatedBotDuration()), clock);
+                new BotTokens(settings.botTokenSecret()), publisher, calendar,
+                new StartupTimes(sql, clock, settings.platformPriority(), settings.scheduleLead(), settings.scheduleLeadMargin()),
+                new BotDeploymentService.Policy(settings.globalQueueTimeout(), settings.scheduleGuarantee(),
+                        settings.queueLease(), settings.estimatedBotDuration()), clock);
         this.firstAnswers = new FirstAnswers(sql);
         this.history = new BotHistory(sql, bots);
         this.webhooks = new Webhooks(new WebhookDeliveries(sql, clock),
@@ -171,6 +177,10 @@ public final class Services {
 
     public CapacityLedger ledger() {
         return ledger;
+    }
+
+    public CapacityCalendar calendar() {
+        return calendar;
     }
 
     public FirstAnswers firstAnswers() {

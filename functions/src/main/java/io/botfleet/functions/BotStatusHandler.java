@@ -6,6 +6,7 @@ import io.botfleet.bot.BotStatus;
 import io.botfleet.deployment.BotDeploymentService;
 import io.botfleet.deployment.BotDeploymentService.CallbackResult;
 import io.botfleet.deployment.BotHistory;
+import io.botfleet.deployment.CapacityCalendar;
 import io.botfleet.deployment.Webhooks;
 import io.botfleet.deployment.BotDeploymentService.Callback;
 import io.botfleet.functions.http.HttpFunction;
@@ -15,6 +16,8 @@ import io.botfleet.functions.http.ListRequest;
 import io.botfleet.functions.http.Json;
 import io.botfleet.functions.http.Problem;
 import io.botfleet.functions.http.Views;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import tools.jackson.databind.JsonNode;
@@ -49,7 +52,24 @@ public final class BotStatusHandler extends HttpFunction {
                 "GET /capacity", request -> HttpResponses.json(200, Views.capacity(deployments.views().capacity())),
                 "GET /queue", request -> HttpResponses.json(200,
                         Views.queue(deployments.views().waiting(request.intQuery("limit", 100, 1, 1000)))),
+                "GET /schedule", request -> schedule(services.calendar(), request),
                 "GET /openapi.json", request -> HttpResponses.raw(200, OpenApi.DOCUMENT));
+    }
+
+    /**
+     * The capacity calendar from {@code from} (default now) to {@code to} (default a day later), at
+     * most a week: units promised and free per window, and the reservations held in it. The
+     * operator's, like the rest of the fleet's figures: a tenant learns the next window from a refusal.
+     */
+    private static APIGatewayV2HTTPResponse schedule(CapacityCalendar calendar, HttpRequest request) {
+        Instant from = request.instantQuery("from", calendar.now());
+        Instant to = request.instantQuery("to", from.plus(Duration.ofDays(1)));
+        if (!to.isAfter(from) || to.isAfter(from.plus(CapacityCalendar.SEARCH))) {
+            throw Problem.invalid("to must be after from, and at most 7 days after it",
+                    List.of(new Problem.FieldError("/to", "must be after from and at most 7 days after it")));
+        }
+        return HttpResponses.json(200, Views.schedule(from, to,
+                calendar.schedule(from, to, request.intQuery("limit", 1000, 1, 1000))));
     }
 
     /** The path's bot id, once the caller may see that bot (404 for a tenant's key and another tenant's bot). */

@@ -16,6 +16,7 @@ import io.botfleet.functions.http.Json;
 import io.botfleet.functions.http.Problem;
 import io.botfleet.functions.http.Views;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /** {@code POST /bots}: 201 when a platform took the bot, 202 when it waits in the queue or for its platform's answer. */
@@ -40,6 +41,11 @@ public final class DeployBotHandler extends HttpFunction {
             outcome = deployments.deploy(config, key);
         } catch (BotDeploymentService.IdempotencyConflict e) {
             throw new Problem(422, "idempotency-key-reused", "Idempotency-Key reused", e.getMessage());
+        } catch (BotDeploymentService.CapacityUnavailable e) {
+            Map<String, String> next = e.nextStartTime() == null ? Map.of() : Map.of(
+                    "nextStartTime", e.nextStartTime().toString(), "nextEndTime", e.nextEndTime().toString());
+            throw new Problem(409, "capacity-unavailable", "No unit is free for this bot's window", e.getMessage(),
+                    List.of(), next);
         }
         if (config.callbackUrl() != null && !outcome.replay()) {
             services.webhooks().sendSoon(outcome.botId()); // best effort; the drain sends what this misses

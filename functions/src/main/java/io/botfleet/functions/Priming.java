@@ -174,7 +174,7 @@ public final class Priming implements Resource {
 
     private static Bot sampleBot() throws Exception {
         BotConfig config = DeployRequest.parse(Json.MAPPER.readTree(SAMPLE_BODY), true, Caller.OPERATOR);
-        return new Bot(0, config, BotStatus.QUEUED, null, null, null, Instant.EPOCH, null, null, null, 0);
+        return new Bot(0, config, BotStatus.QUEUED, null, null, null, Instant.EPOCH, null, null, null, 0, null);
     }
 
     /**

@@ -56,7 +56,7 @@ public final class KubernetesOnTheLambdaJar {
                 new BotEnvironment("http://127.0.0.1:1", new BotTokens(secret)), clock, Duration.ofSeconds(10));
         Bot bot = new Bot(BOT, new BotConfig(new Meeting(MeetingPlatform.ZOOM, "https://zoom.us/j/123456789", "123456789", null),
                 "Notetaker", null, false, AutomaticLeave.DEFAULT, null, Instant.now(clock).plus(Duration.ofHours(1)), null, "default", 0),
-                BotStatus.DEPLOYING, null, "k8s", null, Instant.now(clock), null, null, null, 1);
+                BotStatus.DEPLOYING, null, "k8s", null, Instant.now(clock), null, null, null, 1, null);
 
         String job = k8s.deployBot(bot).identifier();
         System.out.println("deployed " + job);

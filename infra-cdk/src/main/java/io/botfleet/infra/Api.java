@@ -27,6 +27,7 @@ final class Api extends Construct {
             new String[] {"GET", "/bots/{id}", "Status"}, new String[] {"GET", "/bots/{id}/events", "Status"},
             new String[] {"GET", "/bots/{id}/webhooks", "Status"}, new String[] {"POST", "/bots/{id}/stop", "Stop"},
             new String[] {"GET", "/capacity", "Status"}, new String[] {"GET", "/queue", "Status"},
+            new String[] {"GET", "/schedule", "Status"},
             new String[] {"PUT", "/tenants/{tenant}", "Tenants"}, new String[] {"GET", "/tenants", "Tenants"},
             new String[] {"GET", "/tenants/{tenant}", "Tenants"}, new String[] {"POST", "/tenants/{tenant}/keys", "Tenants"},
             new String[] {"GET", "/tenants/{tenant}/keys", "Tenants"},

@@ -23,8 +23,37 @@ import java.util.UUID;
 /** The use cases behind the HTTP routes that change a bot: deploy, stop, the bot's own callbacks. */
 public final class BotDeploymentService {
 
-    /** Deploy settings that are policy rather than plumbing. */
-    public record Policy(Duration queueTimeout, Duration scheduleLead, Duration lease, Duration estimatedBotDuration) {
+    /**
+     * Deploy settings that are policy rather than plumbing. A bot whose start time is at least
+     * {@code scheduleGuarantee} ahead is admitted only with a reservation.
+     */
+    public record Policy(Duration queueTimeout, Duration scheduleGuarantee, Duration lease, Duration estimatedBotDuration) {
+    }
+
+    /**
+     * No unit is free for the whole window the scheduled bot needs: nothing was admitted.
+     * {@code nextStartTime} and {@code nextEndTime}: the same bot's times in the earliest window
+     * after it that has a unit free (null when none within {@link CapacityCalendar#SEARCH}).
+     */
+    public static final class CapacityUnavailable extends RuntimeException {
+        private final transient Instant nextStartTime;
+        private final transient Instant nextEndTime;
+
+        CapacityUnavailable(Instant nextStartTime, Instant nextEndTime) {
+            super(nextStartTime == null ? "no unit of the fleet is free for this bot's window, nor in the week after it"
+                    : "no unit of the fleet is free for this bot's window; the earliest window after it with a free unit starts at "
+                    + nextStartTime);
+            this.nextStartTime = nextStartTime;
+            this.nextEndTime = nextEndTime;
+        }
+
+        public Instant nextStartTime() {
+            return nextStartTime;
+        }
+
+        public Instant nextEndTime() {
+            return nextEndTime;
+        }
     }
 
     /** Thrown when an Idempotency-Key comes back with a different request. */
@@ -59,10 +88,14 @@ public final class BotDeploymentService {
     private final Policy policy;
     private final Clock clock;
     private final FleetViews views;
+    private final CapacityCalendar calendar;
+    private final StartupTimes startups;
 
     public BotDeploymentService(BotStore bots, BotStops stops, DeploymentQueue queue, HybridPlatformService hybrid,
                                 CapacityLedger ledger, BotTokens tokens, CapacityReleasedPublisher capacityReleased,
-                                Policy policy, Clock clock) {
+                                CapacityCalendar calendar, StartupTimes startups, Policy policy, Clock clock) {
+        this.calendar = calendar;
+        this.startups = startups;
         this.bots = bots;
         this.stops = stops;
         this.queue = queue;
@@ -81,28 +114,39 @@ public final class BotDeploymentService {
     }
 
     /**
-     * Admits the bot and, unless it starts later than the schedule lead or due bots of the same
+     * Admits the bot and, unless it starts later than the launch lead or due bots of the same
      * or better priority wait ahead of it, places it at once; what no platform takes waits in the
-     * queue. Three statements when a platform takes it. Once admitted, the bot is always answered,
-     * whatever fails later: the queue takes it from where it is, and the leases this request took
-     * are given back on every path.
+     * queue. Three statements when a platform takes it. A bot that starts at least the schedule
+     * guarantee ahead is admitted with a reservation, from its launch to its end, or not at all
+     * ({@link CapacityUnavailable}). Once admitted, the bot is always answered, whatever fails
+     * later: the queue takes it from where it is, and the leases this request took are given back
+     * on every path.
      */
     public DeployOutcome deploy(BotConfig config, String idempotencyKey) {
         String fingerprint = fingerprint(config);
         Instant now = clock.instant();
-        boolean scheduled = config.startTime() != null
-                && config.startTime().isAfter(now.plus(policy.scheduleLead()));
+        Instant start = config.startTime();
+        Duration lead = start == null ? Duration.ZERO : startups.lead();
+        boolean scheduled = start != null && start.isAfter(now.plus(lead));
+        CapacityCalendar.Span reservation = start != null && !start.isBefore(now.plus(policy.scheduleGuarantee()))
+                ? CapacityCalendar.Span.of(start.minus(lead), end(config)) : null;
         String requestKey = UUID.randomUUID().toString();
         String owner = scheduled ? null : "deploy-" + requestKey;
-        Instant notBefore = scheduled ? config.startTime().minus(policy.scheduleLead()) : null;
+        Instant notBefore = scheduled ? start.minus(lead) : null;
         BotStore.Admission admission = new BotStore.Admission(notBefore, policy.queueTimeout(), owner, policy.lease(),
-                requestKey, hybrid.limits());
-        BotStore.Admitted admitted = admitRepeatedly(() -> bots.admit(config, idempotencyKey, fingerprint, admission));
+                requestKey, hybrid.limits(), reservation, calendar);
+        BotStore.Admitted admitted;
+        try {
+            admitted = admitRepeatedly(() -> bots.admit(config, idempotencyKey, fingerprint, admission));
+        } catch (BotStore.NoUnitFree refused) {
+            throw unavailable(config, reservation);
+        }
         if (admitted == null) {
             return replay(config, idempotencyKey, fingerprint);
         }
         long id = admitted.id();
-        Log.info("bot.admitted", Map.of("botId", id, "scheduled", scheduled, "leased", admitted.leased()));
+        Log.info("bot.admitted", Map.of("botId", id, "scheduled", scheduled, "reserved", reservation != null,
+                "leased", admitted.leased()));
         boolean leaseLeft = admitted.leased(); // recording or ending the bot deletes its entry, lease and all
         try {
             if (!admitted.leased()) {
@@ -112,7 +156,7 @@ public final class BotDeploymentService {
                 }
                 return queued(id, false);
             }
-            Bot bot = new Bot(id, config, BotStatus.QUEUED, null, null, null, now, null, null, null, 0);
+            Bot bot = new Bot(id, config, BotStatus.QUEUED, null, null, null, now, null, null, null, 0, null);
             Placement placement = hybrid.place(List.of(bot), owner, requestBudget());
             leaseLeft = placement.deployed().isEmpty() && placement.failed().isEmpty();
             if (!placement.deployed().isEmpty()) {
@@ -135,14 +179,31 @@ public final class BotDeploymentService {
         }
     }
 
+    /** When a scheduled bot ends: its end time, or its start plus the estimated duration. */
+    private Instant end(BotConfig config) {
+        return config.endTime() != null ? config.endTime() : config.startTime().plus(policy.estimatedBotDuration());
+    }
+
+    /** The refusal of a reservation, with the same bot's times in the next window that has a unit free. */
+    private CapacityUnavailable unavailable(BotConfig config, CapacityCalendar.Span refused) {
+        Log.info("bot.refused", Map.of("reason", "capacity-unavailable"));
+        return calendar.nextFree(refused).map(next -> {
+            Duration shift = Duration.between(refused.from(), next.from());
+            return new CapacityUnavailable(config.startTime().plus(shift), end(config).plus(shift));
+        }).orElseGet(() -> new CapacityUnavailable(null, null));
+    }
+
     /**
      * The admission, repeated when its statement fails: the request key makes a repeat find the
      * bot a failed-but-committed run made, so a lost answer never leaves an unanswered bot behind.
+     * A reservation that does not fit is an answer, not a failure: it is not repeated.
      */
     private static BotStore.Admitted admitRepeatedly(java.util.function.Supplier<BotStore.Admitted> admit) {
         for (int attempt = 1; ; attempt++) {
             try {
                 return admit.get();
+            } catch (BotStore.NoUnitFree e) {
+                throw e;
             } catch (RuntimeException e) {
                 if (attempt == ADMIT_ATTEMPTS) {
                     throw e;

@@ -28,7 +28,8 @@ public final class BotHistory {
     }
 
     /** One status change, as the statement that made it recorded it. */
-    public record Event(long id, String status, String previousStatus, String reason, String platform, Instant at) {
+    public record Event(long id, String status, String previousStatus, String reason, String platform, Instant at,
+                        Long lateByMs) {
     }
 
     private static final String LIST = "SELECT " + BotStore.COLUMNS + """
@@ -75,7 +76,7 @@ public final class BotHistory {
     /** The bot's status changes in order; empty when there is no such bot. One statement. */
     public Optional<List<Event>> events(long botId) {
         List<Row> rows = sql.query("""
-                SELECT e.id, e.status, e.previous_status, e.reason, e.platform, e.at
+                SELECT e.id, e.status, e.previous_status, e.reason, e.platform, e.at, e.late_by_ms
                 FROM bots b LEFT JOIN bot_events e ON e.bot_id = b.id
                 WHERE b.id = :id ORDER BY e.id""", Params.of("id", botId));
         return rows.isEmpty() ? Optional.empty()
@@ -84,6 +85,6 @@ public final class BotHistory {
 
     private static Event toEvent(Row row) {
         return new Event(row.getLong("id"), row.getString("status"), row.getString("previous_status"),
-                row.getString("reason"), row.getString("platform"), row.getInstant("at"));
+                row.getString("reason"), row.getString("platform"), row.getInstant("at"), row.getLong("late_by_ms"));
     }
 }

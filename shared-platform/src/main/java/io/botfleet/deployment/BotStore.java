@@ -22,7 +22,7 @@ public final class BotStore {
             b.id, b.tenant, b.display_name, b.image_url, b.meeting::text AS meeting, b.recording_enabled,
             b.automatic_leave::text AS automatic_leave, b.start_time, b.end_time, b.callback_url, b.priority,
             b.status, b.status_reason, b.deployment_platform, b.platform_identifier, b.created_at, b.deployed_at,
-            b.ended_at, b.last_heartbeat, b.deploy_attempts""";
+            b.ended_at, b.last_heartbeat, b.deploy_attempts, b.joined_at""";
 
     // A new bot and its queue entry in one statement, so an accepted bot is always in the queue
     // until it runs (invariant 3). With a lease owner the entry starts PROCESSING: the caller
@@ -38,6 +38,10 @@ public final class BotStore {
     // Each tenant with waiting entries is visited once on the queue's tenant index, its first due
     // entry found there and its bot read by id: the cost follows the tenants waiting, not the entries.
     // The tenant's row of the capacity ledger is written with its first bot, so every claim finds it.
+    // A reserved bot's promise is written with it, one unit in every slot of its window: a slot that
+    // would promise more than the fleet's units refuses the whole statement (the calendar's CHECK),
+    // so nothing is admitted. Any other admission makes the calendar's rows a day ahead when they
+    // are missing, so the claim that places the bot finds the rows of its promise.
     private static final String ADMIT = """
             WITH RECURSIVE %s,
             %s,
@@ -61,12 +65,27 @@ public final class BotStore {
             new_bot AS (
               INSERT INTO bots (tenant, display_name, image_url, meeting, meeting_platform, recording_enabled,
                                 automatic_leave, start_time, end_time, callback_url, priority, status,
-                                idempotency_key, request_fingerprint, request_key, created_at, updated_at)
+                                idempotency_key, request_fingerprint, request_key, created_at, updated_at, reserved,
+                                promised_from, promised_until)
               VALUES (:tenant, :displayName, :imageUrl, :meeting::jsonb, :meetingPlatform, :recordingEnabled,
                       :automaticLeave::jsonb, :startTime, :endTime, :callbackUrl, :priority, 'QUEUED',
-                      :idempotencyKey, :fingerprint, :requestKey, :now, :now)
+                      :idempotencyKey, :fingerprint, :requestKey, :now, :now, :reservedFrom::timestamptz IS NOT NULL,
+                      :reservedFrom::timestamptz, :reservedUntil::timestamptz)
               ON CONFLICT DO NOTHING
               RETURNING id),
+            reservation AS (
+              INSERT INTO capacity_calendar AS c (slot, promised, cap)
+              SELECT s, 1, :units FROM new_bot,
+                     generate_series(:reservedFrom::timestamptz, :reservedUntil::timestamptz, interval '1 minute') AS s
+              ORDER BY s
+              ON CONFLICT (slot) DO UPDATE SET promised = c.promised + 1, cap = EXCLUDED.cap),
+            calendar_ahead AS (
+              INSERT INTO capacity_calendar (slot, cap)
+              SELECT s, :units
+              FROM generate_series(:promiseFrom::timestamptz, :promiseUntil::timestamptz + interval '1 day', interval '1 minute') AS s
+              WHERE :reservedFrom::timestamptz IS NULL
+                AND NOT EXISTS (SELECT 1 FROM capacity_calendar WHERE slot = :promiseUntil::timestamptz + interval '12 hours')
+              ON CONFLICT (slot) DO NOTHING),
             counter AS (
               INSERT INTO tenant_capacity (tenant) SELECT :tenant FROM new_bot ON CONFLICT (tenant) DO NOTHING),
             lease AS (
@@ -74,10 +93,11 @@ public final class BotStore {
               WHERE :leaseOwner::text IS NOT NULL AND NOT (SELECT waiting FROM ahead)),
             entry AS (
               INSERT INTO deployment_queue (bot_id, tenant, priority, queued_at, not_before, timeout_at, status,
-                                            lease_owner, lease_expires_at)
+                                            lease_owner, lease_expires_at, reserved)
               SELECT id, :tenant, :priority, :now, :notBefore, :timeoutAt,
                      CASE WHEN lease.owner IS NULL THEN 'WAITING' ELSE 'PROCESSING' END,
-                     lease.owner, CASE WHEN lease.owner IS NULL THEN NULL ELSE :leaseUntil::timestamptz END
+                     lease.owner, CASE WHEN lease.owner IS NULL THEN NULL ELSE :leaseUntil::timestamptz END,
+                     :reservedFrom::timestamptz IS NOT NULL
               FROM new_bot LEFT JOIN lease ON true
               RETURNING bot_id, status)
             SELECT bot_id AS id, status = 'PROCESSING' AS leased,
@@ -152,10 +172,20 @@ public final class BotStore {
     /**
      * How a new bot enters the queue: due now and leased to the caller, or WAITING until
      * {@code notBefore}. {@code requestKey} makes the admission safe to repeat; {@code limits}
-     * (per platform) tell whether a bot that queues behind others should trigger a drain.
+     * (per platform) tell whether a bot that queues behind others should trigger a drain. A bot
+     * with a {@code reservation} holds a unit in each of its slots from admission on, and waits
+     * until the reservation ends; {@code calendar} is where it is written.
      */
     public record Admission(Instant notBefore, Duration queueTimeout, String leaseOwner, Duration lease,
-                            String requestKey, Map<String, Integer> limits) {
+                            String requestKey, Map<String, Integer> limits, CapacityCalendar.Span reservation,
+                            CapacityCalendar calendar) {
+    }
+
+    /** A reserved bot's window has a slot with no unit left: nothing was admitted. */
+    public static final class NoUnitFree extends RuntimeException {
+        NoUnitFree(Throwable refusal) {
+            super("the capacity calendar has no unit free in the reserved window", refusal);
+        }
     }
 
     /**
@@ -165,11 +195,33 @@ public final class BotStore {
     public record Admitted(long id, boolean leased, boolean overtaken) {
     }
 
-    /** The bot admitted (now, or by an earlier run of the same request), or null when the Idempotency-Key was used before. */
+    /**
+     * The bot admitted (now, or by an earlier run of the same request), or null when the
+     * Idempotency-Key was used before. Throws {@link NoUnitFree} when its reservation does not fit.
+     */
     public Admitted admit(BotConfig config, String idempotencyKey, String fingerprint, Admission admission) {
         Instant now = clock.instant();
         Instant notBefore = admission.notBefore() == null || admission.notBefore().isBefore(now) ? now : admission.notBefore();
-        Row row = sql.queryOne(ADMIT, Params.of("tenant", config.tenant()).and("defaultWeight", Tenants.DEFAULT_WEIGHT)
+        CapacityCalendar.Span reservation = admission.reservation();
+        // a reserved bot waits as long as its reservation lasts: an outage of the drain does not time it out
+        Instant timeoutAt = reservation == null ? notBefore.plus(admission.queueTimeout())
+                : reservation.until().plus(Duration.ofMinutes(1));
+        Params params = admission.calendar().horizonParams(Params.of("tenant", config.tenant()), now)
+                .and("reservedFrom", reservation == null ? null : reservation.from())
+                .and("reservedUntil", reservation == null ? null : reservation.until());
+        try {
+            return admit(config, idempotencyKey, fingerprint, admission, params, now, notBefore, timeoutAt);
+        } catch (io.botfleet.store.SqlException e) {
+            if (reservation != null && e.isCheckViolation()) {
+                throw new NoUnitFree(e);
+            }
+            throw e;
+        }
+    }
+
+    private Admitted admit(BotConfig config, String idempotencyKey, String fingerprint, Admission admission,
+                           Params params, Instant now, Instant notBefore, Instant timeoutAt) {
+        Row row = sql.queryOne(ADMIT, params.and("defaultWeight", Tenants.DEFAULT_WEIGHT)
                 .and("displayName", config.displayName())
                 .and("imageUrl", config.imageUrl())
                 .and("meeting", BotJson.meeting(config.meeting()))
@@ -186,7 +238,7 @@ public final class BotStore {
                 .and("limits", BotJson.parameter(admission.limits()))
                 .and("now", now)
                 .and("notBefore", notBefore)
-                .and("timeoutAt", notBefore.plus(admission.queueTimeout()))
+                .and("timeoutAt", timeoutAt)
                 .and("leaseOwner", admission.leaseOwner())
                 .and("leaseUntil", admission.leaseOwner() == null ? null : now.plus(admission.lease())));
         return row == null ? null : new Admitted(row.getLong("id"), row.getBoolean("leased"), row.getBoolean("overtaken"));
@@ -315,8 +367,13 @@ public final class BotStore {
         return new Bot(row.getLong("id"), config, BotStatus.valueOf(row.getString("status")),
                 row.getString("status_reason"), row.getString("deployment_platform"),
                 row.getString("platform_identifier"), row.getInstant("created_at"), row.getInstant("deployed_at"),
-                row.getInstant("ended_at"), row.getInstant("last_heartbeat"), row.getLong("deploy_attempts").intValue());
+                row.getInstant("ended_at"), row.getInstant("last_heartbeat"), row.getLong("deploy_attempts").intValue(),
+                row.getInstant("joined_at"));
     }
+
+    /** The statuses that say a bot reached its call (the first of them is when it joined). */
+    private static final java.util.Set<BotStatus> JOINED = java.util.EnumSet.of(BotStatus.JOINING_CALL,
+            BotStatus.IN_WAITING_ROOM, BotStatus.IN_CALL);
 
     // Every status change carries its own reason, or none: only the reason of a bot's leaving (a
     // stop, the end of its call) carries over to what follows it (CALL_ENDED, DONE).
@@ -330,7 +387,7 @@ public final class BotStore {
                   SET status = :to,
                       status_reason = COALESCE(:reason::text, CASE WHEN prev.status IN ('LEAVING', 'CALL_ENDED')
                                                                    THEN b.status_reason END),
-                      capacity_platform = %s, ended_at = %s,
+                      capacity_platform = %s, ended_at = %s, joined_at = %s,
                       last_heartbeat = CASE WHEN :heartbeat THEN :now ELSE b.last_heartbeat END, updated_at = :now
                   FROM prev WHERE b.id = prev.id AND prev.status IN (%s)
                   RETURNING b.id, b.tenant, %s AS released_platform),
@@ -342,6 +399,7 @@ public final class BotStore {
                 FROM prev p LEFT JOIN moved m ON m.id = p.id"""
                 .formatted(releases ? "NULL" : "b.capacity_platform",
                         to.isTerminal() ? ":now" : "b.ended_at",
+                        JOINED.contains(to) ? "coalesce(b.joined_at, :now)" : "b.joined_at",
                         BotStatus.sqlList(to.predecessors()),
                         releases ? "prev.capacity_platform" : "NULL::text",
                         to.isReportable() ? "true" : "false",

@@ -75,37 +75,58 @@ public final class CapacityLedger {
     // admitted before tenants were counted) gets it here and is claimed from the next claim on. A
     // claim starts a new attempt, so the reason the bot waited for (a reclaimed capacity, a failed
     // call) is cleared.
+    // A reserved bot has its unit promised in the calendar already. Any other bot promises its unit
+    // for its estimated duration, so it is granted only where every slot of that horizon has a unit
+    // no reservation holds: the slots' rows are locked after the bots and before the tenants (the
+    // order of every release, whose trigger gives a promise back as it changes the bot) and read as
+    // they are now. A horizon whose rows are not all there yet (the admission makes them) grants
+    // no such bot.
     private static final String CLAIM = """
             WITH wanted AS (
-              SELECT b.id, b.tenant, r.ord
+              SELECT b.id, b.tenant, b.reserved, r.ord
               FROM unnest(string_to_array(:ids, ',')::bigint[]) WITH ORDINALITY AS r(id, ord)
               JOIN bots b ON b.id = r.id
               JOIN deployment_queue q ON q.bot_id = b.id AND q.status = 'PROCESSING' AND q.lease_owner = :owner
               WHERE b.status = 'QUEUED' AND b.capacity_platform IS NULL
                 AND NOT EXISTS (SELECT 1 FROM platform_releases pr WHERE pr.bot_id = b.id AND pr.platform = :platform)
               FOR UPDATE OF b, q),
+            horizon AS (
+              SELECT c.slot, c.promised FROM capacity_calendar c
+              WHERE c.slot BETWEEN :promiseFrom AND :promiseUntil AND EXISTS (SELECT 1 FROM wanted WHERE NOT reserved)
+              ORDER BY c.slot FOR UPDATE),
+            unreserved_room AS (
+              SELECT CASE WHEN count(*) = :promiseSlots THEN greatest(:units - coalesce(max(promised), 0), 0) ELSE 0 END AS n
+              FROM horizon),
             uncounted AS (
               INSERT INTO tenant_capacity (tenant) SELECT DISTINCT tenant FROM wanted ON CONFLICT (tenant) DO NOTHING),
             counters AS (
               SELECT tc.tenant, tc.used FROM tenant_capacity tc
-              WHERE tc.tenant IN (SELECT tenant FROM wanted)
+              WHERE tc.tenant IN (SELECT tenant FROM wanted) AND (SELECT n FROM unreserved_room) >= 0
               ORDER BY tc.tenant FOR UPDATE),
             within AS (
-              SELECT w.id, w.tenant, w.ord
+              SELECT w.id, w.tenant, w.reserved, w.ord
               FROM (SELECT wanted.*, row_number() OVER (PARTITION BY wanted.tenant ORDER BY wanted.ord) AS k
                     FROM wanted) w
               JOIN counters c ON c.tenant = w.tenant
               LEFT JOIN tenants t ON t.tenant = w.tenant
               WHERE t.unit_limit IS NULL OR c.used + w.k <= t.unit_limit),
+            promisable AS (
+              SELECT id, tenant, reserved, ord FROM (
+                SELECT within.*, row_number() OVER (PARTITION BY within.reserved ORDER BY within.ord) AS j FROM within) w
+              WHERE w.reserved OR w.j <= (SELECT n FROM unreserved_room)),
             granted AS (
               UPDATE platform_capacity
-              SET used = used + LEAST((SELECT count(*) FROM within), :limit - used),
-                  last_grant = LEAST((SELECT count(*) FROM within), :limit - used)
+              SET used = used + LEAST((SELECT count(*) FROM promisable), :limit - used),
+                  last_grant = LEAST((SELECT count(*) FROM promisable), :limit - used)
               WHERE platform = :platform AND used < :limit
               RETURNING last_grant),
             chosen AS (
-              SELECT id, tenant FROM within ORDER BY ord
+              SELECT id, tenant, reserved FROM promisable ORDER BY ord
               LIMIT (SELECT COALESCE(max(last_grant), 0) FROM granted)),
+            promised AS (
+              UPDATE capacity_calendar c SET promised = c.promised + p.n, cap = :units
+              FROM horizon h, (SELECT count(*) AS n FROM chosen WHERE NOT reserved) p
+              WHERE c.slot = h.slot AND p.n > 0),
             counted AS (
               UPDATE tenant_capacity tc SET used = tc.used + c.n
               FROM (SELECT tenant, count(*) AS n FROM chosen GROUP BY tenant) c
@@ -113,7 +134,9 @@ public final class CapacityLedger {
             UPDATE bots b
             SET status = 'DEPLOYING', capacity_platform = :platform, deployment_platform = :platform,
                 deploy_started_at = :now, call_started_at = :now, deploy_attempts = b.deploy_attempts + 1,
-                status_reason = NULL, last_error = NULL, updated_at = :now
+                status_reason = NULL, last_error = NULL, updated_at = :now, joined_at = NULL,
+                promised_from = CASE WHEN chosen.reserved THEN b.promised_from ELSE :promiseFrom END,
+                promised_until = CASE WHEN chosen.reserved THEN b.promised_until ELSE :promiseUntil END
             FROM chosen WHERE b.id = chosen.id
             RETURNING b.id, b.deploy_attempts""";
 
@@ -146,16 +169,19 @@ public final class CapacityLedger {
 
     private final Sql sql;
     private final Clock clock;
+    private final CapacityCalendar calendar;
 
-    public CapacityLedger(Sql sql, Clock clock) {
+    public CapacityLedger(Sql sql, Clock clock, CapacityCalendar calendar) {
         this.sql = sql;
         this.clock = clock;
+        this.calendar = calendar;
     }
 
     /**
      * Claims up to {@code limit - used} units of {@code platform} for these QUEUED bots, in the
-     * order given, in one statement; only bots whose entries {@code owner} leases are granted.
-     * The granted bots move to DEPLOYING. Returns their ids.
+     * order given, in one statement; only bots whose entries {@code owner} leases are granted, and
+     * a bot without a reservation only while the capacity calendar has a unit for its estimated
+     * duration. The granted bots move to DEPLOYING. Returns their ids.
      */
     public List<Long> claim(String platform, int limit, List<Long> botIds, String owner) {
         return List.copyOf(claimCounted(platform, limit, botIds, owner).keySet());
@@ -168,8 +194,9 @@ public final class CapacityLedger {
             return granted;
         }
         String ids = botIds.stream().map(String::valueOf).collect(Collectors.joining(","));
-        sql.query(CLAIM, Params.of("ids", ids).and("limit", limit).and("platform", platform)
-                        .and("owner", owner).and("now", clock.instant()))
+        Instant now = clock.instant();
+        sql.query(CLAIM, calendar.horizonParams(Params.of("ids", ids), now).and("limit", limit).and("platform", platform)
+                        .and("owner", owner).and("now", now))
                 .forEach(row -> granted.put(row.getLong("id"), row.getLong("deploy_attempts").intValue()));
         return granted;
     }

@@ -32,18 +32,28 @@ public final class DeploymentQueue {
     // they are read, skipping any another drainer holds; only the picked are leased, the others are
     // free again when the statement ends. The cost is one short walk per tenant with entries,
     // however long the queue.
+    // Reserved bots go before all of that: their units are promised, and a drain that comes late
+    // (after an outage) starts the overdue ones first, longest overdue first. They are read from
+    // their own index and count toward their tenant's units like any other.
     private static final String CLAIM = """
             WITH RECURSIVE %3$s,
-            due AS (
-              SELECT d.*, row_number() OVER (PARTITION BY d.tenant ORDER BY d.priority, d.not_before, d.id) AS k
-              FROM walk, LATERAL (
-                SELECT q.id, q.tenant, q.priority, q.not_before FROM deployment_queue q
+            reserved_due AS (
+              SELECT q.id, q.tenant, q.priority, q.not_before, q.reserved FROM deployment_queue q
+              WHERE q.reserved AND q.status = 'WAITING' AND q.not_before <= :now AND q.timeout_at > :now
+                AND EXISTS (SELECT 1 FROM bots b WHERE b.id = q.bot_id AND b.status = 'QUEUED')
+              ORDER BY q.not_before, q.id LIMIT :n FOR UPDATE OF q SKIP LOCKED),
+            tenant_due AS (
+              SELECT x.* FROM walk, LATERAL (
+                SELECT q.id, q.tenant, q.priority, q.not_before, q.reserved FROM deployment_queue q
                 WHERE q.tenant = walk.tenant AND q.status = 'WAITING' AND q.not_before <= :now AND q.timeout_at > :now
-                  AND EXISTS (SELECT 1 FROM bots b WHERE b.id = q.bot_id AND b.status = 'QUEUED')
-                ORDER BY q.priority, q.not_before, q.id LIMIT :n FOR UPDATE OF q SKIP LOCKED) d
+                  AND NOT q.reserved AND EXISTS (SELECT 1 FROM bots b WHERE b.id = q.bot_id AND b.status = 'QUEUED')
+                ORDER BY q.priority, q.not_before, q.id LIMIT :n FOR UPDATE OF q SKIP LOCKED) x
               WHERE walk.tenant IS NOT NULL),
+            due AS (
+              SELECT d.*, row_number() OVER (PARTITION BY d.tenant ORDER BY d.reserved DESC, d.priority, d.not_before, d.id) AS k
+              FROM (SELECT * FROM reserved_due UNION ALL SELECT * FROM tenant_due) d),
             ranked AS (
-              SELECT due.id, due.priority, due.not_before, coalesce(c.used, 0) + due.k AS would_use, t.unit_limit,
+              SELECT due.id, due.priority, due.not_before, due.reserved, coalesce(c.used, 0) + due.k AS would_use, t.unit_limit,
                      coalesce(t.guaranteed, 0) AS guaranteed, coalesce(t.weight, CAST(:defaultWeight AS integer)) AS weight
               FROM due LEFT JOIN tenant_capacity c ON c.tenant = due.tenant LEFT JOIN tenants t ON t.tenant = due.tenant),
             picked AS (
@@ -56,7 +66,8 @@ public final class DeploymentQueue {
               RETURNING q.id, q.bot_id)
             SELECT %2$s FROM claimed JOIN ranked r ON r.id = claimed.id JOIN bots b ON b.id = claimed.bot_id
             ORDER BY %1$s"""
-            .formatted("r.would_use <= r.guaranteed DESC, r.priority, (r.would_use - 0.5) / r.weight, r.not_before, r.id",
+            .formatted("r.reserved DESC, r.would_use <= r.guaranteed DESC, r.priority, (r.would_use - 0.5) / r.weight, "
+                            + "r.not_before, r.id",
                     BotStore.COLUMNS, TenantShares.WALK);
 
     // Every entry one claim took: a claim's owner names that one claim, so this gives back exactly
@@ -136,8 +147,10 @@ public final class DeploymentQueue {
      * call, the re-queue of a container the platform took back), and a claim needs the entry due,
      * so an entry that failed and has {@code not_before} ahead is waiting out a retry's
      * delay, never a schedule. A due bot that another tenant would be served before (further
-     * below its weighted share, see {@link TenantShares}) waits for its fair share. Needs
-     * {@code next_shares} and the entry's {@code priority}.
+     * below its weighted share, see {@link TenantShares}) waits for its fair share. A due bot
+     * without a reservation that a platform has room for, but whose estimated duration meets a
+     * minute with every unit promised, waits for the reservations. Needs {@code next_shares}, the
+     * entry's {@code priority} and {@code reserved}, and the calendar's horizon parameters.
      */
     private static String waitReason(String source) {
         return """
@@ -147,6 +160,10 @@ public final class DeploymentQueue {
                      WHEN EXISTS (SELECT 1 FROM tenants t JOIN tenant_capacity tc ON tc.tenant = t.tenant
                                   WHERE t.tenant = %1$s.tenant AND tc.used >= t.unit_limit) THEN 'TENANT_LIMIT'
                      WHEN %1$s.last_error IS NOT NULL THEN 'RETRY_WAIT'
+                     WHEN NOT %1$s.reserved
+                          AND (SELECT coalesce(sum(used), 0) FROM platform_capacity) < :units
+                          AND EXISTS (SELECT 1 FROM capacity_calendar c WHERE c.slot BETWEEN :promiseFrom AND :promiseUntil
+                                        AND c.promised >= :units) THEN 'RESERVED'
                      WHEN %2$s THEN 'FAIR_SHARE'
                      ELSE 'NO_CAPACITY' END AS wait_reason""".formatted(source, TenantShares.servedFirstByAnother(source));
     }
@@ -167,7 +184,7 @@ public final class DeploymentQueue {
             WITH %s, %s, %s,
             me AS (
               SELECT q.id, q.bot_id, q.status, q.priority, q.queued_at, q.not_before, q.timeout_at, q.lane_seq,
-                     q.last_error, b.status AS bot_status, b.tenant
+                     q.last_error, q.reserved, b.status AS bot_status, b.tenant
               FROM deployment_queue q JOIN bots b ON b.id = q.bot_id
               WHERE q.bot_id = :botId AND (b.status = 'QUEUED' OR (:held AND b.status = 'DEPLOYING'))),
             ahead AS (
@@ -200,7 +217,7 @@ public final class DeploymentQueue {
                    row_number() OVER (ORDER BY priority, not_before, id) AS position,
                    row_number() OVER (PARTITION BY tenant ORDER BY priority, not_before, id) - 1 AS tenant_ahead, %s
             FROM (SELECT q.id, q.bot_id, q.status, q.priority, q.queued_at, q.not_before, q.timeout_at, q.last_error,
-                         b.status AS bot_status, b.tenant
+                         q.reserved, b.status AS bot_status, b.tenant
                   FROM deployment_queue q JOIN bots b ON b.id = q.bot_id WHERE b.status = 'QUEUED'
                   ORDER BY q.priority, q.not_before, q.id LIMIT :limit) head
             ORDER BY priority, not_before, id""".formatted(TenantShares.WALK, TenantShares.NEXT_SHARES,
@@ -240,15 +257,17 @@ public final class DeploymentQueue {
     private final BotStore bots;
     private final Clock clock;
     private final int exactUpTo;
+    private final CapacityCalendar calendar;
 
-    public DeploymentQueue(Sql sql, BotStore bots, Clock clock) {
-        this(sql, bots, clock, EXACT_UP_TO);
+    public DeploymentQueue(Sql sql, BotStore bots, Clock clock, CapacityCalendar calendar) {
+        this(sql, bots, clock, calendar, EXACT_UP_TO);
     }
 
-    DeploymentQueue(Sql sql, BotStore bots, Clock clock, int exactUpTo) {
+    DeploymentQueue(Sql sql, BotStore bots, Clock clock, CapacityCalendar calendar, int exactUpTo) {
         this.sql = sql;
         this.bots = bots;
         this.clock = clock;
+        this.calendar = calendar;
         this.exactUpTo = exactUpTo;
     }
 
@@ -312,14 +331,17 @@ public final class DeploymentQueue {
      * (its reason PLATFORM_HELD, its position not a place in any line); null when there is none.
      */
     public QueueEntry find(long botId, boolean held) {
-        Row row = sql.queryOne(POSITION, Params.of("botId", botId).and("cap", exactUpTo).and("held", held)
-                .and("now", clock.instant()).and("defaultWeight", Tenants.DEFAULT_WEIGHT));
+        Instant now = clock.instant();
+        Row row = sql.queryOne(POSITION, calendar.horizonParams(Params.of("botId", botId), now).and("cap", exactUpTo)
+                .and("held", held).and("now", now).and("defaultWeight", Tenants.DEFAULT_WEIGHT));
         return row == null ? null : toEntry(row);
     }
 
     /** The entries of bots still waiting, in queue order. */
     public List<QueueEntry> list(int limit) {
-        return sql.query(LIST, Params.of("limit", limit).and("now", clock.instant()).and("defaultWeight", Tenants.DEFAULT_WEIGHT)).stream()
+        Instant now = clock.instant();
+        return sql.query(LIST, calendar.horizonParams(Params.of("limit", limit), now).and("now", now)
+                        .and("defaultWeight", Tenants.DEFAULT_WEIGHT)).stream()
                 .map(DeploymentQueue::toEntry).toList();
     }
 

@@ -22,5 +22,10 @@ public enum WaitReason {
      * Due and within its tenant's limit, but another tenant goes first: one further below its
      * weighted share of the units in use, or with a due bot of a better priority.
      */
-    FAIR_SHARE
+    FAIR_SHARE,
+    /**
+     * Due, a platform has room, but the bot has no reservation and the units left are reserved for
+     * scheduled bots within its estimated duration: it waits rather than take a reserved unit.
+     */
+    RESERVED
 }

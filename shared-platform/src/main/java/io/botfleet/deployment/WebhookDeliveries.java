@@ -46,7 +46,7 @@ public final class WebhookDeliveries {
 
     /** One delivery to make, with what its body says, and the lease it was claimed under. */
     public record Due(long eventId, long botId, String url, int attempt, String status, String previousStatus,
-                      String reason, String platform, Instant at, String leaseOwner) {
+                      String reason, String platform, Instant at, String leaseOwner, Long lateByMs) {
     }
 
     /** One delivery as {@code GET /bots/{id}/webhooks} shows it. */
@@ -72,7 +72,7 @@ public final class WebhookDeliveries {
             FROM leased, bot_events ev
             WHERE w.bot_id = leased.bot_id AND w.seq = leased.next_seq AND w.state = 'PENDING' AND ev.id = w.event_id
             RETURNING w.event_id, w.bot_id, w.url, w.attempts, ev.status, ev.previous_status, ev.reason, ev.platform, ev.at,
-                      w.lease_owner""";
+                      w.lease_owner, ev.late_by_ms""";
 
     // Due heads, in due order, up to the batch (an index range: the deliveries behind them are not
     // read). A head whose receiver is paused is not sent: its receiver's pending heads are set
@@ -237,6 +237,6 @@ public final class WebhookDeliveries {
     private static Due toDue(Row r) {
         return new Due(r.getLong("event_id"), r.getLong("bot_id"), r.getString("url"), Math.toIntExact(r.getLong("attempts")),
                 r.getString("status"), r.getString("previous_status"), r.getString("reason"), r.getString("platform"),
-                r.getInstant("at"), r.getString("lease_owner"));
+                r.getInstant("at"), r.getString("lease_owner"), r.getLong("late_by_ms"));
     }
 }

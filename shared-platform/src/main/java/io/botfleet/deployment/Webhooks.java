@@ -161,6 +161,9 @@ public final class Webhooks {
         body.put("timestamp", d.at().toString());
         body.putObject("data").put("botId", d.botId()).put("status", d.status()).put("previousStatus", d.previousStatus())
                 .put("reason", d.reason()).put("platform", d.platform()).put("at", d.at().toString());
+        if (d.lateByMs() != null) { // on the event of a scheduled bot's joining its call
+            ((ObjectNode) body.get("data")).put("lateByMs", d.lateByMs());
+        }
         return body.toString();
     }
 }

@@ -45,6 +45,11 @@ public class SqlException extends RuntimeException {
         return "23505".equals(sqlState);
     }
 
+    /** A CHECK constraint refused a row the statement would write: nothing was changed. */
+    public boolean isCheckViolation() {
+        return "23514".equals(sqlState);
+    }
+
     /** The first SQLSTATE in the chain: the driver's, or the five characters the Data API appends to its message. */
     private static String sqlStateOf(Throwable failure) {
         for (Throwable cause = failure; cause != null; cause = cause.getCause()) {

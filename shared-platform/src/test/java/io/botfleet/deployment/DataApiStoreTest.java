@@ -111,7 +111,7 @@ class DataApiStoreTest {
         int round = io.botfleet.config.Settings.MAX_DRAIN_BATCH_SIZE;
         for (int i = 0; i < round; i++) {
             services.bots().admit(largest, null, "f".repeat(64),
-                    new BotStore.Admission(null, java.time.Duration.ofMinutes(10), null, null, "round-" + i, Map.of()));
+                    new BotStore.Admission(null, java.time.Duration.ofMinutes(10), null, null, "round-" + i, Map.of(), null, services.calendar()));
         }
         List<Bot> claimed = services.queue().claim("drainer", round, java.time.Duration.ofMinutes(1));
         assertThat(claimed).hasSize(round);
@@ -130,7 +130,7 @@ class DataApiStoreTest {
 
         long id = services.bots().admit(config, "k".repeat(255), "f".repeat(64),
                 new BotStore.Admission(start.minusSeconds(300), java.time.Duration.ofMinutes(10), null, null, "types",
-                        Map.of("k8s", 2))).id();
+                        Map.of("k8s", 2), null, services.calendar())).id();
         Bot viaDataApi = services.bots().find(id);
         Bot viaJdbc = new BotStore(new JdbcSql(db.pool(1)), clock).find(id);
 
@@ -147,11 +147,12 @@ class DataApiStoreTest {
     void aMicrosecondInstantIsStoredAlikeThroughBothAdapters() {
         Instant precise = Instant.parse("2026-12-24T13:00:00.123456Z");
         BotConfig config = Fixtures.config(precise);
-        BotStore.Admission admission = new BotStore.Admission(null, java.time.Duration.ofMinutes(10), null, null, "a", Map.of());
+        BotStore.Admission admission = new BotStore.Admission(null, java.time.Duration.ofMinutes(10), null, null, "a", Map.of(), null,
+                services.calendar());
         long viaDataApi = services.bots().admit(config, null, "f", admission).id();
         BotStore jdbc = new BotStore(new JdbcSql(db.pool(1)), clock);
         long viaJdbc = jdbc.admit(config, null, "f", new BotStore.Admission(null, java.time.Duration.ofMinutes(10),
-                null, null, "b", Map.of())).id();
+                null, null, "b", Map.of(), null, services.calendar())).id();
         assertThat(jdbc.find(viaDataApi).config().startTime()).isEqualTo(Instant.parse("2026-12-24T13:00:00.123Z"))
                 .isEqualTo(jdbc.find(viaJdbc).config().startTime());
     }

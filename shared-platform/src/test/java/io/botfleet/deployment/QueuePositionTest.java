@@ -63,7 +63,7 @@ class QueuePositionTest {
         db = TestDatabase.fresh(adapter);
         services = Fixtures.services(Fixtures.twoPlatforms(1, 1), db.sql(4),
                 List.of(new FakePlatform("k8s"), new FakePlatform("aws")), clock);
-        queue = new DeploymentQueue(db.sql(1), services.bots(), clock, EXACT_UP_TO);
+        queue = new DeploymentQueue(db.sql(1), services.bots(), clock, services.calendar(), EXACT_UP_TO);
         services.deployments().deploy(Fixtures.config(), null); // both units taken: what follows queues
         services.deployments().deploy(Fixtures.config(), null);
     }

@@ -107,7 +107,8 @@ class WaitReasonTest {
     void aScheduledBotWaitsForCapacityOnceItsStartComesAndAViewStillTakesTwoStatements() {
         api.deploy(Fixtures.config());
         api.deploy(Fixtures.config()); // both units taken
-        long id = api.deploy(later(Fixtures.config(), 0, h.clock.instant().plus(Duration.ofMinutes(10)))).botId();
+        // within the schedule guarantee (10 minutes), so it queues without a reservation
+        long id = api.deploy(later(Fixtures.config(), 0, h.clock.instant().plus(Duration.ofMinutes(9)))).botId();
         assertThat(view(id).queueEntry().waitReason()).isEqualTo(WaitReason.SCHEDULED);
 
         h.clock.advance(Duration.ofMinutes(6)); // past its start less the five minutes' lead

@@ -67,6 +67,13 @@ public final class Fixtures {
                 c.startTime(), c.endTime(), c.callbackUrl(), c.tenant(), priority);
     }
 
+    /** The usual bot, in its call from {@code startTime} to {@code endTime} (null: for the estimated duration). */
+    public static BotConfig scheduled(Instant startTime, Instant endTime, int priority) {
+        BotConfig c = config(startTime);
+        return new BotConfig(c.meeting(), c.displayName(), c.imageUrl(), c.recordingEnabled(), c.automaticLeave(),
+                startTime, endTime, c.callbackUrl(), c.tenant(), priority);
+    }
+
     public static BotConfig config(Instant startTime) {
         return new BotConfig(new Meeting(MeetingPlatform.ZOOM, "https://zoom.us/j/123456789", "123456789", null),
                 "Notetaker", null, false, AutomaticLeave.DEFAULT, startTime, null, null, "default", 0);

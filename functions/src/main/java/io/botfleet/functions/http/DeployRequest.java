@@ -24,6 +24,7 @@ public final class DeployRequest {
             "everyoneLeftTimeoutMs", "inactivityTimeoutMs");
     private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[\\x21-\\x7E]{1,255}");
     private static final long MAX_LEAVE_MS = 24L * 60 * 60 * 1000;
+    private static final java.time.Duration MAX_CALL = java.time.Duration.ofHours(24);
     /** The tenant of a bot whose body names none, deployed by the operator. */
     private static final String DEFAULT_TENANT = "default";
 
@@ -78,6 +79,9 @@ public final class DeployRequest {
         Instant end = instant(body, "endTime");
         if (start != null && end != null && !end.isAfter(start)) {
             error("/endTime", "must be after startTime");
+        } else if (start != null && end != null && end.isAfter(start.plus(MAX_CALL))) {
+            // a reservation holds a unit in every minute of the bot's window
+            error("/endTime", "must be at most 24 hours after startTime");
         }
         String callbackUrl = url(body, "callbackUrl", "");
         if (callbackUrl != null && !webhooksSigned) {

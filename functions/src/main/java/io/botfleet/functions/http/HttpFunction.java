@@ -35,7 +35,7 @@ public abstract class HttpFunction implements RequestHandler<APIGatewayV2HTTPEve
             "GET /openapi.json");
 
     /** What a tenant's API key cannot call: the fleet as a whole, every tenant's settings, and the keys themselves. */
-    private static final Set<String> OPERATOR_ROUTES = Set.of("GET /capacity", "GET /queue", "GET /tenants",
+    private static final Set<String> OPERATOR_ROUTES = Set.of("GET /capacity", "GET /queue", "GET /schedule", "GET /tenants",
             "PUT /tenants/{tenant}", "POST /tenants/{tenant}/keys", "GET /tenants/{tenant}/keys",
             "DELETE /tenants/{tenant}/keys/{keyId}");
 

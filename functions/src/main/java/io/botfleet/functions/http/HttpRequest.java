@@ -91,6 +91,20 @@ public final class HttpRequest {
         return raw == null || raw.isEmpty() ? null : raw;
     }
 
+    /** A query parameter as an instant (RFC 3339, with its offset), or the fallback when absent. */
+    public java.time.Instant instantQuery(String name, java.time.Instant fallback) {
+        String raw = query(name);
+        if (raw == null) {
+            return fallback;
+        }
+        try {
+            return java.time.OffsetDateTime.parse(raw).toInstant();
+        } catch (java.time.format.DateTimeParseException e) {
+            throw Problem.invalid(name + " must be a date and time with its offset",
+                    List.of(new Problem.FieldError("/" + name, "must be an RFC 3339 date-time, such as 2026-12-24T13:00:00Z")));
+        }
+    }
+
     /** A query parameter as a whole number in [min, max], or the fallback when absent. */
     public int intQuery(String name, int fallback, int min, int max) {
         String raw = queryParameters().get(name);

@@ -7,6 +7,7 @@ import io.botfleet.deployment.FleetViews.CapacityView;
 import io.botfleet.deployment.FleetViews.Waiting;
 import io.botfleet.deployment.BotHistory;
 import io.botfleet.deployment.BotView;
+import io.botfleet.deployment.CapacityCalendar;
 import io.botfleet.deployment.DeployOutcome;
 import io.botfleet.deployment.TenantKeys;
 import io.botfleet.deployment.Tenants.Tenant;
@@ -84,8 +85,13 @@ public final class Views {
         ObjectNode node = Json.object();
         node.put("botId", botId);
         ArrayNode list = node.putArray("events");
-        events.forEach(e -> list.addObject().put("status", e.status()).put("previousStatus", e.previousStatus())
-                .put("reason", e.reason()).put("platform", e.platform()).put("at", text(e.at())));
+        events.forEach(e -> {
+            ObjectNode event = list.addObject().put("status", e.status()).put("previousStatus", e.previousStatus())
+                    .put("reason", e.reason()).put("platform", e.platform()).put("at", text(e.at()));
+            if (e.lateByMs() != null) { // the event of a scheduled bot's joining its call
+                event.put("lateByMs", e.lateByMs());
+            }
+        });
         return node;
     }
 
@@ -113,6 +119,10 @@ public final class Views {
         node.put("lastHeartbeat", text(bot.lastHeartbeat()));
         node.put("createdAt", text(bot.createdAt()));
         node.put("deployedAt", text(bot.deployedAt()));
+        node.put("joinedAt", text(bot.joinedAt()));
+        if (bot.lateBy() != null) {
+            node.put("lateByMs", bot.lateBy().toMillis());
+        }
         node.put("endedAt", text(bot.endedAt()));
         return node;
     }
@@ -139,6 +149,19 @@ public final class Views {
                 item.put("estimatedWaitMs", w.estimatedWait().toMillis());
             }
         }
+        return node;
+    }
+
+    /** The capacity calendar between two instants: free units per window, and the reservations in it. */
+    public static ObjectNode schedule(Instant from, Instant to, CapacityCalendar.Schedule schedule) {
+        ObjectNode node = Json.object().put("from", text(from)).put("to", text(to)).put("units", schedule.units());
+        ArrayNode windows = node.putArray("windows");
+        schedule.windows().forEach(w -> windows.addObject().put("from", text(w.from())).put("to", text(w.to()))
+                .put("promised", w.promised()).put("free", w.free()));
+        ArrayNode reservations = node.putArray("reservations");
+        schedule.reservations().forEach(r -> reservations.addObject().put("botId", r.botId()).put("tenant", r.tenant())
+                .put("startTime", text(r.startTime())).put("from", text(r.from())).put("to", text(r.until()))
+                .put("status", r.status()));
         return node;
     }
 

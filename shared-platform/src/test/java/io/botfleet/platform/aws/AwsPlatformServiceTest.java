@@ -57,7 +57,7 @@ class AwsPlatformServiceTest {
         BotConfig c = Fixtures.config();
         return new Bot(id, new BotConfig(new Meeting(meeting, "https://zoom.us/j/1", null, null), c.displayName(), c.imageUrl(),
                 c.recordingEnabled(), c.automaticLeave(), c.startTime(), c.endTime(), c.callbackUrl(), "acme", c.priority()),
-                BotStatus.DEPLOYING, null, "aws", null, Instant.now(), null, null, null, attempt);
+                BotStatus.DEPLOYING, null, "aws", null, Instant.now(), null, null, null, attempt, null);
     }
 
     private JsonNode lastCall(String operation) throws Exception {

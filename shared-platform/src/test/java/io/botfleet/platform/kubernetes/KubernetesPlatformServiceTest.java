@@ -54,7 +54,7 @@ class KubernetesPlatformServiceTest {
         BotConfig c = Fixtures.config();
         return new Bot(id, new BotConfig(new Meeting(meeting, "https://meet.google.com/abc-defg-hij", null, null), c.displayName(),
                 c.imageUrl(), c.recordingEnabled(), c.automaticLeave(), c.startTime(), end, c.callbackUrl(), tenant, c.priority()),
-                BotStatus.DEPLOYING, null, "k8s", null, clock.instant(), null, null, null, 1);
+                BotStatus.DEPLOYING, null, "k8s", null, clock.instant(), null, null, null, 1, null);
     }
 
     private Job job(long id) {

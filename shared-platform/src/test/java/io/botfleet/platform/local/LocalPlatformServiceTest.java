@@ -28,7 +28,7 @@ class LocalPlatformServiceTest {
     }
 
     private static Bot bot(long id) {
-        return new Bot(id, Fixtures.config(), BotStatus.QUEUED, null, null, null, null, null, null, null, 1);
+        return new Bot(id, Fixtures.config(), BotStatus.QUEUED, null, null, null, null, null, null, null, 1, null);
     }
 
     @Test
