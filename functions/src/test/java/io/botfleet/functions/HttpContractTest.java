@@ -161,6 +161,36 @@ class HttpContractTest {
     }
 
     @ParameterizedTest
+    @Event(value = "apigw/get-schedule.json", type = APIGatewayV2HTTPEvent.class)
+    void aScheduledBotIsReservedOrRefusedWith409AndTheScheduleShowsTheReservations(APIGatewayV2HTTPEvent event) {
+        int units = Api.body(api.call(event)).get("units").asInt();
+        String body = "{\"meetingUrl\":\"https://zoom.us/j/123\",\"startTime\":\"2026-12-24T14:00:00Z\","
+                + "\"endTime\":\"2026-12-24T14:30:00Z\"}";
+        for (int i = 0; i <= units; i++) {
+            APIGatewayV2HTTPEvent deploy = Api.withBody("apigw/deploy-bot.json", body);
+            deploy.getHeaders().remove("idempotency-key");
+            APIGatewayV2HTTPResponse answer = api.call(deploy);
+            if (i < units) {
+                assertThat(answer.getStatusCode()).as("reserved").isEqualTo(202);
+                assertThat(Api.body(answer).get("status").asString()).isEqualTo("QUEUED");
+            } else {
+                assertThat(answer.getStatusCode()).as("every unit of the window is reserved").isEqualTo(409);
+                assertThat(answer.getHeaders()).containsEntry("Content-Type", "application/problem+json");
+                JsonNode problem = Api.body(answer);
+                assertThat(problem.get("type").asString()).isEqualTo("urn:botfleet:problem:capacity-unavailable");
+                assertThat(problem.get("nextStartTime").asString()).as("the window after 13:55 to 14:30")
+                        .isEqualTo("2026-12-24T14:36:00Z");
+                assertThat(problem.get("nextEndTime").asString()).isEqualTo("2026-12-24T15:06:00Z");
+            }
+        }
+        JsonNode schedule = Api.body(api.call(event));
+        assertThat(schedule.get("reservations")).hasSize(units);
+        assertThat(schedule.get("reservations").get(0).get("from").asString()).isEqualTo("2026-12-24T13:55:00Z");
+        assertThat(schedule.get("windows")).extracting(w -> w.get("from").asString() + " " + w.get("free").asInt())
+                .containsExactly("2026-12-24T12:00:00Z " + units, "2026-12-24T13:55:00Z 0", "2026-12-24T14:31:00Z " + units);
+    }
+
+    @ParameterizedTest
     @Event(value = "apigw/get-queue.json", type = APIGatewayV2HTTPEvent.class)
     void queueListsWaitingBotsWithPositionAndEta(APIGatewayV2HTTPEvent event) {
         api.deployMany(5);
