@@ -12,6 +12,11 @@ CREATE TABLE IF NOT EXISTS capacity_calendar (
   CONSTRAINT capacity_calendar_within_cap CHECK (promised <= cap)
 );
 
+-- The calendar's gate: every statement that changes promised minutes (an admission's reservation, a
+-- claim's promise, a promise given back) locks this row first, so their row locks on the minutes,
+-- taken over ranges that overlap in any order, cannot wait on each other in a circle.
+INSERT INTO capacity_calendar (slot, promised, cap) VALUES ('-infinity', 0, 0) ON CONFLICT (slot) DO NOTHING;
+
 -- A bot's promise: the slots [promised_from, promised_until] it holds a unit in, and whether it is
 -- a reservation (kept through a failed platform call, until the bot ends) or an estimate (given
 -- up when its unit is). joined_at: when it first reached its call in its latest placement, so its
@@ -42,6 +47,7 @@ BEGIN
   IF OLD.promised_until IS NOT NULL
      AND (NEW.status IN ('DONE', 'FATAL')
           OR (NOT OLD.reserved AND OLD.capacity_platform IS NOT NULL AND NEW.capacity_platform IS NULL)) THEN
+    PERFORM 1 FROM capacity_calendar WHERE slot = '-infinity' FOR UPDATE;
     UPDATE capacity_calendar SET promised = promised - 1
     WHERE slot >= greatest(OLD.promised_from, date_trunc('minute', NEW.updated_at)) AND slot <= OLD.promised_until;
     NEW.promised_from := NULL;

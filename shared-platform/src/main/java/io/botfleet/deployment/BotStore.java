@@ -73,10 +73,14 @@ public final class BotStore {
                       :reservedFrom::timestamptz, :reservedUntil::timestamptz)
               ON CONFLICT DO NOTHING
               RETURNING id),
+            calendar_gate AS (
+              SELECT slot FROM capacity_calendar
+              WHERE slot = '-infinity' AND :reservedFrom::timestamptz IS NOT NULL FOR UPDATE),
             reservation AS (
               INSERT INTO capacity_calendar AS c (slot, promised, cap)
               SELECT s, 1, :units FROM new_bot,
                      generate_series(:reservedFrom::timestamptz, :reservedUntil::timestamptz, interval '1 minute') AS s
+              WHERE (SELECT count(*) FROM calendar_gate) >= 0
               ORDER BY s
               ON CONFLICT (slot) DO UPDATE SET promised = c.promised + 1, cap = EXCLUDED.cap),
             calendar_ahead AS (

@@ -78,7 +78,8 @@ public final class CapacityLedger {
     // A reserved bot has its unit promised in the calendar already. Any other bot promises its unit
     // for its estimated duration, so it is granted only where every slot of that horizon has a unit
     // no reservation holds: the slots' rows are locked after the bots and before the tenants (the
-    // order of every release, whose trigger gives a promise back as it changes the bot) and read as
+    // order of every release, whose trigger gives a promise back as it changes the bot), after the
+    // calendar's gate row (V15) that every writer of promises takes first, and read as
     // they are now. A horizon whose rows are not all there yet (the admission makes them) grants
     // no such bot.
     private static final String CLAIM = """
@@ -90,9 +91,13 @@ public final class CapacityLedger {
               WHERE b.status = 'QUEUED' AND b.capacity_platform IS NULL
                 AND NOT EXISTS (SELECT 1 FROM platform_releases pr WHERE pr.bot_id = b.id AND pr.platform = :platform)
               FOR UPDATE OF b, q),
+            calendar_gate AS (
+              SELECT c.slot FROM capacity_calendar c
+              WHERE c.slot = '-infinity' AND EXISTS (SELECT 1 FROM wanted WHERE NOT reserved) FOR UPDATE),
             horizon AS (
               SELECT c.slot, c.promised FROM capacity_calendar c
               WHERE c.slot BETWEEN :promiseFrom AND :promiseUntil AND EXISTS (SELECT 1 FROM wanted WHERE NOT reserved)
+                AND (SELECT count(*) FROM calendar_gate) >= 0
               ORDER BY c.slot FOR UPDATE),
             unreserved_room AS (
               SELECT CASE WHEN count(*) = :promiseSlots THEN greatest(:units - coalesce(max(promised), 0), 0) ELSE 0 END AS n

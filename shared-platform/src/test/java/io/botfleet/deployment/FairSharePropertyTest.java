@@ -95,6 +95,7 @@ class FairSharePropertyTest {
             for (int i = 0; i < schedules; i++) {
                 check.update(CLEAR, Params.of());
                 check.update("UPDATE platform_capacity SET used = 0", Params.of());
+                check.update("UPDATE capacity_calendar SET promised = 0", Params.of()); // the truncated bots' promises
                 new Run(new FairShareSchedule(base + i), check, ports, threads).run();
             }
         } finally {
@@ -119,13 +120,13 @@ class FairSharePropertyTest {
             Services api = Fixtures.services(settings, db.sql(4), List.of(k8s), clock);
             List<String> tenants = List.of("heavy", "a", "b", "c");
             tenants.forEach(t -> api.tenants().put(t, t.equals("heavy") ? 5 : 1, null, 0));
-            java.time.Instant start = clock.instant().plus(Duration.ofHours(1));
+            java.time.Instant start = clock.instant().plus(Duration.ofMinutes(9)); // within the guarantee: no reservation
             for (int i = 0; i < 16; i++) {
                 BotConfig c = Fixtures.config(start);
                 api.deployments().deploy(new BotConfig(c.meeting(), c.displayName(), c.imageUrl(), c.recordingEnabled(),
                         c.automaticLeave(), c.startTime(), c.endTime(), c.callbackUrl(), tenants.get(i % 4), 0), null);
             }
-            clock.advance(Duration.ofHours(1));
+            clock.advance(Duration.ofMinutes(9));
             api.hybrid().processQueue("drainer", Duration.ofSeconds(20));
 
             org.assertj.core.api.Assertions.assertThat(db.count(
@@ -175,14 +176,14 @@ class FairSharePropertyTest {
             for (Tenant t : s.tenants) {
                 api.tenants().put(t.name(), t.weight(), t.limit(), t.guaranteed());
             }
-            java.time.Instant start = clock.instant().plus(Duration.ofHours(1));
+            java.time.Instant start = clock.instant().plus(Duration.ofMinutes(9)); // within the guarantee: no reservation
             for (String tenant : s.arrivals) {
                 BotConfig c = Fixtures.config(start);
                 api.deployments().deploy(new BotConfig(c.meeting(), c.displayName(), c.imageUrl(), c.recordingEnabled(),
                         c.automaticLeave(), c.startTime(), c.endTime(), c.callbackUrl(), tenant, 0), null);
             }
             require(fleet.live().isEmpty(), 0, "no bot is placed before its start", null);
-            clock.advance(Duration.ofHours(1));
+            clock.advance(Duration.ofMinutes(9));
             for (int round = 1; round <= s.rounds; round++) {
                 endAndTakeBack();
                 Map<String, Integer> refusedBefore = new HashMap<>();
