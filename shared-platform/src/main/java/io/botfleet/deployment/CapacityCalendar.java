@@ -49,24 +49,24 @@ public final class CapacityCalendar {
     public record Schedule(int units, List<Window> windows, List<Reservation> reservations) {
     }
 
-    // The first window at or after :from of :len more slots whose every slot has a unit left (a slot
-    // without a row has promised nothing), searched as far as :to.
-    private static final String NEXT_FREE = """
+    // Every minute from :from to :to with the units promised in it, a minute without a row promising nothing.
+    private static final String SLOTS = """
             WITH slots AS (
               SELECT s.slot, coalesce(c.promised, 0) AS promised
               FROM generate_series(:from::timestamptz, :to::timestamptz, interval '1 minute') AS s(slot)
               LEFT JOIN capacity_calendar c ON c.slot = s.slot),
+            """;
+
+    // The first window at or after :from of :len more slots whose every slot has a unit left (a slot
+    // without a row has promised nothing), searched as far as :to.
+    private static final String NEXT_FREE = SLOTS + """
             windows AS (
               SELECT slot, max(promised) OVER w AS peak, count(*) OVER w AS n FROM slots
               WINDOW w AS (ORDER BY slot ROWS BETWEEN CURRENT ROW AND :len FOLLOWING))
             SELECT min(slot) AS start FROM windows WHERE peak < :units AND n = :len + 1""";
 
     // Runs of equal promise between :from and :to, a slot without a row promising nothing.
-    private static final String WINDOWS = """
-            WITH slots AS (
-              SELECT s.slot, coalesce(c.promised, 0) AS promised
-              FROM generate_series(:from::timestamptz, :to::timestamptz, interval '1 minute') AS s(slot)
-              LEFT JOIN capacity_calendar c ON c.slot = s.slot),
+    private static final String WINDOWS = SLOTS + """
             marked AS (
               SELECT slot, promised, CASE WHEN promised = lag(promised) OVER (ORDER BY slot) THEN 0 ELSE 1 END AS starts
               FROM slots),
