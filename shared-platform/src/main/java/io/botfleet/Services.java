@@ -4,8 +4,10 @@ import io.botfleet.bot.BotTokens;
 import io.botfleet.config.ConfigException;
 import io.botfleet.config.SecretSettings;
 import io.botfleet.config.Settings;
+import io.botfleet.deployment.Admissions;
 import io.botfleet.deployment.BotDeploymentService;
 import io.botfleet.deployment.BotHistory;
+import io.botfleet.deployment.EventCounts;
 import io.botfleet.deployment.FirstAnswers;
 import io.botfleet.deployment.WebhookDeliveries;
 import io.botfleet.deployment.WebhookSender;
@@ -54,6 +56,7 @@ import software.amazon.awssdk.services.sqs.SqsClient;
 public final class Services {
     private final Settings settings;
     private final BotStore bots;
+    private final Admissions admissions;
     private final DeploymentQueue queue;
     private final CapacityLedger ledger;
     private final CapacityCalendar calendar;
@@ -64,6 +67,7 @@ public final class Services {
     private final Webhooks webhooks;
     private final Tenants tenants;
     private final TenantKeys tenantKeys;
+    private final EventCounts eventCounts;
 
     public Services(Settings settings, Sql sql, List<PlatformService> platforms, CapacityReleasedPublisher publisher,
                     Clock clock) {
@@ -71,6 +75,7 @@ public final class Services {
         this.bots = new BotStore(sql, clock);
         this.calendar = new CapacityCalendar(sql, clock, platforms.stream()
                 .mapToInt(p -> settings.botLimits().getOrDefault(p.platformName(), 0)).sum(), settings.estimatedBotDuration());
+        this.admissions = new Admissions(sql, clock, calendar);
         this.queue = new DeploymentQueue(sql, bots, clock, calendar);
         this.ledger = new CapacityLedger(sql, clock, calendar);
         HybridPlatformService.DrainPolicy policy = new HybridPlatformService.DrainPolicy(settings.platformCallTimeout(),
@@ -89,7 +94,7 @@ public final class Services {
         this.hybrid = new HybridPlatformService(limited, ledger, bots, stops, queue, new PlatformReleases(sql, clock),
                 new ContainerEndings(sql, clock, settings.globalQueueTimeout()), new DrainLease(sql, clock), publisher,
                 new Retention(sql, clock, settings.retention()), policy, clock);
-        this.deployments = new BotDeploymentService(bots, stops, queue, hybrid, ledger,
+        this.deployments = new BotDeploymentService(bots, admissions, stops, queue, hybrid, ledger,
                 new BotTokens(settings.botTokenSecret()), publisher, calendar,
                 new StartupTimes(sql, clock, settings.platformPriority(), settings.scheduleLead(), settings.scheduleLeadMargin()),
                 new BotDeploymentService.Policy(settings.globalQueueTimeout(), settings.scheduleGuarantee(),
@@ -100,6 +105,7 @@ public final class Services {
                 new WebhookSender(settings.webhookSecret(), settings.webhookAllowLoopback(), clock));
         this.tenants = new Tenants(sql, clock);
         this.tenantKeys = new TenantKeys(sql, clock);
+        this.eventCounts = new EventCounts(sql);
     }
 
     /**
@@ -171,6 +177,10 @@ public final class Services {
         return bots;
     }
 
+    public Admissions admissions() {
+        return admissions;
+    }
+
     public DeploymentQueue queue() {
         return queue;
     }
@@ -197,6 +207,10 @@ public final class Services {
 
     public Tenants tenants() {
         return tenants;
+    }
+
+    public EventCounts eventCounts() {
+        return eventCounts;
     }
 
     public TenantKeys tenantKeys() {

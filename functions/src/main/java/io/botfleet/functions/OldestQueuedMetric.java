@@ -1,9 +1,9 @@
 package io.botfleet.functions;
 
-import io.botfleet.functions.http.Json;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -48,11 +48,6 @@ public final class OldestQueuedMetric {
     }
 
     private static ObjectNode line(long seconds, Instant now) {
-        ObjectNode line = Json.object();
-        line.putObject("_aws").put("Timestamp", now.toEpochMilli()).putArray("CloudWatchMetrics").addObject()
-                .put("Namespace", "botfleet").set("Dimensions", Json.MAPPER.createArrayNode().add(Json.MAPPER.createArrayNode()))
-                .putArray("Metrics").addObject().put("Name", "OldestQueuedBotAgeSeconds").put("Unit", "Seconds");
-        line.put("OldestQueuedBotAgeSeconds", seconds);
-        return line;
+        return Emf.line(now, Map.of(), Map.of("OldestQueuedBotAgeSeconds", new Emf.Value(seconds, "Seconds")));
     }
 }

@@ -24,7 +24,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * capacity-released messages from SQS ({@link #handleCapacityReleased}, handler string
  * {@code io.botfleet.functions.ProcessQueueHandler::handleCapacityReleased}). A batch of messages
  * means one drain: the messages only say "look again". The time a drain leaves goes to the
- * status webhooks that are due.
+ * status webhooks that are due; then the metrics are written (the queue's oldest wait, the
+ * events since the last count).
  */
 public final class ProcessQueueHandler implements RequestHandler<ScheduledEvent, Map<String, Object>> {
     /** Kept back from the Lambda's remaining time for the statements after the last round. */
@@ -36,6 +37,7 @@ public final class ProcessQueueHandler implements RequestHandler<ScheduledEvent,
     private final Webhooks webhooks;
     private final DeploymentQueue queue;
     private final OldestQueuedMetric oldestQueued;
+    private final EventMetrics eventMetrics;
     private final AtomicBoolean budgetChecked = new AtomicBoolean();
 
     public ProcessQueueHandler() {
@@ -52,6 +54,7 @@ public final class ProcessQueueHandler implements RequestHandler<ScheduledEvent,
         this.webhooks = services.webhooks();
         this.queue = services.queue();
         this.oldestQueued = oldestQueued;
+        this.eventMetrics = new EventMetrics(services.eventCounts());
     }
 
     @Override
@@ -94,6 +97,7 @@ public final class ProcessQueueHandler implements RequestHandler<ScheduledEvent,
         DrainReport report = hybrid.processQueue("drain-" + requestId, budget);
         webhooks.sendDue(Budget.of(Duration.ofNanos(Math.max(0, end - System.nanoTime()))));
         reportOldestQueued();
+        eventMetrics.report();
         return report;
     }
 

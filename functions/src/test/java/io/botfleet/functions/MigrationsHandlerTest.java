@@ -31,11 +31,11 @@ class MigrationsHandlerTest {
             assertThat(handler.handleRequest(event("migrations-create.json"), null))
                     .containsEntry("PhysicalResourceId", MigrationsHandler.PHYSICAL_ID);
             long applied = db.count("SELECT count(*) AS n FROM schema_migrations");
-            assertThat(applied).as("every migration").isEqualTo(15);
+            assertThat(applied).as("every migration").isEqualTo(16);
             assertThat(db.count("SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'bot_events'")).isOne();
             assertThat(db.count("SELECT count(*) AS n FROM information_schema.columns WHERE table_name = 'webhook_deliveries'"
                     + " AND column_name = 'lease_owner'")).as("the lease fence's column").isOne();
-            assertThat(db.count("SELECT count(*) AS n FROM pg_indexes WHERE indexname = 'deployment_queue_reserved_waiting'"))
+            assertThat(db.count("SELECT count(*) AS n FROM pg_indexes WHERE indexname = 'bot_events_tx'"))
                     .as("the newest migration's index").isOne();
 
             assertThat(handler.handleRequest(event("migrations-update.json"), null))

@@ -1,9 +1,11 @@
 package io.botfleet.infra;
 
 import java.util.List;
+import java.util.Map;
 import software.amazon.awscdk.Duration;
 import software.amazon.awscdk.services.cloudwatch.Alarm;
 import software.amazon.awscdk.services.cloudwatch.ComparisonOperator;
+import software.amazon.awscdk.services.cloudwatch.MathExpression;
 import software.amazon.awscdk.services.cloudwatch.Metric;
 import software.amazon.awscdk.services.cloudwatch.TreatMissingData;
 import software.amazon.awscdk.services.lambda.Function;
@@ -12,12 +14,16 @@ import software.constructs.Construct;
 
 /**
  * What an operator is told: a message in a dead-letter queue, a function failing or throttled,
- * and a bot waiting in the queue for long (the age processQueue reports in Embedded Metric
- * Format, no SDK call).
+ * a bot waiting in the queue for long, and a scheduled bot that joined late (figures processQueue
+ * reports in Embedded Metric Format, no SDK call).
  */
 final class Alarms extends Construct {
     static final String NAMESPACE = "botfleet";
     static final String OLDEST_QUEUED = "OldestQueuedBotAgeSeconds";
+    static final String SCHEDULED_JOINS = "ScheduledJoins";
+    static final String SCHEDULED_ON_TIME = "ScheduledOnTime";
+    /** The {@code service} dimension processQueue writes (POWERTOOLS_SERVICE_NAME, unset in this stack). */
+    static final String SERVICE = "botfleet";
 
     Alarms(Construct scope, String id, Functions functions, List<Queue> deadLetterQueues) {
         super(scope, id);
@@ -39,6 +45,19 @@ final class Alarms extends Construct {
                 .threshold(15 * 60).evaluationPeriods(1)
                 .comparisonOperator(ComparisonOperator.GREATER_THAN_THRESHOLD)
                 .treatMissingData(TreatMissingData.NOT_BREACHING).build();
+        Alarm.Builder.create(this, "ScheduledBotLate")
+                .alarmDescription("botfleet: a scheduled bot joined its call after its start time")
+                .metric(MathExpression.Builder.create().expression("joins - onTime")
+                        .usingMetrics(Map.of("joins", count(SCHEDULED_JOINS), "onTime", count(SCHEDULED_ON_TIME)))
+                        .period(Duration.minutes(5)).label("Scheduled bots late").build())
+                .threshold(0).evaluationPeriods(1)
+                .comparisonOperator(ComparisonOperator.GREATER_THAN_THRESHOLD)
+                .treatMissingData(TreatMissingData.NOT_BREACHING).build();
+    }
+
+    private static Metric count(String name) {
+        return Metric.Builder.create().namespace(NAMESPACE).metricName(name).dimensionsMap(Map.of("service", SERVICE))
+                .statistic("Sum").period(Duration.minutes(5)).build();
     }
 
     private void alarm(String id, String description, Metric metric) {

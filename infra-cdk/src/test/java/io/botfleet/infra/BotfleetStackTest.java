@@ -205,9 +205,14 @@ class BotfleetStackTest {
     }
 
     @Test
-    void alarmsWatchTheDeadLetterQueuesEveryFunctionAndTheOldestQueuedBot() {
+    void alarmsWatchTheDeadLetterQueuesEveryFunctionTheOldestQueuedBotAndLateScheduledBots() {
         List<JsonNode> alarms = ofType("AWS::CloudWatch::Alarm");
-        assertThat(alarms).hasSize(2 + 7 * 2 + 1);
+        assertThat(alarms).hasSize(2 + 7 * 2 + 1 + 1);
+        assertThat(alarms).anySatisfy(a -> { // joins minus those on time, on the metrics processQueue writes
+            String metrics = a.path("Properties").path("Metrics").toString();
+            assertThat(metrics).contains("joins - onTime", Alarms.SCHEDULED_JOINS, Alarms.SCHEDULED_ON_TIME,
+                    "\"Name\":\"service\"", "\"Value\":\"botfleet\"");
+        });
         assertThat(alarms).anySatisfy(a -> {
             assertThat(a.path("Properties").path("MetricName").asText()).isEqualTo(Alarms.OLDEST_QUEUED);
             assertThat(a.path("Properties").path("Namespace").asText()).isEqualTo(Alarms.NAMESPACE);

@@ -79,6 +79,7 @@ public final class BotDeploymentService {
     }
 
     private final BotStore bots;
+    private final Admissions admissions;
     private final BotStops stops;
     private final DeploymentQueue queue;
     private final HybridPlatformService hybrid;
@@ -91,12 +92,13 @@ public final class BotDeploymentService {
     private final CapacityCalendar calendar;
     private final StartupTimes startups;
 
-    public BotDeploymentService(BotStore bots, BotStops stops, DeploymentQueue queue, HybridPlatformService hybrid,
+    public BotDeploymentService(BotStore bots, Admissions admissions, BotStops stops, DeploymentQueue queue, HybridPlatformService hybrid,
                                 CapacityLedger ledger, BotTokens tokens, CapacityReleasedPublisher capacityReleased,
                                 CapacityCalendar calendar, StartupTimes startups, Policy policy, Clock clock) {
         this.calendar = calendar;
         this.startups = startups;
         this.bots = bots;
+        this.admissions = admissions;
         this.stops = stops;
         this.queue = queue;
         this.hybrid = hybrid;
@@ -133,12 +135,12 @@ public final class BotDeploymentService {
         String requestKey = UUID.randomUUID().toString();
         String owner = scheduled ? null : "deploy-" + requestKey;
         Instant notBefore = scheduled ? start.minus(lead) : null;
-        BotStore.Admission admission = new BotStore.Admission(notBefore, policy.queueTimeout(), owner, policy.lease(),
-                requestKey, hybrid.limits(), reservation, calendar);
-        BotStore.Admitted admitted;
+        Admissions.Admission admission = new Admissions.Admission(notBefore, policy.queueTimeout(), owner, policy.lease(),
+                requestKey, hybrid.limits(), reservation);
+        Admissions.Admitted admitted;
         try {
-            admitted = admitRepeatedly(() -> bots.admit(config, idempotencyKey, fingerprint, admission));
-        } catch (BotStore.NoUnitFree refused) {
+            admitted = admitRepeatedly(() -> admissions.admit(config, idempotencyKey, fingerprint, admission));
+        } catch (Admissions.NoUnitFree refused) {
             throw unavailable(config, reservation);
         }
         if (admitted == null) {
@@ -198,11 +200,11 @@ public final class BotDeploymentService {
      * bot a failed-but-committed run made, so a lost answer never leaves an unanswered bot behind.
      * A reservation that does not fit is an answer, not a failure: it is not repeated.
      */
-    private static BotStore.Admitted admitRepeatedly(java.util.function.Supplier<BotStore.Admitted> admit) {
+    private static Admissions.Admitted admitRepeatedly(java.util.function.Supplier<Admissions.Admitted> admit) {
         for (int attempt = 1; ; attempt++) {
             try {
                 return admit.get();
-            } catch (BotStore.NoUnitFree e) {
+            } catch (Admissions.NoUnitFree e) {
                 throw e;
             } catch (RuntimeException e) {
                 if (attempt == ADMIT_ATTEMPTS) {

@@ -110,8 +110,8 @@ class DataApiStoreTest {
                 url, true, AutomaticLeave.DEFAULT, null, null, url, "t".repeat(128), 0);
         int round = io.botfleet.config.Settings.MAX_DRAIN_BATCH_SIZE;
         for (int i = 0; i < round; i++) {
-            services.bots().admit(largest, null, "f".repeat(64),
-                    new BotStore.Admission(null, java.time.Duration.ofMinutes(10), null, null, "round-" + i, Map.of(), null, services.calendar()));
+            services.admissions().admit(largest, null, "f".repeat(64),
+                    new Admissions.Admission(null, java.time.Duration.ofMinutes(10), null, null, "round-" + i, Map.of(), null));
         }
         List<Bot> claimed = services.queue().claim("drainer", round, java.time.Duration.ofMinutes(1));
         assertThat(claimed).hasSize(round);
@@ -128,9 +128,9 @@ class DataApiStoreTest {
                 "N".repeat(255), longUrl, true, new AutomaticLeave(1, 2, 3, 86_400_000), start, start.plusSeconds(3600),
                 longUrl, "tenant.with-dots_1", -100);
 
-        long id = services.bots().admit(config, "k".repeat(255), "f".repeat(64),
-                new BotStore.Admission(start.minusSeconds(300), java.time.Duration.ofMinutes(10), null, null, "types",
-                        Map.of("k8s", 2), null, services.calendar())).id();
+        long id = services.admissions().admit(config, "k".repeat(255), "f".repeat(64),
+                new Admissions.Admission(start.minusSeconds(300), java.time.Duration.ofMinutes(10), null, null, "types",
+                        Map.of("k8s", 2), null)).id();
         Bot viaDataApi = services.bots().find(id);
         Bot viaJdbc = new BotStore(new JdbcSql(db.pool(1)), clock).find(id);
 
@@ -147,12 +147,13 @@ class DataApiStoreTest {
     void aMicrosecondInstantIsStoredAlikeThroughBothAdapters() {
         Instant precise = Instant.parse("2026-12-24T13:00:00.123456Z");
         BotConfig config = Fixtures.config(precise);
-        BotStore.Admission admission = new BotStore.Admission(null, java.time.Duration.ofMinutes(10), null, null, "a", Map.of(), null,
-                services.calendar());
-        long viaDataApi = services.bots().admit(config, null, "f", admission).id();
-        BotStore jdbc = new BotStore(new JdbcSql(db.pool(1)), clock);
-        long viaJdbc = jdbc.admit(config, null, "f", new BotStore.Admission(null, java.time.Duration.ofMinutes(10),
-                null, null, "b", Map.of(), null, services.calendar())).id();
+        Admissions.Admission admission = new Admissions.Admission(null, java.time.Duration.ofMinutes(10), null, null, "a",
+                Map.of(), null);
+        long viaDataApi = services.admissions().admit(config, null, "f", admission).id();
+        JdbcSql direct = new JdbcSql(db.pool(1));
+        BotStore jdbc = new BotStore(direct, clock);
+        long viaJdbc = new Admissions(direct, clock, services.calendar()).admit(config, null, "f",
+                new Admissions.Admission(null, java.time.Duration.ofMinutes(10), null, null, "b", Map.of(), null)).id();
         assertThat(jdbc.find(viaDataApi).config().startTime()).isEqualTo(Instant.parse("2026-12-24T13:00:00.123Z"))
                 .isEqualTo(jdbc.find(viaJdbc).config().startTime());
     }
