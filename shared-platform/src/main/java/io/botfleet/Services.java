@@ -103,7 +103,7 @@ public final class Services {
         this.history = new BotHistory(sql, bots);
         this.webhooks = new Webhooks(new WebhookDeliveries(sql, clock),
                 new WebhookSender(settings.webhookSecret(), settings.webhookAllowLoopback(), clock));
-        this.tenants = new Tenants(sql, clock);
+        this.tenants = new Tenants(sql, clock, calendar);
         this.tenantKeys = new TenantKeys(sql, clock);
         this.eventCounts = new EventCounts(sql);
     }

@@ -29,10 +29,12 @@ public final class Admissions {
     // Each tenant with waiting entries is visited once on the queue's tenant index, its first due
     // entry found there and its bot read by id: the cost follows the tenants waiting, not the entries.
     // The tenant's row of the capacity ledger is written with its first bot, so every claim finds it.
-    // A reserved bot's promise is written with it, one unit in every slot of its window: a slot that
-    // would promise more than the fleet's units refuses the whole statement (the calendar's CHECK),
-    // so nothing is admitted. Any other admission makes the calendar's rows a day ahead when they
-    // are missing, so the claim that places the bot finds the rows of its promise.
+    // A reserved bot's promise is written with it, one unit in every slot of its window, in the
+    // fleet's calendar and, when its tenant has a limit, in the tenant's: a slot that would promise
+    // more than the fleet's units or the tenant's limit refuses the whole statement (the calendars'
+    // CHECKs), so nothing is admitted. Any other admission makes the calendars' rows (the fleet's,
+    // and its tenant's when limited) a day ahead when they are missing, so the claim that places
+    // the bot finds the rows of its promise.
     private static final String ADMIT = """
             WITH RECURSIVE %s,
             %s,
@@ -57,11 +59,13 @@ public final class Admissions {
               INSERT INTO bots (tenant, display_name, image_url, meeting, meeting_platform, recording_enabled,
                                 automatic_leave, start_time, end_time, callback_url, priority, status,
                                 idempotency_key, request_fingerprint, request_key, created_at, updated_at, reserved,
-                                promised_from, promised_until)
+                                promised_from, promised_until, tenant_promised)
               VALUES (:tenant, :displayName, :imageUrl, :meeting::jsonb, :meetingPlatform, :recordingEnabled,
                       :automaticLeave::jsonb, :startTime, :endTime, :callbackUrl, :priority, 'QUEUED',
                       :idempotencyKey, :fingerprint, :requestKey, :now, :now, :reservedFrom::timestamptz IS NOT NULL,
-                      :reservedFrom::timestamptz, :reservedUntil::timestamptz)
+                      :reservedFrom::timestamptz, :reservedUntil::timestamptz,
+                      :reservedFrom::timestamptz IS NOT NULL
+                      AND EXISTS (SELECT 1 FROM tenants WHERE tenant = :tenant AND unit_limit IS NOT NULL))
               ON CONFLICT DO NOTHING
               RETURNING id),
             calendar_gate AS (
@@ -73,7 +77,25 @@ public final class Admissions {
                      generate_series(:reservedFrom::timestamptz, :reservedUntil::timestamptz, interval '1 minute') AS s
               WHERE (SELECT count(*) FROM calendar_gate) >= 0
               ORDER BY s
-              ON CONFLICT (slot) DO UPDATE SET promised = c.promised + 1, cap = EXCLUDED.cap),
+              ON CONFLICT (slot) DO UPDATE SET promised = c.promised + 1, cap = EXCLUDED.cap
+              RETURNING c.slot),
+            tenant_reservation AS (
+              INSERT INTO tenant_calendar AS c (tenant, slot, promised, cap)
+              SELECT :tenant, s, 1, t.unit_limit
+              FROM new_bot JOIN tenants t ON t.tenant = :tenant AND t.unit_limit IS NOT NULL,
+                   generate_series(:reservedFrom::timestamptz, :reservedUntil::timestamptz, interval '1 minute') AS s
+              WHERE (SELECT count(*) FROM reservation) >= 0
+              ORDER BY s
+              ON CONFLICT (tenant, slot) DO UPDATE SET promised = c.promised + 1, cap = EXCLUDED.cap),
+            tenant_ahead AS (
+              INSERT INTO tenant_calendar (tenant, slot, cap)
+              SELECT :tenant, s, t.unit_limit
+              FROM tenants t,
+                   generate_series(:promiseFrom::timestamptz, :promiseUntil::timestamptz + interval '1 day', interval '1 minute') AS s
+              WHERE t.tenant = :tenant AND t.unit_limit IS NOT NULL AND :reservedFrom::timestamptz IS NULL
+                AND NOT EXISTS (SELECT 1 FROM tenant_calendar
+                                WHERE tenant = :tenant AND slot = :promiseUntil::timestamptz + interval '12 hours')
+              ON CONFLICT (tenant, slot) DO NOTHING),
             calendar_ahead AS (
               INSERT INTO capacity_calendar (slot, cap)
               SELECT s, :units

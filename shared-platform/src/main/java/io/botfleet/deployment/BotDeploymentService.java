@@ -186,10 +186,10 @@ public final class BotDeploymentService {
         return config.endTime() != null ? config.endTime() : config.startTime().plus(policy.estimatedBotDuration());
     }
 
-    /** The refusal of a reservation, with the same bot's times in the next window that has a unit free. */
+    /** The refusal of a reservation, with the same bot's times in the next window with a unit free, its tenant's too. */
     private CapacityUnavailable unavailable(BotConfig config, CapacityCalendar.Span refused) {
         Log.info("bot.refused", Map.of("reason", "capacity-unavailable"));
-        return calendar.nextFree(refused).map(next -> {
+        return calendar.nextFree(refused, config.tenant()).map(next -> {
             Duration shift = Duration.between(refused.from(), next.from());
             return new CapacityUnavailable(config.startTime().plus(shift), end(config).plus(shift));
         }).orElseGet(() -> new CapacityUnavailable(null, null));

@@ -13,7 +13,7 @@ import java.util.Optional;
 /**
  * The capacity calendar (V15): per minute, the units of the fleet promised for it, to reserved
  * bots for their whole window and to bots placed without a reservation for their estimated
- * duration. Its rows are written by the statements that admit, claim and end bots; this class
+ * duration; and the same per tenant with a limit (V17). Its rows are written by the statements that admit, claim and end bots; this class
  * holds what those statements share (the slots of a span, the horizon an unreserved bot promises)
  * and the reads: the next window with a unit free, and the schedule.
  */
@@ -49,21 +49,26 @@ public final class CapacityCalendar {
     public record Schedule(int units, List<Window> windows, List<Reservation> reservations) {
     }
 
-    // Every minute from :from to :to with the units promised in it, a minute without a row promising nothing.
+    // Every minute from :from to :to with the units promised in it, the fleet's and :tenant's (none:
+    // null), a minute without a row promising nothing.
     private static final String SLOTS = """
             WITH slots AS (
-              SELECT s.slot, coalesce(c.promised, 0) AS promised
+              SELECT s.slot, coalesce(c.promised, 0) AS promised, coalesce(t.promised, 0) AS tenant_promised
               FROM generate_series(:from::timestamptz, :to::timestamptz, interval '1 minute') AS s(slot)
-              LEFT JOIN capacity_calendar c ON c.slot = s.slot),
+              LEFT JOIN capacity_calendar c ON c.slot = s.slot
+              LEFT JOIN tenant_calendar t ON t.tenant = :tenant::text AND t.slot = s.slot),
             """;
 
-    // The first window at or after :from of :len more slots whose every slot has a unit left (a slot
-    // without a row has promised nothing), searched as far as :to.
+    // The first window at or after :from of :len more slots whose every slot has a unit left, the
+    // fleet's and, when it has a limit, the tenant's; searched as far as :to.
     private static final String NEXT_FREE = SLOTS + """
             windows AS (
-              SELECT slot, max(promised) OVER w AS peak, count(*) OVER w AS n FROM slots
+              SELECT slot, max(promised) OVER w AS peak, max(tenant_promised) OVER w AS tenant_peak, count(*) OVER w AS n
+              FROM slots
               WINDOW w AS (ORDER BY slot ROWS BETWEEN CURRENT ROW AND :len FOLLOWING))
-            SELECT min(slot) AS start FROM windows WHERE peak < :units AND n = :len + 1""";
+            SELECT min(slot) AS start FROM windows
+            WHERE peak < :units AND n = :len + 1
+              AND tenant_peak < coalesce((SELECT unit_limit FROM tenants WHERE tenant = :tenant::text), :units)""";
 
     // Runs of equal promise between :from and :to, a slot without a row promising nothing.
     private static final String WINDOWS = SLOTS + """
@@ -130,11 +135,14 @@ public final class CapacityCalendar {
                 .and("promiseSlots", span.slots());
     }
 
-    /** The earliest span as long as {@code wanted}, starting at or after it, with a unit free in every slot. */
-    public Optional<Span> nextFree(Span wanted) {
+    /**
+     * The earliest span as long as {@code wanted}, starting at or after it, with a unit free in every
+     * slot, the fleet's and, when the tenant has a limit, the tenant's.
+     */
+    public Optional<Span> nextFree(Span wanted, String tenant) {
         long extra = wanted.slots() - 1;
         Row row = sql.queryOne(NEXT_FREE, Params.of("from", wanted.from()).and("to", wanted.from().plus(SEARCH).plus(
-                Duration.ofMinutes(extra))).and("len", extra).and("units", units));
+                Duration.ofMinutes(extra))).and("len", extra).and("units", units).and("tenant", tenant));
         Instant start = row == null ? null : row.getInstant("start");
         return Optional.ofNullable(start).map(s -> new Span(s, s.plus(Duration.ofMinutes(extra))));
     }
@@ -147,7 +155,7 @@ public final class CapacityCalendar {
         Instant first = slot(from);
         Instant last = slot(to.minusNanos(1));
         List<Window> windows = new ArrayList<>();
-        for (Row row : sql.query(WINDOWS, Params.of("from", first).and("to", last))) {
+        for (Row row : sql.query(WINDOWS, Params.of("from", first).and("to", last).and("tenant", null))) {
             int promised = row.getLong("promised").intValue();
             windows.add(new Window(row.getInstant("window_from"), row.getInstant("window_to"), promised,
                     Math.max(0, units - promised)));

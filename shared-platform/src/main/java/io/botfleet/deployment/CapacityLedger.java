@@ -81,7 +81,9 @@ public final class CapacityLedger {
     // order of every release, whose trigger gives a promise back as it changes the bot), after the
     // calendar's gate row (V15) that every writer of promises takes first, and read as
     // they are now. A horizon whose rows are not all there yet (the admission makes them) grants
-    // no such bot.
+    // no such bot. A tenant with a limit has its own calendar (V17), kept the same way: its minutes
+    // are locked after the fleet's, and its unreserved bots are granted only where its limit has a
+    // unit no promise holds, so its ad-hoc bots leave its reservations their units.
     private static final String CLAIM = """
             WITH wanted AS (
               SELECT b.id, b.tenant, b.reserved, r.ord
@@ -102,11 +104,25 @@ public final class CapacityLedger {
             unreserved_room AS (
               SELECT CASE WHEN count(*) = :promiseSlots THEN greatest(:units - coalesce(max(promised), 0), 0) ELSE 0 END AS n
               FROM horizon),
+            tenant_horizon AS (
+              SELECT c.tenant, c.slot, c.promised FROM tenant_calendar c
+              WHERE c.tenant IN (SELECT w.tenant FROM wanted w JOIN tenants t ON t.tenant = w.tenant
+                                 WHERE NOT w.reserved AND t.unit_limit IS NOT NULL)
+                AND c.slot BETWEEN :promiseFrom AND :promiseUntil AND (SELECT count(*) FROM horizon) >= 0
+              ORDER BY c.tenant, c.slot FOR UPDATE),
+            tenant_room AS (
+              SELECT t.tenant, t.unit_limit,
+                     CASE WHEN count(h.slot) = :promiseSlots THEN greatest(t.unit_limit - coalesce(max(h.promised), 0), 0)
+                          ELSE 0 END AS n
+              FROM tenants t LEFT JOIN tenant_horizon h ON h.tenant = t.tenant
+              WHERE t.unit_limit IS NOT NULL AND t.tenant IN (SELECT tenant FROM wanted WHERE NOT reserved)
+              GROUP BY t.tenant, t.unit_limit),
             uncounted AS (
               INSERT INTO tenant_capacity (tenant) SELECT DISTINCT tenant FROM wanted ON CONFLICT (tenant) DO NOTHING),
             counters AS (
               SELECT tc.tenant, tc.used FROM tenant_capacity tc
               WHERE tc.tenant IN (SELECT tenant FROM wanted) AND (SELECT n FROM unreserved_room) >= 0
+                AND (SELECT count(*) FROM tenant_room) >= 0
               ORDER BY tc.tenant FOR UPDATE),
             within AS (
               SELECT w.id, w.tenant, w.reserved, w.ord
@@ -115,9 +131,16 @@ public final class CapacityLedger {
               JOIN counters c ON c.tenant = w.tenant
               LEFT JOIN tenants t ON t.tenant = w.tenant
               WHERE t.unit_limit IS NULL OR c.used + w.k <= t.unit_limit),
+            tenant_fit AS (
+              SELECT w.id, w.tenant, w.reserved, w.ord FROM (
+                SELECT within.*, row_number() OVER (PARTITION BY within.reserved, within.tenant ORDER BY within.ord) AS jt
+                FROM within) w
+              LEFT JOIN tenant_room tr ON tr.tenant = w.tenant
+              WHERE w.reserved OR tr.tenant IS NULL OR w.jt <= tr.n),
             promisable AS (
               SELECT id, tenant, reserved, ord FROM (
-                SELECT within.*, row_number() OVER (PARTITION BY within.reserved ORDER BY within.ord) AS j FROM within) w
+                SELECT tenant_fit.*, row_number() OVER (PARTITION BY tenant_fit.reserved ORDER BY tenant_fit.ord) AS j
+                FROM tenant_fit) w
               WHERE w.reserved OR w.j <= (SELECT n FROM unreserved_room)),
             granted AS (
               UPDATE platform_capacity
@@ -132,6 +155,12 @@ public final class CapacityLedger {
               UPDATE capacity_calendar c SET promised = c.promised + p.n, cap = :units
               FROM horizon h, (SELECT count(*) AS n FROM chosen WHERE NOT reserved) p
               WHERE c.slot = h.slot AND p.n > 0),
+            tenant_promised AS (
+              UPDATE tenant_calendar c SET promised = c.promised + p.n, cap = p.unit_limit
+              FROM tenant_horizon h, (SELECT ch.tenant, tr.unit_limit, count(*) AS n
+                                      FROM chosen ch JOIN tenant_room tr ON tr.tenant = ch.tenant
+                                      WHERE NOT ch.reserved GROUP BY ch.tenant, tr.unit_limit) p
+              WHERE c.tenant = h.tenant AND c.slot = h.slot AND h.tenant = p.tenant),
             counted AS (
               UPDATE tenant_capacity tc SET used = tc.used + c.n
               FROM (SELECT tenant, count(*) AS n FROM chosen GROUP BY tenant) c
@@ -141,7 +170,9 @@ public final class CapacityLedger {
                 deploy_started_at = :now, call_started_at = :now, deploy_attempts = b.deploy_attempts + 1,
                 status_reason = NULL, last_error = NULL, updated_at = :now, joined_at = NULL,
                 promised_from = CASE WHEN chosen.reserved THEN b.promised_from ELSE :promiseFrom END,
-                promised_until = CASE WHEN chosen.reserved THEN b.promised_until ELSE :promiseUntil END
+                promised_until = CASE WHEN chosen.reserved THEN b.promised_until ELSE :promiseUntil END,
+                tenant_promised = CASE WHEN chosen.reserved THEN b.tenant_promised
+                                       ELSE EXISTS (SELECT 1 FROM tenant_room tr WHERE tr.tenant = chosen.tenant) END
             FROM chosen WHERE b.id = chosen.id
             RETURNING b.id, b.deploy_attempts""";
 

@@ -149,7 +149,7 @@ public final class DeploymentQueue {
      * delay, never a schedule. A due bot that another tenant would be served before (further
      * below its weighted share, see {@link TenantShares}) waits for its fair share. A due bot
      * without a reservation that a platform has room for, but whose estimated duration meets a
-     * minute with every unit promised, waits for the reservations. Needs {@code next_shares}, the
+     * minute with every unit promised (the fleet's, or its limited tenant's), waits for the reservations. Needs {@code next_shares}, the
      * entry's {@code priority} and {@code reserved}, and the calendar's horizon parameters.
      */
     private static String waitReason(String source) {
@@ -162,8 +162,11 @@ public final class DeploymentQueue {
                      WHEN %1$s.last_error IS NOT NULL THEN 'RETRY_WAIT'
                      WHEN NOT %1$s.reserved
                           AND (SELECT coalesce(sum(used), 0) FROM platform_capacity) < :units
-                          AND EXISTS (SELECT 1 FROM capacity_calendar c WHERE c.slot BETWEEN :promiseFrom AND :promiseUntil
-                                        AND c.promised >= :units) THEN 'RESERVED'
+                          AND (EXISTS (SELECT 1 FROM capacity_calendar c WHERE c.slot BETWEEN :promiseFrom AND :promiseUntil
+                                         AND c.promised >= :units)
+                               OR EXISTS (SELECT 1 FROM tenant_calendar c JOIN tenants t ON t.tenant = c.tenant
+                                          WHERE c.tenant = %1$s.tenant AND c.slot BETWEEN :promiseFrom AND :promiseUntil
+                                            AND c.promised >= t.unit_limit)) THEN 'RESERVED'
                      WHEN %2$s THEN 'FAIR_SHARE'
                      ELSE 'NO_CAPACITY' END AS wait_reason""".formatted(source, TenantShares.servedFirstByAnother(source));
     }

@@ -4,6 +4,7 @@ import io.botfleet.store.Params;
 import io.botfleet.store.Row;
 import io.botfleet.store.Sql;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
 
 /**
@@ -24,11 +25,21 @@ public final class Tenants {
     public record Tenant(String tenant, int weight, Integer limit, int guaranteed, long used, long waiting, double share) {
     }
 
+    // A limit comes with the rows of the tenant's capacity calendar a day ahead, as an admission
+    // makes them, so its bots already waiting are placed by the next claim.
     private static final String UPSERT = """
-            INSERT INTO tenants (tenant, weight, unit_limit, guaranteed, created_at, updated_at)
-            VALUES (:tenant, :weight, CAST(:unitLimit AS integer), :guaranteed, :now, :now)
-            ON CONFLICT (tenant) DO UPDATE SET weight = EXCLUDED.weight, unit_limit = EXCLUDED.unit_limit,
-                guaranteed = EXCLUDED.guaranteed, updated_at = EXCLUDED.updated_at""";
+            WITH saved AS (
+              INSERT INTO tenants (tenant, weight, unit_limit, guaranteed, created_at, updated_at)
+              VALUES (:tenant, :weight, CAST(:unitLimit AS integer), :guaranteed, :now, :now)
+              ON CONFLICT (tenant) DO UPDATE SET weight = EXCLUDED.weight, unit_limit = EXCLUDED.unit_limit,
+                  guaranteed = EXCLUDED.guaranteed, updated_at = EXCLUDED.updated_at
+              RETURNING tenant, unit_limit)
+            INSERT INTO tenant_calendar (tenant, slot, cap)
+            SELECT saved.tenant, s, saved.unit_limit
+            FROM saved, generate_series(:promiseFrom::timestamptz, :promiseUntil::timestamptz + interval '1 day',
+                                        interval '1 minute') AS s
+            WHERE saved.unit_limit IS NOT NULL
+            ON CONFLICT (tenant, slot) DO NOTHING""";
 
     // Every tenant configured or with work, its figures and its share. What the share needs of the
     // queue is which tenants have a bot waiting: a walk of the queued bots' tenant index from one
@@ -66,16 +77,20 @@ public final class Tenants {
 
     private final Sql sql;
     private final Clock clock;
+    private final CapacityCalendar calendar;
 
-    public Tenants(Sql sql, Clock clock) {
+    /** @param calendar whose horizon a tenant's calendar rows are made for when it gets a limit */
+    public Tenants(Sql sql, Clock clock, CapacityCalendar calendar) {
         this.sql = sql;
         this.clock = clock;
+        this.calendar = calendar;
     }
 
     /** Sets a tenant's settings (a new row, or the row replaced) and answers it as {@link #get} reads it. */
     public Tenant put(String tenant, int weight, Integer limit, int guaranteed) {
-        sql.update(UPSERT, Params.of("tenant", tenant).and("weight", weight).and("unitLimit", limit)
-                .and("guaranteed", guaranteed).and("now", clock.instant()));
+        Instant now = clock.instant();
+        sql.update(UPSERT, calendar.horizonParams(Params.of("tenant", tenant), now).and("weight", weight)
+                .and("unitLimit", limit).and("guaranteed", guaranteed).and("now", now));
         return get(tenant);
     }
 

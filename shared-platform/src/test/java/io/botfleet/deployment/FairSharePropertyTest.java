@@ -73,7 +73,7 @@ class FairSharePropertyTest {
     /** Schedules per adapter: as many as fit in about 50 s on 2 cores (a Data API statement is an HTTP call). */
     private static final Map<TestDatabase.Adapter, Integer> SCHEDULES = Map.of(TestDatabase.Adapter.JDBC, 110,
             TestDatabase.Adapter.DATA_API, 30);
-    private static final String CLEAR = "TRUNCATE bots, deployment_queue, platform_releases, tenants, tenant_capacity CASCADE";
+    private static final String CLEAR = "TRUNCATE bots, deployment_queue, platform_releases, tenants, tenant_capacity, tenant_calendar CASCADE";
 
     private final TestDatabase.Adapter adapter;
     private final MutableClock clock = new MutableClock();
