@@ -31,12 +31,14 @@ class MigrationsHandlerTest {
             assertThat(handler.handleRequest(event("migrations-create.json"), null))
                     .containsEntry("PhysicalResourceId", MigrationsHandler.PHYSICAL_ID);
             long applied = db.count("SELECT count(*) AS n FROM schema_migrations");
-            assertThat(applied).as("every migration").isEqualTo(16);
+            assertThat(applied).as("every migration").isEqualTo(17);
             assertThat(db.count("SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'bot_events'")).isOne();
             assertThat(db.count("SELECT count(*) AS n FROM information_schema.columns WHERE table_name = 'webhook_deliveries'"
                     + " AND column_name = 'lease_owner'")).as("the lease fence's column").isOne();
+            assertThat(db.count("SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'tenant_calendar'"))
+                    .as("the tenants' calendar (V17)").isOne();
             assertThat(db.count("SELECT count(*) AS n FROM pg_indexes WHERE indexname = 'bot_events_tx'"))
-                    .as("the newest migration's index").isOne();
+                    .as("the event counts' index (V16)").isOne();
 
             assertThat(handler.handleRequest(event("migrations-update.json"), null))
                     .containsEntry("PhysicalResourceId", MigrationsHandler.PHYSICAL_ID);
