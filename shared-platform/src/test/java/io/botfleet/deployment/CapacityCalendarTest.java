@@ -13,11 +13,8 @@ import io.botfleet.testing.Harness.Instance;
 import io.botfleet.testing.TestDatabase;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedClass;
@@ -72,21 +69,7 @@ class CapacityCalendarTest {
         Instant start = h.clock.instant().plus(Duration.ofHours(2));
         api.deploy(at(start)); // one of the two units
         List<Instance> instances = List.of(h.instance(), h.instance(), h.instance(), h.instance());
-        CountDownLatch go = new CountDownLatch(1);
-        List<CompletableFuture<Object>> answers = new ArrayList<>();
-        for (int i = 0; i < 20; i++) {
-            Instance through = instances.get(i % instances.size());
-            answers.add(h.async(() -> {
-                try {
-                    go.await();
-                } catch (InterruptedException e) {
-                    throw new IllegalStateException(e);
-                }
-                return deployOrRefusal(through, at(start));
-            }));
-        }
-        go.countDown();
-        List<Object> results = answers.stream().map(CompletableFuture::join).toList();
+        List<Object> results = h.atOnce(20, i -> deployOrRefusal(instances.get(i % instances.size()), at(start)));
 
         assertThat(results).filteredOn(DeployOutcome.class::isInstance).as("admitted").hasSize(1);
         List<CapacityUnavailable> refused = results.stream().filter(CapacityUnavailable.class::isInstance)

@@ -51,9 +51,7 @@ class TenantCalendarStressTest {
     }
 
     private static BotConfig of(String tenant, Instant start, Duration length) {
-        BotConfig c = start == null ? Fixtures.config() : Fixtures.scheduled(start, start.plus(length), 0);
-        return new BotConfig(c.meeting(), c.displayName(), c.imageUrl(), c.recordingEnabled(), c.automaticLeave(),
-                c.startTime(), c.endTime(), c.callbackUrl(), tenant, c.priority());
+        return Fixtures.ofTenant(tenant, start == null ? Fixtures.config() : Fixtures.scheduled(start, start.plus(length), 0));
     }
 
     @RepeatedTest(2)

@@ -13,8 +13,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedClass;
@@ -44,9 +42,8 @@ class TenantCalendarTest {
     }
 
     private static BotConfig of(String tenant, Instant start) {
-        BotConfig c = start == null ? Fixtures.config() : Fixtures.scheduled(start, start.plus(Duration.ofMinutes(30)), 0);
-        return new BotConfig(c.meeting(), c.displayName(), c.imageUrl(), c.recordingEnabled(), c.automaticLeave(),
-                c.startTime(), c.endTime(), c.callbackUrl(), tenant, c.priority());
+        return Fixtures.ofTenant(tenant, start == null ? Fixtures.config()
+                : Fixtures.scheduled(start, start.plus(Duration.ofMinutes(30)), 0));
     }
 
     private static Object deployOrRefusal(Instance through, BotConfig config) {
@@ -69,21 +66,7 @@ class TenantCalendarTest {
     void tenRequestsForATenantsLastTwoUnitsAdmitTwoAndReferTheOthersToTheTenantsNextWindow() {
         Instant start = h.clock.instant().plus(Duration.ofHours(2));
         List<Instance> instances = List.of(h.instance(), h.instance(), h.instance(), h.instance());
-        CountDownLatch go = new CountDownLatch(1);
-        List<CompletableFuture<Object>> answers = new ArrayList<>();
-        for (int i = 0; i < 10; i++) {
-            Instance through = instances.get(i % instances.size());
-            answers.add(h.async(() -> {
-                try {
-                    go.await();
-                } catch (InterruptedException e) {
-                    throw new IllegalStateException(e);
-                }
-                return deployOrRefusal(through, of("acme", start));
-            }));
-        }
-        go.countDown();
-        List<Object> results = answers.stream().map(CompletableFuture::join).toList();
+        List<Object> results = h.atOnce(10, i -> deployOrRefusal(instances.get(i % instances.size()), of("acme", start)));
 
         assertThat(results).filteredOn(DeployOutcome.class::isInstance).as("admitted: acme's limit").hasSize(2);
         List<CapacityUnavailable> refused = results.stream().filter(CapacityUnavailable.class::isInstance)

@@ -33,9 +33,7 @@ class TenantsTest {
     }
 
     private static BotConfig of(String tenant) {
-        BotConfig c = Fixtures.config();
-        return new BotConfig(c.meeting(), c.displayName(), c.imageUrl(), c.recordingEnabled(), c.automaticLeave(),
-                c.startTime(), c.endTime(), c.callbackUrl(), tenant, c.priority());
+        return Fixtures.ofTenant(tenant, Fixtures.config());
     }
 
     @Test

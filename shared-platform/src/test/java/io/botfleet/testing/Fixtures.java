@@ -74,6 +74,12 @@ public final class Fixtures {
                 startTime, endTime, c.callbackUrl(), c.tenant(), priority);
     }
 
+    /** The same bot, of {@code tenant}. */
+    public static BotConfig ofTenant(String tenant, BotConfig c) {
+        return new BotConfig(c.meeting(), c.displayName(), c.imageUrl(), c.recordingEnabled(), c.automaticLeave(),
+                c.startTime(), c.endTime(), c.callbackUrl(), tenant, c.priority());
+    }
+
     public static BotConfig config(Instant startTime) {
         return new BotConfig(new Meeting(MeetingPlatform.ZOOM, "https://zoom.us/j/123456789", "123456789", null),
                 "Notetaker", null, false, AutomaticLeave.DEFAULT, startTime, null, null, "default", 0);

@@ -83,6 +83,25 @@ public final class Harness implements AutoCloseable {
         return CompletableFuture.supplyAsync(work, threads);
     }
 
+    /** {@code n} pieces of work started together (each waits for the others to be ready), their answers in order. */
+    public <T> List<T> atOnce(int n, java.util.function.IntFunction<T> work) {
+        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        List<CompletableFuture<T>> answers = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            int k = i;
+            answers.add(async(() -> {
+                try {
+                    go.await();
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+                return work.apply(k);
+            }));
+        }
+        go.countDown();
+        return answers.stream().map(CompletableFuture::join).toList();
+    }
+
     /** The bot's container exits and it reports DONE, as a finished bot does. */
     public void finish(Instance through, long botId) {
         k8s.exit(botId);
