@@ -20,6 +20,7 @@ import io.botfleet.deployment.CapacityReleasedPublisher;
 import io.botfleet.deployment.ContainerEndings;
 import io.botfleet.deployment.DeploymentQueue;
 import io.botfleet.deployment.DrainLease;
+import io.botfleet.deployment.PlatformHolds;
 import io.botfleet.deployment.PlatformReleases;
 import io.botfleet.deployment.Retention;
 import io.botfleet.deployment.SqsCapacityReleasedPublisher;
@@ -68,6 +69,7 @@ public final class Services {
     private final Tenants tenants;
     private final TenantKeys tenantKeys;
     private final EventCounts eventCounts;
+    private final PlatformHolds platformHolds;
 
     public Services(Settings settings, Sql sql, List<PlatformService> platforms, CapacityReleasedPublisher publisher,
                     Clock clock) {
@@ -106,6 +108,7 @@ public final class Services {
         this.tenants = new Tenants(sql, clock, calendar);
         this.tenantKeys = new TenantKeys(sql, clock);
         this.eventCounts = new EventCounts(sql);
+        this.platformHolds = new PlatformHolds(ledger, stops, hybrid, settings.drainBatchSize());
     }
 
     /**
@@ -207,6 +210,10 @@ public final class Services {
 
     public Tenants tenants() {
         return tenants;
+    }
+
+    public PlatformHolds platformHolds() {
+        return platformHolds;
     }
 
     public EventCounts eventCounts() {

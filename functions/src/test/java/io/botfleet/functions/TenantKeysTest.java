@@ -73,7 +73,7 @@ class TenantKeysTest {
         event.getRequestContext().getHttp().setMethod(method);
         Map<String, String> parameters = new HashMap<>();
         String path = template;
-        for (String[] p : new String[][] {{"id", "1"}, {"tenant", "acme"}, {"keyId", "1"}}) {
+        for (String[] p : new String[][] {{"id", "1"}, {"tenant", "acme"}, {"keyId", "1"}, {"platform", "k8s"}}) {
             if (template.contains("{" + p[0] + "}")) {
                 parameters.put(p[0], p[1]);
                 path = path.replace("{" + p[0] + "}", p[1]);

@@ -54,7 +54,7 @@ public final class Admissions {
             room AS (
               SELECT EXISTS (
                 SELECT 1 FROM platform_capacity c JOIN jsonb_each_text(:limits::jsonb) l ON l.key = c.platform
-                WHERE c.used < l.value::int) AS free),
+                WHERE c.used < l.value::int AND c.hold IS NULL) AS free),
             new_bot AS (
               INSERT INTO bots (tenant, display_name, image_url, meeting, meeting_platform, recording_enabled,
                                 automatic_leave, start_time, end_time, callback_url, priority, status,

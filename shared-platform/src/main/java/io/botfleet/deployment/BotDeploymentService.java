@@ -1,7 +1,6 @@
 package io.botfleet.deployment;
 
 import io.botfleet.Log;
-import io.botfleet.RequestDeadline;
 import io.botfleet.bot.Bot;
 import io.botfleet.bot.BotConfig;
 import io.botfleet.bot.BotStatus;
@@ -159,7 +158,7 @@ public final class BotDeploymentService {
                 return queued(id, false);
             }
             Bot bot = new Bot(id, config, BotStatus.QUEUED, null, null, null, now, null, null, null, 0, null);
-            Placement placement = hybrid.place(List.of(bot), owner, requestBudget());
+            Placement placement = hybrid.place(List.of(bot), owner, Budget.forRequest());
             leaseLeft = placement.deployed().isEmpty() && placement.failed().isEmpty();
             if (!placement.deployed().isEmpty()) {
                 BotStore.Deployment d = placement.deployed().get(0);
@@ -280,7 +279,7 @@ public final class BotDeploymentService {
         }
         if (stopped.owed() != null) {
             try {
-                if (!hybrid.followUps().settle(List.of(stopped.owed()), requestBudget()).isEmpty()) {
+                if (!hybrid.followUps().settle(List.of(stopped.owed()), Budget.forRequest()).isEmpty()) {
                     return new Stop(StopResult.STOPPED, BotStatus.DONE);
                 }
             } catch (RuntimeException e) {
@@ -355,16 +354,10 @@ public final class BotDeploymentService {
             return;
         }
         try {
-            hybrid.followUps().settle(List.of(PlatformReleases.Release.of(id, t.releasedPlatform())), requestBudget());
+            hybrid.followUps().settle(List.of(PlatformReleases.Release.of(id, t.releasedPlatform())), Budget.forRequest());
         } catch (RuntimeException e) {
             Log.warn("release.settle_failed", Map.of("botId", id), e);
         }
-    }
-
-    /** The answer's deadline when serving an HTTP request; otherwise only each call's own timeout. */
-    private static Budget requestBudget() {
-        Duration left = RequestDeadline.left();
-        return left == null ? Budget.unbounded() : Budget.request(left);
     }
 
     /** What tells a retry from another request under the same Idempotency-Key: a hash of every field of it. */

@@ -17,33 +17,49 @@ import java.util.List;
  * {@link PlatformReleases}): a platform never runs more containers than its ledger counts.
  */
 public final class BotStops {
+    /** The reason of a bot stopped because the operator drained its platform. */
+    public static final String PLATFORM_DRAINED = "PLATFORM_DRAINED";
 
     // Decided on the locked row, whatever the bot reached since anyone read it: a queued bot
     // leaves the queue and ends DONE; a bot that may run goes LEAVING (a bot whose call ended
     // stays CALL_ENDED) and its platform is owed a stop. Repeating it owes the same stop again.
-    private static final String STOP = """
-            WITH prev AS (
-              SELECT id, status, capacity_platform, platform_identifier, call_started_at
-              FROM bots WHERE id = :id FOR UPDATE),
-            moved AS (
-              UPDATE bots b
-              SET status = CASE prev.status WHEN 'QUEUED' THEN 'DONE' WHEN 'CALL_ENDED' THEN 'CALL_ENDED' ELSE 'LEAVING' END,
-                  status_reason = 'STOPPED',
-                  ended_at = CASE WHEN prev.status = 'QUEUED' THEN :now ELSE b.ended_at END, updated_at = :now
-              FROM prev WHERE b.id = prev.id AND prev.status NOT IN ('DONE', 'FATAL', 'LEAVING')
-              RETURNING b.id, b.status),
-            dequeued AS (
-              DELETE FROM deployment_queue q USING prev WHERE q.bot_id = prev.id AND prev.status NOT IN ('DONE', 'FATAL')),
-            owing AS (
-              SELECT id, capacity_platform AS platform, platform_identifier AS identifier,
-                     %s AS stop_after, 'STOPPED' AS reason
-              FROM prev WHERE capacity_platform IS NOT NULL AND status NOT IN ('QUEUED', 'DONE', 'FATAL')),
-            %s
-            SELECT p.status AS previous_status, COALESCE(m.status, p.status) AS status,
-                   o.bot_id, o.platform, o.stop_owed, o.identifier, o.stop_after, o.reason
-            FROM prev p LEFT JOIN moved m ON m.id = p.id LEFT JOIN owed o ON o.bot_id = p.id"""
-            .formatted(PlatformReleases.stopAfter("platform_identifier", "call_started_at"),
-                    PlatformReleases.owedStopCte("owed", "owing"));
+    // {@code prev} chooses and locks the bots.
+    private static String stopStatement(String prev) {
+        return """
+                WITH prev AS (%s),
+                moved AS (
+                  UPDATE bots b
+                  SET status = CASE prev.status WHEN 'QUEUED' THEN 'DONE' WHEN 'CALL_ENDED' THEN 'CALL_ENDED' ELSE 'LEAVING' END,
+                      status_reason = :reason::text,
+                      ended_at = CASE WHEN prev.status = 'QUEUED' THEN :now ELSE b.ended_at END, updated_at = :now
+                  FROM prev WHERE b.id = prev.id AND prev.status NOT IN ('DONE', 'FATAL', 'LEAVING')
+                  RETURNING b.id, b.status),
+                dequeued AS (
+                  DELETE FROM deployment_queue q USING prev WHERE q.bot_id = prev.id AND prev.status NOT IN ('DONE', 'FATAL')),
+                owing AS (
+                  SELECT id, capacity_platform AS platform, platform_identifier AS identifier,
+                         %s AS stop_after, :reason::text AS reason
+                  FROM prev WHERE capacity_platform IS NOT NULL AND status NOT IN ('QUEUED', 'DONE', 'FATAL')),
+                %s
+                SELECT p.status AS previous_status, COALESCE(m.status, p.status) AS status,
+                       o.bot_id, o.platform, o.stop_owed, o.identifier, o.stop_after, o.reason
+                FROM prev p LEFT JOIN moved m ON m.id = p.id LEFT JOIN owed o ON o.bot_id = p.id"""
+                .formatted(prev, PlatformReleases.stopAfter("platform_identifier", "call_started_at"),
+                        PlatformReleases.owedStopCte("owed", "owing"));
+    }
+
+    private static final String STOP = stopStatement("""
+            SELECT id, status, capacity_platform, platform_identifier, call_started_at
+            FROM bots WHERE id = :id FOR UPDATE""");
+
+    // A platform's bots that run and are not stopping yet, a bounded batch; one locked by another
+    // statement now is left to the next batch (the drain sweeps a draining platform every run).
+    private static final String STOP_ON_PLATFORM = stopStatement("""
+            SELECT id, status, capacity_platform, platform_identifier, call_started_at FROM bots b
+            WHERE b.capacity_platform = :platform AND b.status NOT IN ('DONE', 'FATAL', 'LEAVING')
+              AND NOT EXISTS (SELECT 1 FROM platform_releases pr WHERE pr.bot_id = b.id AND pr.stop_owed)
+            ORDER BY b.id LIMIT :limit
+            FOR UPDATE SKIP LOCKED""");
 
     // Deployed bots that never called back, or went quiet; the oldest first, a bounded batch. They
     // end FATAL at once, but keep their unit until their container is confirmed stopped. A LEAVING
@@ -90,13 +106,22 @@ public final class BotStops {
 
     /** Stops the bot; null when there is no such bot. */
     public Stopped stop(long id) {
-        Row row = sql.queryOne(STOP, params().and("id", id));
+        Row row = sql.queryOne(STOP, params().and("id", id).and("reason", "STOPPED"));
         if (row == null) {
             return null;
         }
         Release owed = row.getLong("bot_id") == null ? null : PlatformReleases.toRelease(row);
         return new Stopped(BotStatus.valueOf(row.getString("previous_status")), BotStatus.valueOf(row.getString("status")),
                 owed);
+    }
+
+    /**
+     * Stops up to {@code limit} of the bots that hold a unit of {@code platform} and are not stopping
+     * yet, with {@code reason}; returns the stops they are owed.
+     */
+    public List<Release> stopAllOn(String platform, String reason, int limit) {
+        return sql.query(STOP_ON_PLATFORM, params().and("platform", platform).and("reason", reason).and("limit", limit))
+                .stream().filter(row -> row.getLong("bot_id") != null).map(PlatformReleases::toRelease).toList();
     }
 
     /** Ends FATAL up to {@code limit} deployed bots silent for longer than allowed; returns the stops they are owed. */

@@ -146,7 +146,7 @@ public final class CapacityLedger {
               UPDATE platform_capacity
               SET used = used + LEAST((SELECT count(*) FROM promisable), :limit - used),
                   last_grant = LEAST((SELECT count(*) FROM promisable), :limit - used)
-              WHERE platform = :platform AND used < :limit
+              WHERE platform = :platform AND used < :limit AND hold IS NULL
               RETURNING last_grant),
             chosen AS (
               SELECT id, tenant, reserved FROM promisable ORDER BY ord
@@ -250,13 +250,56 @@ public final class CapacityLedger {
         return row == null ? null : BotStatus.valueOf(row.getString("status"));
     }
 
-    /** Units in use per platform, as the ledger has them. */
-    public Map<String, Integer> usage() {
-        Map<String, Integer> used = new HashMap<>();
-        for (Row row : sql.query("SELECT platform, used FROM platform_capacity", Params.of())) {
-            used.put(row.getString("platform"), row.getLong("used").intValue());
+    /** Whether the operator took a platform out of rotation, and how. */
+    public enum Hold {
+        /** No new placement there. */
+        HELD,
+        /** Held, and its running bots stopped. */
+        DRAINING
+    }
+
+    /** A platform's row of the ledger: its units in use, and its hold (null: in rotation) since when. */
+    public record Use(int used, Hold hold, Instant heldAt) {
+        public static final Use NONE = new Use(0, null, null);
+
+        /** Whether a claim may grant a unit there now, as far as this read knows. */
+        public boolean placesWithin(int limit) {
+            return hold == null && used < limit;
         }
-        return used;
+    }
+
+    /** Each platform's row of the ledger. */
+    public Map<String, Use> usage() {
+        Map<String, Use> usage = new HashMap<>();
+        for (Row row : sql.query("SELECT platform, used, hold, held_at FROM platform_capacity", Params.of())) {
+            usage.put(row.getString("platform"), use(row));
+        }
+        return usage;
+    }
+
+    // A stronger hold is never weakened by a weaker one: a hold asked of a draining platform keeps
+    // it draining. Since when it is held stays the first hold's time.
+    private static final String HOLD = """
+            UPDATE platform_capacity
+            SET hold = CASE WHEN hold = 'DRAINING' THEN hold ELSE :hold END, held_at = coalesce(held_at, :now)
+            WHERE platform = :platform
+            RETURNING used, hold, held_at""";
+
+    /** Takes the platform out of rotation from the next claim on, on every instance; answers its row now. */
+    public Use hold(String platform, Hold hold) {
+        return use(sql.queryOne(HOLD, Params.of("platform", platform).and("hold", hold.name()).and("now", clock.instant())));
+    }
+
+    /** Puts the platform back in rotation; answers its row now. */
+    public Use release(String platform) {
+        return use(sql.queryOne("""
+                UPDATE platform_capacity SET hold = NULL, held_at = NULL WHERE platform = :platform
+                RETURNING used, hold, held_at""", Params.of("platform", platform)));
+    }
+
+    private static Use use(Row row) {
+        String hold = row.getString("hold");
+        return new Use(row.getLong("used").intValue(), hold == null ? null : Hold.valueOf(hold), row.getInstant("held_at"));
     }
 
     static String truncate(String error) {

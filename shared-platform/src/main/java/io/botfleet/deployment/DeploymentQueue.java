@@ -149,12 +149,13 @@ public final class DeploymentQueue {
      * delay, never a schedule. A due bot that another tenant would be served before (further
      * below its weighted share, see {@link TenantShares}) waits for its fair share. A due bot
      * without a reservation that a platform has room for, but whose estimated duration meets a
-     * minute with every unit promised (the fleet's, or its limited tenant's), waits for the reservations. Needs {@code next_shares}, the
+     * minute with every unit promised (the fleet's, or its limited tenant's), waits for the reservations.
+     * Any other due bot waits for a unit: with a platform held, for the held units too. Needs {@code next_shares}, the
      * entry's {@code priority} and {@code reserved}, and the calendar's horizon parameters.
      */
     private static String waitReason(String source) {
         return """
-                CASE WHEN %1$s.bot_status <> 'QUEUED' THEN 'PLATFORM_HELD'
+                CASE WHEN %1$s.bot_status <> 'QUEUED' THEN 'DEPLOY_UNCONFIRMED'
                      WHEN %1$s.not_before > :now THEN
                        CASE WHEN %1$s.last_error IS NOT NULL THEN 'RETRY_WAIT' ELSE 'SCHEDULED' END
                      WHEN EXISTS (SELECT 1 FROM tenants t JOIN tenant_capacity tc ON tc.tenant = t.tenant
@@ -168,6 +169,7 @@ public final class DeploymentQueue {
                                           WHERE c.tenant = %1$s.tenant AND c.slot BETWEEN :promiseFrom AND :promiseUntil
                                             AND c.promised >= t.unit_limit)) THEN 'RESERVED'
                      WHEN %2$s THEN 'FAIR_SHARE'
+                     WHEN EXISTS (SELECT 1 FROM platform_capacity WHERE hold IS NOT NULL) THEN 'PLATFORM_HELD'
                      ELSE 'NO_CAPACITY' END AS wait_reason""".formatted(source, TenantShares.servedFirstByAnother(source));
     }
 
@@ -331,7 +333,7 @@ public final class DeploymentQueue {
 
     /**
      * The entry of a QUEUED bot or, when {@code held}, of a DEPLOYING one pinned to its platform
-     * (its reason PLATFORM_HELD, its position not a place in any line); null when there is none.
+     * (its reason DEPLOY_UNCONFIRMED, its position not a place in any line); null when there is none.
      */
     public QueueEntry find(long botId, boolean held) {
         Instant now = clock.instant();

@@ -46,17 +46,19 @@ public final class FleetViews {
         return Optional.of(new BotView(bot, entry, entry == null ? null : estimateWait(entry), platformStatus));
     }
 
-    /** One platform's limit and the units its ledger has in use. */
-    public record PlatformUsage(String platform, int limit, int used) {
+    /** One platform's limit, the units its ledger has in use, and its hold (null: in rotation) since when. */
+    public record PlatformUsage(String platform, int limit, int used, CapacityLedger.Hold hold, java.time.Instant heldAt) {
     }
 
     public record CapacityView(List<PlatformUsage> platforms, DeploymentQueue.Stats queue) {
     }
 
     public CapacityView capacity() {
-        Map<String, Integer> used = ledger.usage();
-        List<PlatformUsage> platforms = hybrid.platforms().stream()
-                .map(p -> new PlatformUsage(p.name(), p.limit(), used.getOrDefault(p.name(), 0))).toList();
+        Map<String, CapacityLedger.Use> usage = ledger.usage();
+        List<PlatformUsage> platforms = hybrid.platforms().stream().map(p -> {
+            CapacityLedger.Use use = usage.getOrDefault(p.name(), CapacityLedger.Use.NONE);
+            return new PlatformUsage(p.name(), p.limit(), use.used(), use.hold(), use.heldAt());
+        }).toList();
         return new CapacityView(platforms, queue.stats());
     }
 
@@ -81,7 +83,7 @@ public final class FleetViews {
             return Duration.ZERO;
         }
         QueueEntry.TenantLine line = entry.tenantLine();
-        if (entry.waitReason() == WaitReason.PLATFORM_HELD || Integer.valueOf(0).equals(line.limit())) {
+        if (entry.waitReason() == WaitReason.DEPLOY_UNCONFIRMED || Integer.valueOf(0).equals(line.limit())) {
             return null;
         }
         int total = hybrid.totalLimit();

@@ -15,6 +15,11 @@ public enum WaitReason {
      */
     RETRY_WAIT,
     /** Pinned: a platform holds its unit and whether its deploy started there is being settled. */
+    DEPLOY_UNCONFIRMED,
+    /**
+     * Due and waiting for a unit while the operator holds a platform: the held platform's units
+     * are out of rotation until it is released.
+     */
     PLATFORM_HELD,
     /** Due, but its tenant already uses every unit its limit allows: it waits for one of the tenant's bots to end. */
     TENANT_LIMIT,

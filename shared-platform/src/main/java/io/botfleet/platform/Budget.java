@@ -33,6 +33,12 @@ public final class Budget {
         return new Budget(System.nanoTime() + left.toNanos(), false, true);
     }
 
+    /** The HTTP request's deadline on this thread ({@link io.botfleet.RequestDeadline}); none: unbounded. */
+    public static Budget forRequest() {
+        Duration left = io.botfleet.RequestDeadline.left();
+        return left == null ? unbounded() : request(left);
+    }
+
     /** For a request whose only limit is each call's own timeout. */
     public static Budget unbounded() {
         return UNBOUNDED;

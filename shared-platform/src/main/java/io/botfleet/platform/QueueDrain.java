@@ -160,11 +160,17 @@ final class QueueDrain {
             hybrid.adopt(bots.unidentified(clock.instant().minus(policy.callWindow()), policy.batchSize()), budget);
         }
         // a round needs time for one timeout per platform it tries; each platform checks again
+        boolean swept = false;
         while (budget.allows(policy.callTimeout())) {
-            Map<String, Integer> used = ledger.usage();
+            Map<String, CapacityLedger.Use> usage = ledger.usage();
+            if (!swept) {
+                swept = true;
+                stopDraining(usage, budget);
+            }
             List<LimitedPlatform> withRoom = hybrid.platforms().stream()
-                    .filter(p -> p.limit() > used.getOrDefault(p.name(), 0)).toList();
-            int free = withRoom.stream().mapToInt(p -> p.limit() - used.getOrDefault(p.name(), 0)).sum();
+                    .filter(p -> usage.getOrDefault(p.name(), CapacityLedger.Use.NONE).placesWithin(p.limit())).toList();
+            int free = withRoom.stream()
+                    .mapToInt(p -> p.limit() - usage.getOrDefault(p.name(), CapacityLedger.Use.NONE).used()).sum();
             if (free == 0) {
                 break;
             }
@@ -188,6 +194,21 @@ final class QueueDrain {
         }
         if (budget.left()) {
             deleteEnded();
+        }
+    }
+
+    /**
+     * The bots still running on a draining platform are stopped, a batch per drain: those the
+     * drain's request could not reach (locked then, or placed by a claim that committed just before
+     * the hold). Each stop stays owed until its platform confirms it.
+     */
+    private void stopDraining(Map<String, CapacityLedger.Use> usage, Budget budget) {
+        for (LimitedPlatform platform : hybrid.platforms()) {
+            CapacityLedger.Use use = usage.getOrDefault(platform.name(), CapacityLedger.Use.NONE);
+            if (use.hold() == CapacityLedger.Hold.DRAINING && use.used() > 0) {
+                hybrid.followUps().settle(stops.stopAllOn(platform.name(), BotStops.PLATFORM_DRAINED, policy.batchSize()),
+                        budget);
+            }
         }
     }
 

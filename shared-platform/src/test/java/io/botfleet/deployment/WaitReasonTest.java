@@ -74,7 +74,7 @@ class WaitReasonTest {
         BotView held = view(pinned);
         soft.assertThat(held.queueEntry()).as("a pinned bot's entry").isNotNull();
         if (held.queueEntry() != null) {
-            soft.assertThat(held.queueEntry().waitReason()).isEqualTo(WaitReason.PLATFORM_HELD);
+            soft.assertThat(held.queueEntry().waitReason()).isEqualTo(WaitReason.DEPLOY_UNCONFIRMED);
         }
         soft.assertThat(held.estimatedWait()).as("it waits for no unit").isNull();
         soft.assertThat(view(running).queueEntry()).as("a deployed bot waits for nothing").isNull();

@@ -34,10 +34,14 @@ public abstract class HttpFunction implements RequestHandler<APIGatewayV2HTTPEve
     private static final Set<String> OPEN_ROUTES = Set.of("POST /bots/{id}/status", "GET /bots/{id}/config",
             "GET /openapi.json");
 
-    /** What a tenant's API key cannot call: the fleet as a whole, every tenant's settings, and the keys themselves. */
+    /**
+     * What a tenant's API key cannot call: the fleet as a whole, every tenant's settings, the keys
+     * themselves, and the platforms' holds.
+     */
     private static final Set<String> OPERATOR_ROUTES = Set.of("GET /capacity", "GET /queue", "GET /schedule", "GET /tenants",
             "PUT /tenants/{tenant}", "POST /tenants/{tenant}/keys", "GET /tenants/{tenant}/keys",
-            "DELETE /tenants/{tenant}/keys/{keyId}");
+            "DELETE /tenants/{tenant}/keys/{keyId}", "POST /platforms/{platform}/hold", "POST /platforms/{platform}/release",
+            "POST /platforms/{platform}/drain");
 
     /** Left for the answer to reach API Gateway after the work stops. */
     private static final Duration ANSWER_MARGIN = Duration.ofMillis(500);

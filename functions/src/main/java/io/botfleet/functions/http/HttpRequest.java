@@ -75,6 +75,16 @@ public final class HttpRequest {
                 List.of(new Problem.FieldError("/" + name, "must be a positive whole number")));
     }
 
+    /** The {@code {platform}} path parameter: the name of one of the four platforms. */
+    public String platform() {
+        String raw = event.getPathParameters() == null ? null : event.getPathParameters().get("platform");
+        if (raw == null || !java.util.Set.of("coolify", "k8s", "aws", "local").contains(raw)) {
+            throw Problem.invalid("the platform in the path must be coolify, k8s, aws or local, got '" + raw + "'",
+                    List.of(new Problem.FieldError("/platform", "must be one of coolify, k8s, aws, local")));
+        }
+        return raw;
+    }
+
     /** The {@code {tenant}} path parameter, kept to {@link InputRules#isTenant}. */
     public String tenant() {
         String raw = event.getPathParameters() == null ? null : event.getPathParameters().get("tenant");
@@ -163,5 +173,14 @@ public final class HttpRequest {
                     "the body is " + bytes.length + " bytes; at most " + MAX_BODY_BYTES + " are accepted");
         }
         return JsonBody.read(bytes, Set.of(freeText));
+    }
+
+    /** For a route that takes nothing yet: an empty body or {@code {}}; a field is a mistake, not ignored. */
+    public void noFields() {
+        JsonNode body = jsonBody();
+        if (!body.isObject() || !body.isEmpty()) {
+            throw Problem.invalid("this route takes no body, or {}", List.of(new Problem.FieldError(
+                    body.isObject() ? "/" + body.propertyNames().iterator().next() : "", "is not a field of this route")));
+        }
     }
 }

@@ -9,6 +9,8 @@ import io.botfleet.deployment.BotHistory;
 import io.botfleet.deployment.BotView;
 import io.botfleet.deployment.CapacityCalendar;
 import io.botfleet.deployment.DeployOutcome;
+import io.botfleet.deployment.FleetViews;
+import io.botfleet.deployment.PlatformHolds;
 import io.botfleet.deployment.TenantKeys;
 import io.botfleet.deployment.Tenants.Tenant;
 import io.botfleet.deployment.WebhookDeliveries;
@@ -130,11 +132,20 @@ public final class Views {
     public static ObjectNode capacity(CapacityView view) {
         ObjectNode node = Json.object();
         ArrayNode platforms = node.putArray("platforms");
-        view.platforms().forEach(p -> platforms.addObject().put("platform", p.platform()).put("limit", p.limit())
-                .put("used", p.used()));
+        view.platforms().forEach(p -> platform(platforms.addObject(), p));
         node.putObject("queue").put("waiting", view.queue().waiting())
                 .put("oldestQueuedAt", text(view.queue().oldestQueuedAt()));
         return node;
+    }
+
+    /** A platform after a hold, a release or a drain: its capacity, and the bots that drain asked to stop. */
+    public static ObjectNode held(PlatformHolds.Held held) {
+        return platform(Json.object(), held.platform()).put("stopped", held.stopped());
+    }
+
+    private static ObjectNode platform(ObjectNode node, FleetViews.PlatformUsage p) {
+        return node.put("platform", p.platform()).put("limit", p.limit()).put("used", p.used())
+                .put("hold", p.hold() == null ? null : p.hold().name()).put("heldAt", text(p.heldAt()));
     }
 
     public static ObjectNode queue(List<Waiting> waiting) {
