@@ -2,6 +2,7 @@ package io.botfleet.functions;
 
 import io.botfleet.functions.http.Json;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -9,7 +10,8 @@ import tools.jackson.databind.node.ObjectNode;
 /**
  * A line in CloudWatch's Embedded Metric Format: printed on standard output, it becomes metrics
  * in the {@code botfleet} namespace with no SDK call and no latency. Each metric has its unit;
- * every metric of a line has the same dimensions.
+ * every metric of a line has the same dimensions, aggregated over each of the line's dimension
+ * sets (so one line can feed a metric per reason and the same metric over all reasons).
  */
 final class Emf {
     static final String NAMESPACE = "botfleet";
@@ -21,16 +23,20 @@ final class Emf {
     private Emf() {
     }
 
-    /** The metrics' line at {@code now}, with these dimensions (name to value; none is fine). */
+    /** The metrics' line at {@code now}, with these dimensions (name to value; none is fine) as its one set. */
     static ObjectNode line(Instant now, Map<String, String> dimensions, Map<String, Value> metrics) {
+        return line(now, dimensions, List.of(List.copyOf(dimensions.keySet())), metrics);
+    }
+
+    /** The metrics' line at {@code now}: the dimensions' values, and the sets of their names it is aggregated by. */
+    static ObjectNode line(Instant now, Map<String, String> dimensions, List<List<String>> dimensionSets,
+                           Map<String, Value> metrics) {
         ObjectNode line = Json.object();
         ObjectNode directive = line.putObject("_aws").put("Timestamp", now.toEpochMilli())
                 .putArray("CloudWatchMetrics").addObject().put("Namespace", NAMESPACE);
-        ArrayNode names = directive.putArray("Dimensions").addArray();
-        dimensions.forEach((name, value) -> {
-            names.add(name);
-            line.put(name, value);
-        });
+        ArrayNode sets = directive.putArray("Dimensions");
+        dimensionSets.forEach(set -> set.forEach(sets.addArray()::add));
+        dimensions.forEach(line::put);
         ArrayNode declared = directive.putArray("Metrics");
         metrics.forEach((name, value) -> {
             declared.addObject().put("Name", name).put("Unit", value.unit());

@@ -7,8 +7,9 @@ import java.util.Map;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * How long the oldest queued bot has waited, after each drain, as an Embedded Metric Format line
- * (CloudWatch turns it into the metric the stack's alarm watches; no SDK call, no extra latency).
+ * How long the oldest queued bot has waited, and how many wait, after each drain, as an Embedded
+ * Metric Format line (CloudWatch turns it into the metrics the stack's alarm watches; no SDK call,
+ * no extra latency).
  * In Lambda every drain writes it ({@link #everyDrain}): a metric needs its data points. The local
  * runner has no CloudWatch and drains every few seconds, so it writes the value when it changes
  * and an unchanged one again only after a while ({@link #whenChanged}).
@@ -16,7 +17,7 @@ import tools.jackson.databind.node.ObjectNode;
 public final class OldestQueuedMetric {
     private final Duration repeatUnchangedAfter;
     private final Clock clock;
-    private Long written;
+    private String written;
     private Instant writtenAt;
 
     private OldestQueuedMetric(Duration repeatUnchangedAfter, Clock clock) {
@@ -34,20 +35,23 @@ public final class OldestQueuedMetric {
         return new OldestQueuedMetric(repeatUnchangedAfter, clock);
     }
 
-    /** Writes the line for this value, if it is due. Drains may end at once (the schedule's, a release's). */
-    synchronized void report(long oldestQueuedAgeSeconds) {
+    /** Writes the line for these values, if it is due. Drains may end at once (the schedule's, a release's). */
+    synchronized void report(long oldestQueuedAgeSeconds, long waiting) {
         Instant now = clock.instant();
-        boolean due = written == null || written != oldestQueuedAgeSeconds
-                || !now.isBefore(writtenAt.plus(repeatUnchangedAfter));
+        String values = oldestQueuedAgeSeconds + "/" + waiting;
+        boolean due = written == null || !written.equals(values) || !now.isBefore(writtenAt.plus(repeatUnchangedAfter));
         if (!due) {
             return;
         }
-        written = oldestQueuedAgeSeconds;
+        written = values;
         writtenAt = now;
-        System.out.println(line(oldestQueuedAgeSeconds, now));
+        System.out.println(line(oldestQueuedAgeSeconds, waiting, now));
     }
 
-    private static ObjectNode line(long seconds, Instant now) {
-        return Emf.line(now, Map.of(), Map.of("OldestQueuedBotAgeSeconds", new Emf.Value(seconds, "Seconds")));
+    private static ObjectNode line(long seconds, long waiting, Instant now) {
+        Map<String, Emf.Value> metrics = new java.util.LinkedHashMap<>();
+        metrics.put("OldestQueuedBotAgeSeconds", new Emf.Value(seconds, "Seconds"));
+        metrics.put("QueuedBots", new Emf.Value(waiting, "Count"));
+        return Emf.line(now, Map.of(), metrics);
     }
 }

@@ -38,6 +38,7 @@ public final class ProcessQueueHandler implements RequestHandler<ScheduledEvent,
     private final DeploymentQueue queue;
     private final OldestQueuedMetric oldestQueued;
     private final EventMetrics eventMetrics;
+    private final PrometheusMetrics prometheus = new PrometheusMetrics();
     private final AtomicBoolean budgetChecked = new AtomicBoolean();
 
     public ProcessQueueHandler() {
@@ -54,7 +55,7 @@ public final class ProcessQueueHandler implements RequestHandler<ScheduledEvent,
         this.webhooks = services.webhooks();
         this.queue = services.queue();
         this.oldestQueued = oldestQueued;
-        this.eventMetrics = new EventMetrics(services.eventCounts());
+        this.eventMetrics = new EventMetrics(services.eventCounts(), prometheus);
     }
 
     @Override
@@ -116,9 +117,18 @@ public final class ProcessQueueHandler implements RequestHandler<ScheduledEvent,
                         + " PLATFORM_CALL_TIMEOUT; until then no drain compares what the platforms run with the bots"));
     }
 
-    /** How long the oldest queued bot has waited: {@link OldestQueuedMetric}. */
+    /** How long the oldest queued bot has waited, and how many wait: {@link OldestQueuedMetric}. */
     private void reportOldestQueued() {
-        Instant oldest = queue.stats().oldestQueuedAt();
-        oldestQueued.report(oldest == null ? 0 : Math.max(0, Duration.between(oldest, Instant.now()).toSeconds()));
+        DeploymentQueue.Stats stats = queue.stats();
+        Instant oldest = stats.oldestQueuedAt();
+        long age = oldest == null ? 0 : Math.max(0, Duration.between(oldest, Instant.now()).toSeconds());
+        oldestQueued.report(age, stats.waiting());
+        prometheus.set("botfleet_oldest_queued_seconds", "How long the oldest queued bot has waited", age);
+        prometheus.set("botfleet_queued_bots", "Bots waiting in the queue", stats.waiting());
+    }
+
+    /** The figures this handler's metric lines wrote, for {@code GET /metrics}. */
+    public PrometheusMetrics prometheus() {
+        return prometheus;
     }
 }

@@ -13,6 +13,7 @@ import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.function.Supplier;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -46,10 +47,27 @@ final class LocalHttpServer {
         return server.getAddress().getPort();
     }
 
-    /** Starts serving every request with this function (the one with every route). */
-    void start(RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> function) {
+    /**
+     * Starts serving every request with this function (the one with every route), and {@code GET
+     * /metrics} with what {@code metrics} says then (Prometheus's text format; counts only, so open
+     * on this loopback address like the rest of the local API's reads).
+     */
+    void start(RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> function, Supplier<String> metrics) {
         this.api = function;
+        server.createContext("/metrics", exchange -> metrics(exchange, metrics));
         server.start();
+    }
+
+    private static void metrics(HttpExchange exchange, Supplier<String> metrics) throws IOException {
+        boolean get = exchange.getRequestMethod().equals("GET");
+        byte[] body = (get ? metrics.get() : "GET only\n").getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+        if (!get) {
+            exchange.getResponseHeaders().set("Allow", "GET");
+        }
+        exchange.sendResponseHeaders(get ? 200 : 405, body.length);
+        exchange.getResponseBody().write(body);
+        exchange.close();
     }
 
     void stop() {

@@ -124,7 +124,7 @@ public final class LocalRunner implements AutoCloseable {
 
             // stopped in the reverse order: no drain starts a bot while the bots are stopped, and
             // the bots are stopped while they can call back and their end can be recorded
-            http.start(new ApiHandler(services));
+            http.start(new ApiHandler(services), () -> processQueue.prometheus().text());
             runner.resources.add(http::stop);
             runner.resources.add(() -> stopLocalBots(services));
             runner.resources.add(http::refuseNewBots);

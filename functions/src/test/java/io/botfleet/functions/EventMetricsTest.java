@@ -17,9 +17,9 @@ import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
 /**
- * The schedule's on-time ratio as CloudWatch gets it: the drain after scheduled bots joined their
- * calls writes one Embedded Metric Format line counting those joins, and the next drain does not
- * count them again.
+ * The metrics made of the bots' events as CloudWatch and Prometheus get them: the drain after bots
+ * were placed, ended or joined on schedule writes Embedded Metric Format lines counting them (and
+ * the next drain does not count them again), and GET /metrics's text has the same totals.
  */
 class EventMetricsTest {
     private final Api api = new Api();
@@ -54,8 +54,36 @@ class EventMetricsTest {
         assertThat(second).as("each join is counted by one drain").isEmpty();
     }
 
+    @Test
+    void theDrainCountsPlacementsByPlatformAndEndsByStatusAndReasonInBothFormats() throws Exception {
+        long stopped = deployStartingAt(null);
+        long failed = deployStartingAt(null);
+        deployStartingAt(null); // aws: k8s has two units
+        assertThat(api.call(Api.forBot("apigw/stop-bot.json", Long.toString(stopped))).getStatusCode()).isEqualTo(202);
+        report(failed, "{\"status\":\"FATAL\",\"reason\":\"the meeting was locked\"}");
+        ScheduledEvent tick = EventLoader.loadScheduledEvent("schedule/process-queue.json");
+
+        List<JsonNode> lines = LogLines.of(() -> api.processQueue.handleRequest(tick, null));
+
+        assertThat(lines.stream().filter(l -> l.has("BotsPlaced")).map(l -> l.path("platform").asString() + "="
+                + l.path("BotsPlaced").asLong())).containsExactlyInAnyOrder("k8s=2", "aws=1");
+        assertThat(lines.stream().filter(l -> l.has("BotsEnded")).map(l -> l.path("status").asString() + "/"
+                + l.path("reason").asString() + "=" + l.path("BotsEnded").asLong()))
+                .containsExactlyInAnyOrder("DONE/STOPPED=1", "FATAL/BOT_REPORTED=1");
+        JsonNode ended = lines.stream().filter(l -> l.has("BotsEnded")).findFirst().orElseThrow();
+        assertThat(ended.at("/_aws/CloudWatchMetrics/0/Dimensions").toString())
+                .as("by reason, and by status alone").isEqualTo("[[\"service\",\"status\",\"reason\"],[\"service\",\"status\"]]");
+        assertThat(api.processQueue.prometheus().text()).contains(
+                "botfleet_bots_placed_total{platform=\"k8s\"} 2\n",
+                "botfleet_bots_ended_total{reason=\"STOPPED\",status=\"DONE\"} 1\n",
+                "botfleet_bots_ended_total{reason=\"BOT_REPORTED\",status=\"FATAL\"} 1\n",
+                "# TYPE botfleet_queued_bots gauge\nbotfleet_queued_bots 0\n");
+    }
+
     private long deployStartingAt(Instant start) {
-        APIGatewayV2HTTPEvent deploy = Api.withBody("apigw/deploy-bot.json", """
+        APIGatewayV2HTTPEvent deploy = Api.withBody("apigw/deploy-bot.json", start == null
+                ? "{\"meetingUrl\": \"https://zoom.us/j/123456789\"}"
+                : """
                 {"meeting": {"platform": "zoom", "url": "https://zoom.us/j/123456789"}, "startTime": "%s"}"""
                 .formatted(start));
         deploy.getHeaders().remove("idempotency-key");
@@ -63,9 +91,13 @@ class EventMetricsTest {
     }
 
     private void join(long id) {
+        report(id, "{\"status\":\"JOINING_CALL\"}");
+    }
+
+    private void report(long id, String body) {
         APIGatewayV2HTTPEvent callback = Api.forBot("apigw/bot-status-callback.json", Long.toString(id));
         callback.getHeaders().put("x-bot-token", new BotTokens(Fixtures.SECRET).tokenFor(id));
-        callback.setBody("{\"status\":\"JOINING_CALL\"}");
+        callback.setBody(body);
         assertThat(api.call(callback).getStatusCode()).isEqualTo(200);
     }
 

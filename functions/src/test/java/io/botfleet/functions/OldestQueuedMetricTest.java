@@ -22,7 +22,7 @@ class OldestQueuedMetricTest {
         OldestQueuedMetric metric = OldestQueuedMetric.whenChanged(Duration.ofMinutes(1), clock);
         List<JsonNode> lines = LogLines.of(() -> {
             for (long value : new long[] {0, 0, 0, 0, 0, 0, 0, 12, 22, 0, 0}) { // idle for a minute, a bot waits 22 s
-                metric.report(value);
+                metric.report(value, 1);
                 clock.advance(TICK);
             }
         });
@@ -37,7 +37,7 @@ class OldestQueuedMetricTest {
         OldestQueuedMetric metric = OldestQueuedMetric.everyDrain();
         List<JsonNode> lines = LogLines.of(() -> {
             for (int i = 0; i < 3; i++) {
-                metric.report(0);
+                metric.report(0, 0);
             }
         });
         assertThat(lines).hasSize(3).allSatisfy(l -> assertThat(l.path("OldestQueuedBotAgeSeconds").asLong()).isZero());

@@ -38,7 +38,7 @@ class LocalHttpServerTest {
         server.start((event, context) -> {
             served.add(event.getRequestContext().getHttp().getMethod() + " " + event.getRawPath());
             return APIGatewayV2HTTPResponse.builder().withStatusCode(200).build();
-        });
+        }, () -> "");
         server.refuseNewBots();
 
         HttpResponse<String> deploy = send("POST", "/bots");

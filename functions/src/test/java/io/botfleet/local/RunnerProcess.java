@@ -145,6 +145,12 @@ final class RunnerProcess implements AutoCloseable {
                 HttpResponse.BodyHandlers.ofString());
     }
 
+    /** The body of a GET, as text. */
+    String text(String path) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(base() + path)).timeout(Duration.ofSeconds(20)).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+    }
+
     JsonNode get(String path) throws Exception {
         return Json.MAPPER.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(base() + path))
                 .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString()).body());

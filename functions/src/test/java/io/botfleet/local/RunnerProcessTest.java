@@ -2,6 +2,7 @@ package io.botfleet.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.botfleet.testing.Harness;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
@@ -74,6 +75,42 @@ class RunnerProcessTest {
         again.signalGroup("INT");
         again.awaitExit(Duration.ofSeconds(40));
         assertThat(again.leftovers()).isEmpty();
+    }
+
+    /**
+     * The operator holds the local platform and the runner restarts: the hold is still there (a new
+     * bot waits, PLATFORM_HELD) until it is released. GET /metrics counts what the drains counted.
+     */
+    @Test
+    void aHoldOutlivesARestartAndTheMetricsPageCountsThePlacements() throws Exception {
+        Path data = temp.resolve("data");
+        Map<String, String> settings = Map.of("SCHEDULE_INTERVAL", "200ms", "BOT_SIM_DURATION", "10m");
+        RunnerProcess runner = start(data, settings);
+        assertThat(runner.post("/bots", ZOOM).statusCode()).isEqualTo(201);
+        Harness.until(() -> text(runner, "/metrics").contains("botfleet_bots_placed_total{platform=\"local\"} 1\n"));
+        assertThat(runner.post("/platforms/local/hold", "").statusCode()).isEqualTo(200);
+        runner.signalGroup("INT");
+        runner.awaitExit(Duration.ofSeconds(40));
+
+        RunnerProcess again = start(data, settings);
+        assertThat(again.get("/capacity").get("platforms").get(0).get("hold").asString()).isEqualTo("HELD");
+        assertThat(again.post("/bots", ZOOM).statusCode()).as("held: it waits").isEqualTo(202);
+        assertThat(again.get("/bots/2").get("waitReason").asString()).isEqualTo("PLATFORM_HELD");
+        assertThat(again.post("/platforms/local/release", "").statusCode()).isEqualTo(200);
+        awaitStatus(again, 2, "IN_CALL", Duration.ofSeconds(30));
+        assertThat(text(again, "/metrics")).as("counted since this start: the bot placed after the release")
+                .contains("botfleet_bots_placed_total{platform=\"local\"} 1\n");
+        again.signalGroup("INT");
+        again.awaitExit(Duration.ofSeconds(40));
+        assertThat(again.leftovers()).isEmpty();
+    }
+
+    private static String text(RunnerProcess runner, String path) {
+        try {
+            return runner.text(path);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /**

@@ -14,14 +14,16 @@ import software.constructs.Construct;
 
 /**
  * What an operator is told: a message in a dead-letter queue, a function failing or throttled,
- * a bot waiting in the queue for long, and a scheduled bot that joined late (figures processQueue
- * reports in Embedded Metric Format, no SDK call).
+ * a bot waiting in the queue for long, a scheduled bot that joined late, many bots ending FATAL, and
+ * a webhook that failed for good (figures processQueue reports in Embedded Metric Format, no SDK call).
  */
 final class Alarms extends Construct {
     static final String NAMESPACE = "botfleet";
     static final String OLDEST_QUEUED = "OldestQueuedBotAgeSeconds";
     static final String SCHEDULED_JOINS = "ScheduledJoins";
     static final String SCHEDULED_ON_TIME = "ScheduledOnTime";
+    static final String BOTS_ENDED = "BotsEnded";
+    static final String WEBHOOK_DELIVERIES = "WebhookDeliveries";
     /** The {@code service} dimension processQueue writes (POWERTOOLS_SERVICE_NAME, unset in this stack). */
     static final String SERVICE = "botfleet";
 
@@ -53,10 +55,33 @@ final class Alarms extends Construct {
                 .threshold(0).evaluationPeriods(1)
                 .comparisonOperator(ComparisonOperator.GREATER_THAN_THRESHOLD)
                 .treatMissingData(TreatMissingData.NOT_BREACHING).build();
+        Alarm.Builder.create(this, "FatalBots")
+                .alarmDescription("botfleet: more than a quarter of the bots that ended in 15 minutes ended FATAL"
+                        + " (docs/failure-reasons.md says what each reason asks of you)")
+                .metric(MathExpression.Builder.create().expression("100 * fatal / (fatal + done)")
+                        .usingMetrics(Map.of("fatal", count(BOTS_ENDED, Map.of("status", "FATAL")),
+                                "done", count(BOTS_ENDED, Map.of("status", "DONE"))))
+                        .period(Duration.minutes(15)).label("FATAL share of ended bots (%)").build())
+                .threshold(25).evaluationPeriods(1)
+                .comparisonOperator(ComparisonOperator.GREATER_THAN_THRESHOLD)
+                .treatMissingData(TreatMissingData.NOT_BREACHING).build();
+        Alarm.Builder.create(this, "WebhooksFailed")
+                .alarmDescription("botfleet: a status webhook failed after its last retry (GET /bots/{id}/webhooks"
+                        + " shows what the receiver answered)")
+                .metric(count(WEBHOOK_DELIVERIES, Map.of("state", "FAILED")))
+                .threshold(0).evaluationPeriods(1)
+                .comparisonOperator(ComparisonOperator.GREATER_THAN_THRESHOLD)
+                .treatMissingData(TreatMissingData.NOT_BREACHING).build();
     }
 
     private static Metric count(String name) {
-        return Metric.Builder.create().namespace(NAMESPACE).metricName(name).dimensionsMap(Map.of("service", SERVICE))
+        return count(name, Map.of());
+    }
+
+    private static Metric count(String name, Map<String, String> dimensions) {
+        Map<String, String> all = new java.util.HashMap<>(dimensions);
+        all.put("service", SERVICE);
+        return Metric.Builder.create().namespace(NAMESPACE).metricName(name).dimensionsMap(all)
                 .statistic("Sum").period(Duration.minutes(5)).build();
     }
 

@@ -205,9 +205,15 @@ class BotfleetStackTest {
     }
 
     @Test
-    void alarmsWatchTheDeadLetterQueuesEveryFunctionTheOldestQueuedBotAndLateScheduledBots() {
+    void alarmsWatchTheDeadLetterQueuesEveryFunctionTheQueueLateScheduledBotsFatalEndsAndFailedWebhooks() {
         List<JsonNode> alarms = ofType("AWS::CloudWatch::Alarm");
-        assertThat(alarms).hasSize(2 + 7 * 2 + 1 + 1);
+        assertThat(alarms).hasSize(2 + 7 * 2 + 1 + 3);
+        assertThat(alarms).anySatisfy(a -> assertThat(a.path("Properties").path("Metrics").toString())
+                .contains("100 * fatal / (fatal + done)", Alarms.BOTS_ENDED, "\"Value\":\"FATAL\""));
+        assertThat(alarms).anySatisfy(a -> {
+            assertThat(a.path("Properties").path("MetricName").asText()).isEqualTo(Alarms.WEBHOOK_DELIVERIES);
+            assertThat(a.path("Properties").path("Dimensions").toString()).contains("FAILED", "botfleet");
+        });
         assertThat(alarms).anySatisfy(a -> { // joins minus those on time, on the metrics processQueue writes
             String metrics = a.path("Properties").path("Metrics").toString();
             assertThat(metrics).contains("joins - onTime", Alarms.SCHEDULED_JOINS, Alarms.SCHEDULED_ON_TIME,

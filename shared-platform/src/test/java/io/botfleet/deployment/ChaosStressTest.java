@@ -3,8 +3,10 @@ package io.botfleet.deployment;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.botfleet.Services;
+import io.botfleet.bot.EndReason;
 import io.botfleet.config.Settings;
 import io.botfleet.platform.PlatformDeployError.Kind;
+import io.botfleet.store.JdbcSql;
 import io.botfleet.store.Sql;
 import io.botfleet.testing.FakeFleet;
 import io.botfleet.testing.FakePlatform;
@@ -17,9 +19,13 @@ import io.botfleet.testing.TestDatabase;
 import java.io.UncheckedIOException;
 import java.net.SocketTimeoutException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.RepetitionInfo;
 import org.junit.jupiter.params.ParameterizedClass;
@@ -35,7 +41,9 @@ import org.junit.jupiter.params.provider.EnumSource;
  * times, in any order, some late; both platforms list what they run, so a lost one is found. During the run the
  * ledger, the limits and the queue are checked (one statement each); at the end every bot started
  * at most once and never on two platforms at once, every acknowledged stop held, and nothing is
- * left. Both adapters, five runs each.
+ * left. Meanwhile the instances count the events as the metrics do: their totals are the events'
+ * counts exactly, and every bot ended with a reason docs/failure-reasons.md lists. Both adapters,
+ * five runs each.
  */
 @ParameterizedClass
 @EnumSource(TestDatabase.Adapter.class)
@@ -90,6 +98,33 @@ class ChaosStressTest {
         });
     }
 
+    private static void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Adds a take's counts, by status, platform and reason. */
+    private static void count(EventCounts.Taken taken, Map<String, Long> counted) {
+        taken.counts().stream().filter(c -> c.kind() == EventCounts.Kind.BOT)
+                .forEach(c -> counted.merge(c.status() + "|" + c.platform() + "|" + c.reason(), c.events(), Long::sum));
+    }
+
+    /** What the metrics count, read from the events themselves. */
+    private static Map<String, Long> recorded(TestDatabase db) {
+        Map<String, Long> recorded = new HashMap<>();
+        new JdbcSql(db.pool(1)).query("""
+                SELECT status, platform, reason FROM bot_events WHERE status IN ('DEPLOYING', 'DONE', 'FATAL')""",
+                io.botfleet.store.Params.of()).forEach(row -> {
+            String status = row.getString("status");
+            String reason = status.equals("DEPLOYING") ? null : EndReason.metricName(row.getString("reason"));
+            recorded.merge(status + "|" + row.getString("platform") + "|" + reason, 1L, Long::sum);
+        });
+        return recorded;
+    }
+
     @RepeatedTest(5)
     void everyPromiseHoldsWhenPlatformsFailInEveryWay(RepetitionInfo run) throws Exception {
         long seed = 31L * run.getCurrentRepetition() + adapter.ordinal();
@@ -114,11 +149,31 @@ class ChaosStressTest {
             FleetWorkload workload = new FleetWorkload(new FleetWorkload.Config(80, 10, 0.5, 0.3, true, seed),
                     instances, platforms, db, clock).withPlatformEvents(platforms.get(1));
 
+            // metrics are counted all along, by every instance in turn, as the drains do
+            Map<String, Long> counted = new ConcurrentHashMap<>();
+            AtomicBoolean running = new AtomicBoolean(true);
+            CompletableFuture<Void> counting = CompletableFuture.runAsync(() -> {
+                for (int i = 0; running.get(); i++) {
+                    count(instances.get(i % instances.size()).eventCounts().take(), counted);
+                    pause(5);
+                }
+            });
             workload.run(LIMITS);
             platforms.forEach(p -> p.byDefault(FakePlatform::ok).flaky(random, 0, 0, 0)); // the platforms recover
             int passes = workload.settle(instances.get(0));
+            running.set(false);
+            counting.join();
+            Map<String, Long> recorded = recorded(db);
+            for (int i = 0; i < 200 && !counted.equals(recorded); i++) { // a transaction elsewhere may hold xmin back
+                count(instances.get(0).eventCounts().take(), counted);
+                pause(10);
+            }
 
-            assertThat(passes).as("quiet after the platforms recovered").isPositive();
+            assertThat(counted).as("the metrics' totals are the events' counts").isEqualTo(recorded);
+            assertThat(recorded.keySet()).as("every end's reason is documented (docs/failure-reasons.md)")
+                    .allSatisfy(key -> assertThat(key).doesNotEndWith("|BOT_REPORTED"));
+
+            assertThat(passes).as("quiet after the platforms recovered; left: %s", workload.leftovers()).isPositive();
             assertThat(workload.brokenPromises(LIMITS)).as("broken promises (%d bots, %d stops, %d platform events)",
                     workload.told(), workload.stops(), workload.eventsDelivered()).isEmpty();
             assertThat(workload.eventsDelivered()).as("platform events delivered").isPositive();

@@ -150,6 +150,19 @@ public final class FleetWorkload {
         return -1;
     }
 
+    /** What keeps the fleet from being quiet: bots not ended, releases owed, queue entries, units in use. */
+    public String leftovers() {
+        return db.text("""
+                SELECT concat_ws('; ',
+                  (SELECT 'bots ' || string_agg(id || ' ' || status || coalesce('/' || status_reason, ''), ', ')
+                   FROM bots WHERE status NOT IN ('DONE', 'FATAL')),
+                  (SELECT 'releases ' || string_agg(bot_id || ' on ' || platform || CASE WHEN stop_owed THEN ' (stop)' ELSE '' END, ', ')
+                   FROM platform_releases),
+                  (SELECT 'entries ' || string_agg(bot_id || ' ' || status, ', ') FROM deployment_queue),
+                  (SELECT 'used ' || string_agg(platform || '=' || used, ', ') FROM platform_capacity WHERE used > 0),
+                  'live ' || :live) AS s""".replace(":live", "'" + fleet.live() + "'"));
+    }
+
     /** The promises that must hold at every moment, each checked in one statement. */
     public List<String> brokenNow(Map<String, Integer> limits) {
         List<String> broken = new ArrayList<>();
