@@ -24,7 +24,8 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * The status routes: the bots page by page, a bot's view and history, the bot's own callbacks
- * (authenticated by its per-bot token in {@code X-Bot-Token}), and the fleet's capacity and queue.
+ * (authenticated by its per-bot token in {@code X-Bot-Token}), the fleet's capacity, queue, schedule
+ * and activity, and the dashboard page ({@code GET /}, which reads those routes from the browser).
  */
 public final class BotStatusHandler extends HttpFunction {
 
@@ -39,21 +40,23 @@ public final class BotStatusHandler extends HttpFunction {
     private static Map<String, Route> routes(Services services) {
         BotDeploymentService deployments = services.deployments();
         BotHistory history = services.history();
-        return Map.of(
-                "GET /bots", request -> HttpResponses.json(200, Views.list(history.list(ListRequest.parse(request)))),
-                "GET /bots/{id}/events", request -> HttpResponses.json(200, Views.events(ownBot(services, request),
-                        history.events(request.id()).orElseThrow(() -> Problem.notFound("no bot " + request.id())))),
-                "GET /bots/{id}/webhooks", request -> HttpResponses.json(200, Views.webhooks(ownBot(services, request),
-                        services.webhooks().deliveries().of(request.id()))),
-                "GET /bots/{id}", request -> HttpResponses.json(200, Views.bot(deployments.views().view(ownBot(services, request))
-                        .orElseThrow(() -> Problem.notFound("no bot " + request.id())))),
-                "POST /bots/{id}/status", request -> callback(deployments, services.webhooks(), request),
-                "GET /bots/{id}/config", request -> ownConfig(deployments, request),
-                "GET /capacity", request -> HttpResponses.json(200, Views.capacity(deployments.views().capacity())),
-                "GET /queue", request -> HttpResponses.json(200,
-                        Views.queue(deployments.views().waiting(request.intQuery("limit", 100, 1, 1000)))),
-                "GET /schedule", request -> schedule(services.calendar(), request),
-                "GET /openapi.json", request -> HttpResponses.raw(200, OpenApi.DOCUMENT));
+        return Map.ofEntries(
+                Map.entry("GET /bots", request -> HttpResponses.json(200, Views.list(history.list(ListRequest.parse(request))))),
+                Map.entry("GET /bots/{id}/events", request -> HttpResponses.json(200, Views.events(ownBot(services, request),
+                        history.events(request.id()).orElseThrow(() -> Problem.notFound("no bot " + request.id()))))),
+                Map.entry("GET /bots/{id}/webhooks", request -> HttpResponses.json(200, Views.webhooks(ownBot(services, request),
+                        services.webhooks().deliveries().of(request.id())))),
+                Map.entry("GET /bots/{id}", request -> HttpResponses.json(200, Views.bot(deployments.views()
+                        .view(ownBot(services, request)).orElseThrow(() -> Problem.notFound("no bot " + request.id()))))),
+                Map.entry("POST /bots/{id}/status", request -> callback(deployments, services.webhooks(), request)),
+                Map.entry("GET /bots/{id}/config", request -> ownConfig(deployments, request)),
+                Map.entry("GET /capacity", request -> HttpResponses.json(200, Views.capacity(deployments.views().capacity()))),
+                Map.entry("GET /queue", request -> HttpResponses.json(200,
+                        Views.queue(deployments.views().waiting(request.intQuery("limit", 100, 1, 1000))))),
+                Map.entry("GET /schedule", request -> schedule(services.calendar(), request)),
+                Map.entry("GET /activity", request -> activity(history, services.calendar().now(), request)),
+                Map.entry("GET /openapi.json", request -> HttpResponses.raw(200, Bundled.OPENAPI)),
+                Map.entry("GET /", request -> HttpResponses.html(200, Bundled.DASHBOARD)));
     }
 
     /**
@@ -70,6 +73,16 @@ public final class BotStatusHandler extends HttpFunction {
         }
         return HttpResponses.json(200, Views.schedule(from, to,
                 calendar.schedule(from, to, request.intQuery("limit", 1000, 1, 1000))));
+    }
+
+    /**
+     * Bots placed and ended per minute and platform over the last {@code minutes} (default 60, at
+     * most a day): the dashboard's chart. The operator's, like the rest of the fleet's figures.
+     */
+    private static APIGatewayV2HTTPResponse activity(BotHistory history, Instant now, HttpRequest request) {
+        int minutes = request.intQuery("minutes", 60, 1, 1440);
+        Instant from = now.truncatedTo(java.time.temporal.ChronoUnit.MINUTES).minus(Duration.ofMinutes(minutes - 1));
+        return HttpResponses.json(200, Views.activity(from, now, history.activity(from)));
     }
 
     /** The path's bot id, once the caller may see that bot (404 for a tenant's key and another tenant's bot). */

@@ -80,6 +80,9 @@ class ContractTest {
                 APIGatewayV2HTTPEvent event = Api.withBody("apigw/get-capacity.json",
                         operation.getKey().equals("post") ? "{\"heartbeat\":true}" : null);
                 event.getHeaders().remove("authorization");
+                if (path.getKey().equals("/")) {
+                    event.getHeaders().put("accept", "text/html"); // the page, as a browser asks for it
+                }
                 event.setRouteKey(route);
                 event.getRequestContext().getHttp().setMethod(operation.getKey().toUpperCase());
                 event.setRawPath(path.getKey().replace("{id}", "1").replace("{tenant}", "acme").replace("{keyId}", "1"));

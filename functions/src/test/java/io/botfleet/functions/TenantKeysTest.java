@@ -28,9 +28,9 @@ import tools.jackson.databind.JsonNode;
  */
 class TenantKeysTest {
     private static final String TOKEN = "local-api-token";
-    /** The routes that take no API credential: the bot's own (its token) and the document. */
+    /** The routes that take no API credential: the bot's own (its token), the document and the dashboard page. */
     private static final Set<String> NO_API_CREDENTIAL = Set.of("POST /bots/{id}/status", "GET /bots/{id}/config",
-            "GET /openapi.json");
+            "GET /openapi.json", "GET /");
 
     private final Api api = new Api(Map.of("BOTFLEET_API_TOKEN", TOKEN));
 

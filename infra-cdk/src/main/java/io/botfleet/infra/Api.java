@@ -19,7 +19,8 @@ import software.constructs.Construct;
  * The HTTP API (API Gateway v2): the routes of docs/http-api.md, each to its function's {@code live} alias.
  * Client routes need IAM-signed requests (or a JWT, when the props say so; or, with {@code tenantKeys},
  * nothing at the gateway: the functions check the operator's token or a tenant's key); the bot's own routes are authorized by the
- * handler with the per-bot token, and the OpenAPI document is public. Access logs go to a log group.
+ * handler with the per-bot token, and the OpenAPI document and the dashboard page are public (the
+ * page reads the client routes with the credentials its user gives it). Access logs go to a log group.
  */
 final class Api extends Construct {
     private static final List<String[]> ROUTES = List.of(
@@ -27,7 +28,8 @@ final class Api extends Construct {
             new String[] {"GET", "/bots/{id}", "Status"}, new String[] {"GET", "/bots/{id}/events", "Status"},
             new String[] {"GET", "/bots/{id}/webhooks", "Status"}, new String[] {"POST", "/bots/{id}/stop", "Stop"},
             new String[] {"GET", "/capacity", "Status"}, new String[] {"GET", "/queue", "Status"},
-            new String[] {"GET", "/schedule", "Status"}, new String[] {"POST", "/platforms/{platform}/hold", "Stop"},
+            new String[] {"GET", "/schedule", "Status"}, new String[] {"GET", "/activity", "Status"},
+            new String[] {"POST", "/platforms/{platform}/hold", "Stop"},
             new String[] {"POST", "/platforms/{platform}/release", "Stop"},
             new String[] {"POST", "/platforms/{platform}/drain", "Stop"},
             new String[] {"PUT", "/tenants/{tenant}", "Tenants"}, new String[] {"GET", "/tenants", "Tenants"},
@@ -36,7 +38,7 @@ final class Api extends Construct {
             new String[] {"DELETE", "/tenants/{tenant}/keys/{keyId}", "Tenants"});
     private static final List<String[]> OPEN_ROUTES = List.of(
             new String[] {"POST", "/bots/{id}/status", "Status"}, new String[] {"GET", "/bots/{id}/config", "Status"},
-            new String[] {"GET", "/openapi.json", "Status"});
+            new String[] {"GET", "/openapi.json", "Status"}, new String[] {"GET", "/", "Status"});
 
     private final HttpApi api;
     /** One integration per function and authorizer kind, shared by its routes. */

@@ -43,6 +43,9 @@ final class NagAnswers {
         }
         NagSuppressions.addResourceSuppressionsByPath(stack, "/" + stack.getStackName() + "/Api/Http/GET--openapi.json/Resource",
                 List.of(suppress("AwsSolutions-APIG4", "the API's public OpenAPI document: no data, no action")));
+        NagSuppressions.addResourceSuppressionsByPath(stack, "/" + stack.getStackName() + "/Api/Http/GET--/Resource",
+                List.of(suppress("AwsSolutions-APIG4", "the dashboard page: no data, no action; the page reads the"
+                        + " client routes, which are authorized, with the credentials its user gives it")));
         NagSuppressions.addResourceSuppressionsByPath(stack, "/" + stack.getStackName() + "/BotTokenSecret/Resource",
                 List.of(suppress("AwsSolutions-SMG4", "the key of the bots' callback tokens must outlive every bot it "
                         + "signed; rotating it would lock out running bots")));

@@ -87,11 +87,11 @@ class BotfleetStackTest {
     @Test
     void theApiRoutesClientCallsWithIamAndTheBotsOwnRoutesToTheHandlersCheck() {
         List<JsonNode> routes = ofType("AWS::ApiGatewayV2::Route");
-        assertThat(routes).hasSize(21);
+        assertThat(routes).hasSize(23);
         for (JsonNode route : routes) {
             String key = route.path("Properties").path("RouteKey").asText();
             boolean open = key.equals("POST /bots/{id}/status") || key.equals("GET /bots/{id}/config")
-                    || key.equals("GET /openapi.json");
+                    || key.equals("GET /openapi.json") || key.equals("GET /");
             assertThat(route.path("Properties").path("AuthorizationType").asText()).as(key).isEqualTo(open ? "NONE" : "AWS_IAM");
         }
         template.hasResourceProperties("AWS::ApiGatewayV2::Stage", Map.of("AccessLogSettings",
@@ -240,7 +240,7 @@ class BotfleetStackTest {
         Template withJwt = Template.fromStack(new BotfleetStack(app, "Jwt", StackProps.builder().build(), BotfleetProps.from(json)));
         withJwt.hasResourceProperties("AWS::ApiGatewayV2::Authorizer", Map.of("AuthorizerType", "JWT",
                 "JwtConfiguration", Map.of("Issuer", "https://auth.example.com/", "Audience", List.of("botfleet"))));
-        withJwt.resourcePropertiesCountIs("AWS::ApiGatewayV2::Route", Map.of("AuthorizationType", "JWT"), 18);
+        withJwt.resourcePropertiesCountIs("AWS::ApiGatewayV2::Route", Map.of("AuthorizationType", "JWT"), 19);
     }
 
     /** The API routes exactly what the OpenAPI document names, so a route the functions gain cannot be left out here. */
@@ -272,7 +272,7 @@ class BotfleetStackTest {
                 functions.add(r);
             }
         });
-        assertThat(routes).hasSize(21).allSatisfy(r ->
+        assertThat(routes).hasSize(23).allSatisfy(r ->
                 assertThat(r.path("Properties").path("AuthorizationType").asText()).isEqualTo("NONE"));
         keyed.resourceCountIs("AWS::ApiGatewayV2::Authorizer", 0);
         String secret = keyed.findResources("AWS::SecretsManager::Secret", Map.of("Properties",

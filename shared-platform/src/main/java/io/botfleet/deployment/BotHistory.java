@@ -83,6 +83,26 @@ public final class BotHistory {
                 : Optional.of(rows.stream().filter(r -> r.getLong("id") != null).map(BotHistory::toEvent).toList());
     }
 
+    /** Bots placed on a platform and bots that ended there, in one minute. */
+    public record Minute(Instant at, String platform, long placed, long ended) {
+    }
+
+    // The minutes' placements and ends, read on the events' index of those statuses by time (V20):
+    // the cost follows the window's events, however long the history.
+    private static final String ACTIVITY = """
+            SELECT date_trunc('minute', e.at) AS minute, e.platform,
+                   count(*) FILTER (WHERE e.status = 'DEPLOYING') AS placed,
+                   count(*) FILTER (WHERE e.status IN ('DONE', 'FATAL')) AS ended
+            FROM bot_events e
+            WHERE e.at >= :from AND e.status IN ('DEPLOYING', 'DONE', 'FATAL') AND e.platform IS NOT NULL
+            GROUP BY 1, 2 ORDER BY 1, 2""";
+
+    /** Per minute since {@code from} and platform, the bots placed there and those that ended there. One statement. */
+    public List<Minute> activity(Instant from) {
+        return sql.query(ACTIVITY, Params.of("from", from)).stream().map(r -> new Minute(r.getInstant("minute"),
+                r.getString("platform"), r.getLong("placed"), r.getLong("ended"))).toList();
+    }
+
     private static Event toEvent(Row row) {
         return new Event(row.getLong("id"), row.getString("status"), row.getString("previous_status"),
                 row.getString("reason"), row.getString("platform"), row.getInstant("at"), row.getLong("late_by_ms"));

@@ -30,15 +30,19 @@ public abstract class HttpFunction implements RequestHandler<APIGatewayV2HTTPEve
         APIGatewayV2HTTPResponse handle(HttpRequest request);
     }
 
-    /** The bot's own routes carry its per-bot token instead of the API token; the API's document is public. */
+    /**
+     * The bot's own routes carry its per-bot token instead of the API token; the API's document and
+     * the dashboard page are public (the page's data calls carry the API's credentials).
+     */
     private static final Set<String> OPEN_ROUTES = Set.of("POST /bots/{id}/status", "GET /bots/{id}/config",
-            "GET /openapi.json");
+            "GET /openapi.json", "GET /");
 
     /**
      * What a tenant's API key cannot call: the fleet as a whole, every tenant's settings, the keys
      * themselves, and the platforms' holds.
      */
-    private static final Set<String> OPERATOR_ROUTES = Set.of("GET /capacity", "GET /queue", "GET /schedule", "GET /tenants",
+    private static final Set<String> OPERATOR_ROUTES = Set.of("GET /capacity", "GET /queue", "GET /schedule",
+            "GET /activity", "GET /tenants",
             "PUT /tenants/{tenant}", "POST /tenants/{tenant}/keys", "GET /tenants/{tenant}/keys",
             "DELETE /tenants/{tenant}/keys/{keyId}", "POST /platforms/{platform}/hold", "POST /platforms/{platform}/release",
             "POST /platforms/{platform}/drain");

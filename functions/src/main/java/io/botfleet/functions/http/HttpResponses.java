@@ -3,7 +3,7 @@ package io.botfleet.functions.http;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import java.util.Map;
 
-/** JSON responses. */
+/** JSON responses, and the one page. */
 public final class HttpResponses {
     private HttpResponses() {
     }
@@ -22,6 +22,16 @@ public final class HttpResponses {
                 .withStatusCode(status)
                 .withHeaders(Map.of("Content-Type", "application/json"))
                 .withBody(json)
+                .build();
+    }
+
+    /** A page, as written (the dashboard). */
+    public static APIGatewayV2HTTPResponse html(int status, String page) {
+        return APIGatewayV2HTTPResponse.builder()
+                .withStatusCode(status)
+                .withHeaders(Map.of("Content-Type", "text/html; charset=utf-8", "Cache-Control", "no-cache",
+                        "Content-Security-Policy", "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'"))
+                .withBody(page)
                 .build();
     }
 

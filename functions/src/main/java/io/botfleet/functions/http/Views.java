@@ -138,6 +138,15 @@ public final class Views {
         return node;
     }
 
+    /** Bots placed and ended per minute and platform, from {@code from} to {@code to}. */
+    public static ObjectNode activity(Instant from, Instant to, List<BotHistory.Minute> minutes) {
+        ObjectNode node = Json.object().put("from", text(from)).put("to", text(to));
+        ArrayNode list = node.putArray("minutes");
+        minutes.forEach(m -> list.addObject().put("at", text(m.at())).put("platform", m.platform())
+                .put("placed", m.placed()).put("ended", m.ended()));
+        return node;
+    }
+
     /** A platform after a hold, a release or a drain: its capacity, and the bots that drain asked to stop. */
     public static ObjectNode held(PlatformHolds.Held held) {
         return platform(Json.object(), held.platform()).put("stopped", held.stopped());
