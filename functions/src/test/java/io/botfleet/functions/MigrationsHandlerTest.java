@@ -31,7 +31,7 @@ class MigrationsHandlerTest {
             assertThat(handler.handleRequest(event("migrations-create.json"), null))
                     .containsEntry("PhysicalResourceId", MigrationsHandler.PHYSICAL_ID);
             long applied = db.count("SELECT count(*) AS n FROM schema_migrations");
-            assertThat(applied).as("every migration").isEqualTo(20);
+            assertThat(applied).as("every migration").isEqualTo(21);
             assertThat(db.count("SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'bot_events'")).isOne();
             assertThat(db.count("SELECT count(*) AS n FROM information_schema.columns WHERE table_name = 'webhook_deliveries'"
                     + " AND column_name = 'lease_owner'")).as("the lease fence's column").isOne();

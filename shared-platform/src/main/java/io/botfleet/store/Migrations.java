@@ -21,7 +21,8 @@ public final class Migrations {
             "V7__request_indexes.sql", "V8__retention.sql", "V9__queue_positions.sql",
             "V10__webhook_heads_and_receivers.sql", "V11__plans_that_hold.sql", "V12__tenants.sql",
             "V13__tenant_capacity.sql", "V14__tenant_keys.sql", "V15__capacity_calendar.sql",
-            "V16__event_counts.sql", "V17__tenant_calendar.sql", "V18__platform_holds.sql", "V19__webhook_outcomes.sql", "V20__activity_index.sql");
+            "V16__event_counts.sql", "V17__tenant_calendar.sql", "V18__platform_holds.sql", "V19__webhook_outcomes.sql", "V20__activity_index.sql",
+            "V21__ended_bots_leave_the_queue.sql");
 
     private static final long LOCK_KEY = 0x626f74666c656574L; // "botfleet"
 

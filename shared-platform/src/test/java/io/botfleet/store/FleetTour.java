@@ -5,6 +5,7 @@ import io.botfleet.bot.BotStatus;
 import io.botfleet.bot.BotTokens;
 import io.botfleet.deployment.BotHistory;
 import io.botfleet.deployment.BotHistory.Filter;
+import io.botfleet.deployment.CapacityCalendar;
 import io.botfleet.deployment.FirstAnswers;
 import io.botfleet.deployment.WebhookDeliveries;
 import io.botfleet.deployment.WebhookSender;
@@ -160,6 +161,26 @@ final class FleetTour {
         sql.step("GET /tenants/{tenant}");
         tenants.get("globex");
         tenants.get("nobody");
+    }
+
+    /**
+     * The operator's reads and actions: the metrics' count, the dashboard's chart, the schedule, and
+     * a platform held, drained (its bots stopped) and released.
+     */
+    void operations() {
+        sql.step("the metrics' count of the events since the last");
+        services.eventCounts().take();
+        sql.step("GET /activity");
+        services.history().activity(Instant.now().minus(Duration.ofHours(1)));
+        sql.step("GET /schedule");
+        services.calendar().schedule(Instant.now(), Instant.now().plus(Duration.ofDays(1)), 1000);
+        sql.step("a refused reservation's next window");
+        Instant start = Instant.now().plus(Duration.ofHours(2));
+        services.calendar().nextFree(CapacityCalendar.Span.of(start, start.plus(Duration.ofMinutes(30))), "initech");
+        sql.step("POST /platforms/{platform}/hold, /drain, /release");
+        services.platformHolds().hold("aws");
+        services.platformHolds().drain("aws");
+        services.platformHolds().release("aws");
     }
 
     /** The Coolify pool's statements that read bots. */

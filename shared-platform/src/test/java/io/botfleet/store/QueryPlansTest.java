@@ -3,16 +3,20 @@ package io.botfleet.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.SoftAssertions.assertSoftly;
 
+import io.botfleet.deployment.Admissions;
 import io.botfleet.deployment.BotHistory;
 import io.botfleet.deployment.BotStops;
 import io.botfleet.deployment.BotStore;
+import io.botfleet.deployment.CapacityCalendar;
 import io.botfleet.deployment.CapacityLedger;
 import io.botfleet.deployment.ContainerEndings;
 import io.botfleet.deployment.DeploymentQueue;
 import io.botfleet.deployment.DrainLease;
+import io.botfleet.deployment.EventCounts;
 import io.botfleet.deployment.FirstAnswers;
 import io.botfleet.deployment.PlatformReleases;
 import io.botfleet.deployment.Retention;
+import io.botfleet.deployment.StartupTimes;
 import io.botfleet.deployment.Tenants;
 import io.botfleet.deployment.WebhookDeliveries;
 import io.botfleet.platform.coolify.PoolSlotService;
@@ -43,10 +47,10 @@ class QueryPlansTest {
     static final Set<String> GROWING = Set.of("bots", "deployment_queue", "bot_events", "webhook_deliveries");
 
     /** The classes that hold the statements, each a named constant. */
-    private static final List<Class<?>> STATEMENT_HOLDERS = List.of(BotStore.class, DeploymentQueue.class,
-            BotHistory.class, CapacityLedger.class, PlatformReleases.class, DrainLease.class, WebhookDeliveries.class,
-            ContainerEndings.class, BotStops.class, FirstAnswers.class, PoolSlotService.class, Retention.class,
-            Tenants.class);
+    private static final List<Class<?>> STATEMENT_HOLDERS = List.of(BotStore.class, Admissions.class, DeploymentQueue.class,
+            BotHistory.class, CapacityLedger.class, CapacityCalendar.class, StartupTimes.class, PlatformReleases.class,
+            DrainLease.class, WebhookDeliveries.class, ContainerEndings.class, BotStops.class, FirstAnswers.class,
+            PoolSlotService.class, Retention.class, Tenants.class, EventCounts.class);
 
     /**
      * Statements allowed to read a growing table whole, each with why. The test fails when one no
@@ -83,6 +87,7 @@ class QueryPlansTest {
             fleet.webhooks();
             fleet.coolifyPool();
             fleet.tenants();
+            fleet.operations();
 
             Map<String, String> named = namedStatements();
             List<ExplainingSql.Planned> planned = sql.planned();
