@@ -9,6 +9,10 @@ import io.botfleet.Log;
 import io.botfleet.Services;
 import io.botfleet.deployment.DeploymentQueue;
 import io.botfleet.deployment.Webhooks;
+import io.botfleet.functions.metrics.EventMetrics;
+import io.botfleet.functions.metrics.OldestQueuedMetric;
+import io.botfleet.functions.metrics.PlatformCallMetrics;
+import io.botfleet.functions.metrics.PrometheusMetrics;
 import io.botfleet.platform.Budget;
 import io.botfleet.platform.HybridPlatformService;
 import io.botfleet.platform.HybridPlatformService.DrainReport;
@@ -99,6 +103,7 @@ public final class ProcessQueueHandler implements RequestHandler<ScheduledEvent,
         webhooks.sendDue(Budget.of(Duration.ofNanos(Math.max(0, end - System.nanoTime()))));
         reportOldestQueued();
         eventMetrics.report();
+        PlatformCallMetrics.write();
         return report;
     }
 
@@ -127,8 +132,14 @@ public final class ProcessQueueHandler implements RequestHandler<ScheduledEvent,
         prometheus.set("botfleet_queued_bots", "Bots waiting in the queue", stats.waiting());
     }
 
-    /** The figures this handler's metric lines wrote, for {@code GET /metrics}. */
+    /** The figures this handler's metric lines wrote. */
     public PrometheusMetrics prometheus() {
         return prometheus;
+    }
+
+    /** {@code GET /metrics}: those figures, with this process's platform calls, in Prometheus's text. */
+    public String prometheusText() {
+        PlatformCallMetrics.totals(prometheus);
+        return prometheus.text();
     }
 }

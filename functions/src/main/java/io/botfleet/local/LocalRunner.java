@@ -8,7 +8,7 @@ import io.botfleet.config.ConfigException;
 import io.botfleet.config.Env;
 import io.botfleet.config.Settings;
 import io.botfleet.functions.ApiHandler;
-import io.botfleet.functions.OldestQueuedMetric;
+import io.botfleet.functions.metrics.OldestQueuedMetric;
 import io.botfleet.functions.ProcessQueueHandler;
 import io.botfleet.log.Redacted;
 import io.botfleet.store.DatabaseSettings;
@@ -124,7 +124,7 @@ public final class LocalRunner implements AutoCloseable {
 
             // stopped in the reverse order: no drain starts a bot while the bots are stopped, and
             // the bots are stopped while they can call back and their end can be recorded
-            http.start(new ApiHandler(services), () -> processQueue.prometheus().text());
+            http.start(new ApiHandler(services), processQueue::prometheusText);
             runner.resources.add(http::stop);
             runner.resources.add(() -> stopLocalBots(services));
             runner.resources.add(http::refuseNewBots);

@@ -80,6 +80,25 @@ class EventMetricsTest {
                 "# TYPE botfleet_queued_bots gauge\nbotfleet_queued_bots 0\n");
     }
 
+    @Test
+    void eachRequestWritesItsPlatformCallsByOutcomeAndTheTotalsReachTheMetricsPage() throws Exception {
+        api.k8s.then(api.k8s.fail(io.botfleet.platform.PlatformDeployError.Kind.TRANSIENT)); // then aws takes it
+        List<JsonNode> lines = LogLines.of(() -> deployStartingAt(null));
+
+        List<JsonNode> calls = lines.stream().filter(l -> l.has("PlatformCalls")).toList();
+        assertThat(calls).extracting(l -> l.path("platform").asString() + "/" + l.path("operation").asString() + "/"
+                + l.path("outcome").asString() + "=" + l.path("PlatformCalls").asLong())
+                .as("the refused deploy, its pooled resource given back, the deploy that took it")
+                .containsExactlyInAnyOrder("k8s/deploy/TRANSIENT=1", "k8s/release/OK=1", "aws/deploy/OK=1");
+        assertThat(calls).allSatisfy(l -> {
+            assertThat(l.path("PlatformCallMs").asLong()).isNotNegative();
+            assertThat(l.at("/_aws/CloudWatchMetrics/0/Metrics/1/Unit").asString()).isEqualTo("Milliseconds");
+        });
+        assertThat(api.processQueue.prometheusText())
+                .containsPattern("botfleet_platform_calls_total\\{operation=\"deploy\",outcome=\"TRANSIENT\",platform=\"k8s\"} [1-9]")
+                .containsPattern("botfleet_platform_call_seconds_sum\\{operation=\"deploy\",outcome=\"OK\",platform=\"aws\"} ");
+    }
+
     private long deployStartingAt(Instant start) {
         APIGatewayV2HTTPEvent deploy = Api.withBody("apigw/deploy-bot.json", start == null
                 ? "{\"meetingUrl\": \"https://zoom.us/j/123456789\"}"

@@ -61,6 +61,8 @@ class LambdaLogLinesTest {
                 }
             }
             assertThat(lines).as("the deploy logs").hasSizeGreaterThanOrEqualTo(2);
+            assertThat(lines).as("the request's platform call, as a metric line").anyMatch(l -> l.has("PlatformCalls"));
+            lines.removeIf(l -> l.has("_aws")); // metric lines (Embedded Metric Format) carry no log fields
             for (JsonNode line : lines) {
                 assertThat(line.has("level") && (line.has("event") || line.has("message"))).as(line.toString()).isTrue();
                 assertThat(line.path("function_name").asString()).as(line.toString()).isEqualTo("botfleet-deploy");

@@ -58,19 +58,30 @@ final class PlatformCalls {
     /** Likewise, waiting {@code wait} at most (a request's remaining time, when shorter than the timeout). */
     <K, T> Map<K, Outcome<T>> all(String platform, String what, Map<K, Call<T>> group, Duration wait) {
         Map<K, Future<T>> started = new LinkedHashMap<>();
+        long start = System.nanoTime();
         group.forEach((key, call) -> started.put(key, calls.submit(Log.carried(call::call))));
-        long deadline = System.nanoTime() + wait.toNanos();
+        long deadline = start + wait.toNanos();
         Map<K, Outcome<T>> outcomes = new LinkedHashMap<>();
         started.forEach((key, future) -> {
             try {
                 outcomes.put(key, new Outcome<>(await(future, platform, deadline, wait), null));
+                PlatformCallStats.record(platform, what, null, elapsedMillis(start));
             } catch (PlatformDeployError e) {
+                PlatformCallStats.record(platform, what, e, elapsedMillis(start));
                 Log.warn("platform." + what + "_failed", Map.of("key", key, "platform", platform,
                         "kind", e.kind().name(), "outcomeUnknown", e.outcomeUnknown()), e);
                 outcomes.put(key, new Outcome<>(null, e));
             }
         });
         return outcomes;
+    }
+
+    /**
+     * How long since the group started; a call answered before those awaited ahead of it counts
+     * their wait too, which is as long as the caller waited for it.
+     */
+    private static long elapsedMillis(long start) {
+        return (System.nanoTime() - start) / 1_000_000;
     }
 
     private <T> T await(Future<T> call, String platform, long deadline, Duration wait) throws PlatformDeployError {

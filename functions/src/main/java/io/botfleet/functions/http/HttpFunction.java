@@ -8,6 +8,7 @@ import io.botfleet.Log;
 import io.botfleet.RequestDeadline;
 import io.botfleet.Services;
 import io.botfleet.deployment.TenantKeys;
+import io.botfleet.functions.metrics.PlatformCallMetrics;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -98,6 +99,7 @@ public abstract class HttpFunction implements RequestHandler<APIGatewayV2HTTPEve
                     "the request failed inside botfleet; it is logged").toResponse();
         } finally {
             RequestDeadline.clear();
+            PlatformCallMetrics.write(); // the calls this request made (a deploy's placement, a stop)
         }
     }
 

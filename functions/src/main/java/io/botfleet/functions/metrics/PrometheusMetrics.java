@@ -1,4 +1,4 @@
-package io.botfleet.functions;
+package io.botfleet.functions.metrics;
 
 import java.util.Map;
 import java.util.TreeMap;
@@ -23,8 +23,14 @@ public final class PrometheusMetrics {
         values.computeIfAbsent(name, n -> new ConcurrentHashMap<>()).merge(labels(labels), (double) amount, Double::sum);
     }
 
+    /** Sets the counter {@code name} with these labels to a total kept elsewhere (since the process started). */
+    void total(String name, String help, Map<String, String> labels, double total) {
+        series.putIfAbsent(name, new Series(name, "counter", help));
+        values.computeIfAbsent(name, n -> new ConcurrentHashMap<>()).put(labels(labels), total);
+    }
+
     /** Sets the gauge {@code name}. */
-    void set(String name, String help, double value) {
+    public void set(String name, String help, double value) {
         series.putIfAbsent(name, new Series(name, "gauge", help));
         values.computeIfAbsent(name, n -> new ConcurrentHashMap<>()).put("", value);
     }

@@ -1,4 +1,4 @@
-package io.botfleet.functions;
+package io.botfleet.functions.metrics;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -36,7 +36,7 @@ public final class OldestQueuedMetric {
     }
 
     /** Writes the line for these values, if it is due. Drains may end at once (the schedule's, a release's). */
-    synchronized void report(long oldestQueuedAgeSeconds, long waiting) {
+    public synchronized void report(long oldestQueuedAgeSeconds, long waiting) {
         Instant now = clock.instant();
         String values = oldestQueuedAgeSeconds + "/" + waiting;
         boolean due = written == null || !written.equals(values) || !now.isBefore(writtenAt.plus(repeatUnchangedAfter));

@@ -1,4 +1,4 @@
-package io.botfleet.functions;
+package io.botfleet.functions.metrics;
 
 import io.botfleet.Log;
 import io.botfleet.deployment.EventCounts;
@@ -33,7 +33,7 @@ public final class EventMetrics {
      * that fails leaves the cursor where it was, and the next one counts those events; one whose
      * answer is lost after it committed loses its counts: a metric may fall short, never count twice.
      */
-    void report() {
+    public void report() {
         EventCounts.Taken taken;
         try {
             taken = counts.take();

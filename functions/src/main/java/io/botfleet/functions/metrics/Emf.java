@@ -1,6 +1,6 @@
-package io.botfleet.functions;
+package io.botfleet.functions.metrics;
 
-import io.botfleet.functions.http.Json;
+import io.botfleet.JsonMapping;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -16,8 +16,14 @@ import tools.jackson.databind.node.ObjectNode;
 final class Emf {
     static final String NAMESPACE = "botfleet";
 
-    /** A metric's value and its CloudWatch unit ({@code Count}, {@code Seconds}). */
-    record Value(long value, String unit) {
+    /**
+     * A metric's value, or values (up to 100: each a data point, as CloudWatch takes an array),
+     * and its CloudWatch unit ({@code Count}, {@code Seconds}, {@code Milliseconds}).
+     */
+    record Value(List<Long> values, String unit) {
+        Value(long value, String unit) {
+            this(List.of(value), unit);
+        }
     }
 
     private Emf() {
@@ -31,7 +37,7 @@ final class Emf {
     /** The metrics' line at {@code now}: the dimensions' values, and the sets of their names it is aggregated by. */
     static ObjectNode line(Instant now, Map<String, String> dimensions, List<List<String>> dimensionSets,
                            Map<String, Value> metrics) {
-        ObjectNode line = Json.object();
+        ObjectNode line = JsonMapping.MAPPER.createObjectNode();
         ObjectNode directive = line.putObject("_aws").put("Timestamp", now.toEpochMilli())
                 .putArray("CloudWatchMetrics").addObject().put("Namespace", NAMESPACE);
         ArrayNode sets = directive.putArray("Dimensions");
@@ -40,7 +46,11 @@ final class Emf {
         ArrayNode declared = directive.putArray("Metrics");
         metrics.forEach((name, value) -> {
             declared.addObject().put("Name", name).put("Unit", value.unit());
-            line.put(name, value.value());
+            if (value.values().size() == 1) {
+                line.put(name, value.values().get(0));
+            } else {
+                value.values().forEach(line.putArray(name)::add);
+            }
         });
         return line;
     }

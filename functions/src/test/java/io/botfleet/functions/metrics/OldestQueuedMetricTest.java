@@ -1,4 +1,4 @@
-package io.botfleet.functions;
+package io.botfleet.functions.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
