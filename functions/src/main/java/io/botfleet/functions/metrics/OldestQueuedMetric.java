@@ -3,6 +3,7 @@ package io.botfleet.functions.metrics;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -52,6 +53,7 @@ public final class OldestQueuedMetric {
         Map<String, Emf.Value> metrics = new java.util.LinkedHashMap<>();
         metrics.put("OldestQueuedBotAgeSeconds", new Emf.Value(seconds, "Seconds"));
         metrics.put("QueuedBots", new Emf.Value(waiting, "Count"));
-        return Emf.line(now, Map.of(), metrics);
+        // by nothing (the stack's alarm watches that one) and by service, as every other metric
+        return Emf.line(now, Map.of("service", EventMetrics.SERVICE), List.of(List.of(), List.of("service")), metrics);
     }
 }

@@ -28,8 +28,12 @@ class OldestQueuedMetricTest {
         });
         // ticks at 0, 10, ... 100 s: 0 at 0 s, the same 0 a minute later (60 s), 12 and 22 as they came, then 0
         assertThat(lines).extracting(l -> l.path("OldestQueuedBotAgeSeconds").asLong()).containsExactly(0L, 0L, 12L, 22L, 0L);
-        assertThat(lines).allSatisfy(l -> assertThat(l.at("/_aws/CloudWatchMetrics/0/Metrics/0/Name").asString())
-                .isEqualTo("OldestQueuedBotAgeSeconds"));
+        assertThat(lines).allSatisfy(l -> {
+            assertThat(l.at("/_aws/CloudWatchMetrics/0/Metrics/0/Name").asString()).isEqualTo("OldestQueuedBotAgeSeconds");
+            assertThat(l.at("/_aws/CloudWatchMetrics/0/Dimensions").toString()).as("by nothing, and by service")
+                    .isEqualTo("[[],[\"service\"]]");
+            assertThat(l.path("service").asString()).isEqualTo("botfleet");
+        });
     }
 
     @Test
