@@ -52,11 +52,13 @@ public final class BotStops {
             SELECT id, status, capacity_platform, platform_identifier, call_started_at
             FROM bots WHERE id = :id FOR UPDATE""");
 
-    // A platform's bots that run and are not stopping yet, a bounded batch; one locked by another
-    // statement now is left to the next batch (the drain sweeps a draining platform every run).
+    // A draining platform's bots that run and are not stopping yet, a bounded batch; one locked by
+    // another statement now is left to the next batch (the drain sweeps a draining platform every
+    // run). Only while the platform is still draining: a release since the caller read it stops nothing.
     private static final String STOP_ON_PLATFORM = stopStatement("""
             SELECT id, status, capacity_platform, platform_identifier, call_started_at FROM bots b
             WHERE b.capacity_platform = :platform AND b.status NOT IN ('DONE', 'FATAL', 'LEAVING')
+              AND EXISTS (SELECT 1 FROM platform_capacity c WHERE c.platform = :platform AND c.hold = 'DRAINING')
               AND NOT EXISTS (SELECT 1 FROM platform_releases pr WHERE pr.bot_id = b.id AND pr.stop_owed)
             ORDER BY b.id LIMIT :limit
             FOR UPDATE SKIP LOCKED""");
@@ -117,7 +119,7 @@ public final class BotStops {
 
     /**
      * Stops up to {@code limit} of the bots that hold a unit of {@code platform} and are not stopping
-     * yet, with {@code reason}; returns the stops they are owed.
+     * yet, with {@code reason}, while the platform is draining; returns the stops they are owed.
      */
     public List<Release> stopAllOn(String platform, String reason, int limit) {
         return sql.query(STOP_ON_PLATFORM, params().and("platform", platform).and("reason", reason).and("limit", limit))
